@@ -1,0 +1,212 @@
+"""Run the authorization server: in a background thread of a notebook, or in the foreground.
+
+    >>> server = start_server()          # 127.0.0.1, a free port, user admin:admin
+    >>> server.url
+    'http://127.0.0.1:41234'
+    >>> server.stop()
+
+In a Jupyter kernel the server gets a daemon thread with its own event loop, so
+the kernel's own loop is left alone. Running the cell again returns the same
+server when nothing changed, and replaces it when something did.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+
+from .server import ServerConfig, Store, create_app
+
+DEFAULT_USERS: Mapping[str, str] = {"admin": "admin"}  # WSO2's default administrator
+START_TIMEOUT = 10.0  # seconds
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket with Nagle off (each response leaves at once)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"Cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def issuer_for(host: str, port: int, scheme: str = "http") -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{port}"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling us the moment it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:
+            self._on_ready()
+
+
+def build(
+    *,
+    host: str,
+    port: int,
+    users: Mapping[str, str],
+    clients: Iterable[Mapping[str, Any]] = (),
+    config: ServerConfig | None = None,
+    **options: Any,
+) -> tuple[socket.socket, Starlette]:
+    """Bind the socket first, so the issuer carries the real port, then make the app."""
+    sock = bind_socket(host, port)
+    bound_port = sock.getsockname()[1]
+    base = config or ServerConfig()
+    config = replace(base, issuer=issuer_for(host, bound_port), **options)
+    store = Store(config)
+    for name, password in users.items():
+        store.add_user(name, password)
+    for client in clients:
+        store.add_client(**client)
+    return sock, create_app(config, store)
+
+
+def uvicorn_config(app: Starlette) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        log_level="warning",  # info lines would land in notebook cells
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+        timeout_graceful_shutdown=1,
+    )
+
+
+class BackgroundServer:
+    """A running server in a daemon thread: `url`, `store`, `stop()`, a context manager."""
+
+    def __init__(self, sock: socket.socket, app: Starlette) -> None:
+        self.app = app
+        self.config: ServerConfig = app.state.config
+        self.store: Store = app.state.store
+        self.url = self.config.issuer
+        self._socket = sock
+        self._ready = threading.Event()
+        self._server = _Server(uvicorn_config(app), self._ready.set)
+        self._thread = threading.Thread(
+            target=self._run, name=f"codegrant-kit {self.url}", daemon=True
+        )
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            self._server.run(sockets=[self._socket])
+        except BaseException as exc:  # uvicorn calls sys.exit on a failed start
+            self._error = exc
+        finally:
+            self._ready.set()
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._ready.wait(0.01):
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"The server did not start within {START_TIMEOUT} s.")
+        if not self.running:
+            self._socket.close()
+            raise RuntimeError(f"The server stopped while starting: {self._error!r}")
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and self._server.started and not self._server.should_exit
+
+    def stop(self) -> None:
+        """Stop serving and free the port. Stopping twice is harmless."""
+        self._server.should_exit = True
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._socket.close()
+
+    def __enter__(self) -> BackgroundServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<BackgroundServer {self.url} {state}>"
+
+
+_current: dict[str, tuple[Any, BackgroundServer]] = {}
+_lock = threading.Lock()
+
+
+def start_server(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    users: Mapping[str, str] | None = None,
+    clients: Iterable[Mapping[str, Any]] = (),
+    config: ServerConfig | None = None,
+    **options: Any,
+) -> BackgroundServer:
+    """Start the authorization server in the background and return once it serves.
+
+    `options` are fields of `ServerConfig` (scopes, code_lifetime, ...). Called
+    again with the same arguments while the server runs, it returns that server;
+    with other arguments, it stops the old one first, so a re-run cell never
+    leaves a second server behind.
+    """
+    users = dict(DEFAULT_USERS if users is None else users)
+    clients = [dict(c) for c in clients]
+    key = (host, port, sorted(users.items()), repr(clients), id(config), sorted(options.items()))
+    with _lock:
+        previous = _current.pop("server", None)
+        if previous is not None:
+            old_key, old = previous
+            if old_key == key and old.running:
+                _current["server"] = previous
+                return old
+            old.stop()
+        sock, app = build(
+            host=host, port=port, users=users, clients=clients, config=config, **options
+        )
+        server = BackgroundServer(sock, app).start()
+        _current["server"] = (key, server)
+        return server
+
+
+def stop_server() -> None:
+    """Stop the server `start_server` started, if any."""
+    with _lock:
+        previous = _current.pop("server", None)
+    if previous is not None:
+        previous[1].stop()
+
+
+atexit.register(stop_server)
+logging.getLogger("codegrant_kit").addHandler(logging.NullHandler())

@@ -1,0 +1,80 @@
+"""The Starlette application: one route per endpoint, nothing else."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .authorize import AuthorizationEndpoint
+from .config import ServerConfig
+from .introspection import IntrospectionEndpoint
+from .metadata import PATHS, WELL_KNOWN, MetadataEndpoint, server_metadata
+from .pages import render
+from .registration import RegistrationEndpoint
+from .resource import PhotosEndpoint
+from .revocation import RevocationEndpoint
+from .store import Store
+from .token_endpoint import TokenEndpoint
+
+log = logging.getLogger("codegrant_kit.server")
+ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def create_app(config: ServerConfig | None = None, store: Store | None = None) -> Starlette:
+    """An authorization server. `store` is created from `config` when not given."""
+    config = config or ServerConfig()
+    store = store or Store(config)
+    if getattr(config.randomness, "predictable", False):
+        log.warning(
+            "PREDICTABLE RANDOMNESS: codes, tokens and secrets of this server can be "
+            "guessed. For tutorials and tests only."
+        )
+    if config.password_hash == "fast":
+        log.warning(
+            "FAST PASSWORD HASHING: passwords are hashed with one SHA-256, for benchmarks "
+            "and load tests only."
+        )
+
+    async def home(request: Request) -> Response:
+        endpoints = [
+            (name, url)
+            for name, url in server_metadata(config).items()
+            if name.endswith("endpoint")
+        ]
+        return render(request, config, "home.html", endpoints=endpoints)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"error": "server_error", "error_description": "The server failed; see its log."},
+            status_code=500,
+        )
+
+    routes = [
+        Route("/", home, methods=["GET"]),
+        Route(WELL_KNOWN, MetadataEndpoint(config).handle, methods=["GET"]),
+        Route(
+            PATHS["authorization_endpoint"],
+            AuthorizationEndpoint(config, store).handle,
+            methods=ANY,
+        ),
+        Route(PATHS["token_endpoint"], TokenEndpoint(config, store).handle, methods=ANY),
+        Route(
+            PATHS["registration_endpoint"], RegistrationEndpoint(config, store).handle, methods=ANY
+        ),
+        Route(
+            PATHS["introspection_endpoint"],
+            IntrospectionEndpoint(config, store).handle,
+            methods=ANY,
+        ),
+        Route(PATHS["revocation_endpoint"], RevocationEndpoint(config, store).handle, methods=ANY),
+        Route("/api/photos", PhotosEndpoint(config, store).handle, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={Exception: server_error})
+    app.state.config = config
+    app.state.store = store
+    return app

@@ -1,0 +1,327 @@
+"""The authorization endpoint: request, login, consent, redirect (RFC 6749 4.1.1, 4.1.2).
+
+    Browser                    Authorization server
+      | (A) GET /authorize?response_type=code&client_id&redirect_uri&scope&state
+      |------------------------------>|  check client and redirect_uri (no redirect if bad)
+      |<------ 200 login page --------|
+      | (B) POST username, password   |  wrong: the login page again (WSO2's retry)
+      |------------------------------>|
+      |<------ 200 consent page ------|  skipped after Approve Always for the same scope
+      | (C) POST consent=approve      |
+      |------------------------------>|
+      |<-- 302 Found Location: redirect_uri?code&state&iss
+
+The login and consent forms carry the pending request's key (`sessionDataKey`,
+as in WSO2) and a CSRF token, and only work from the browser that opened the
+login page: its cookie is bound to the request (RFC 6749 10.12, RFC 9700 4.7).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from . import pkce
+from .config import ServerConfig
+from .errors import (
+    AccessDenied,
+    FatalAuthorizationError,
+    InvalidRequest,
+    OAuthError,
+    UnauthorizedClient,
+    UnsupportedResponseType,
+)
+from .httpio import read_form, redirect
+from .pages import error_page, render
+from .params import Params
+from .scopes import DESCRIPTIONS, parse_scope
+from .store import Client, PendingAuthorization, Store
+
+BROWSER_COOKIE = "cgk_browser"
+RETRY_MESSAGE = "Login failed! Please recheck the username and password and try again."
+NOT_SENT_BACK = (
+    "The client or its redirect URI could not be verified, so this server does not send "
+    "you back to it (RFC 6749 4.1.2.1)."
+)
+
+
+class AuthorizationEndpoint:
+    def __init__(self, config: ServerConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+
+    async def handle(self, request: Request) -> Response:
+        if request.method == "GET":
+            return await self.start(request)
+        if request.method == "POST":
+            return await self.submit(request)
+        return error_page(
+            request, self.config, "Method not allowed", "Use GET or POST.", status_code=405
+        )
+
+    # -- (A) the authorization request ----------------------------------------
+
+    async def start(self, request: Request) -> Response:
+        try:
+            params = Params.parse(request.scope["query_string"])
+            client, redirect_uri = self._trusted_client(params)
+        except (FatalAuthorizationError, InvalidRequest) as exc:
+            title = getattr(exc, "title", "Bad authorization request")
+            description = getattr(exc, "description", str(exc))
+            return error_page(request, self.config, title, description, note=NOT_SENT_BACK)
+        state = params.get("state")
+        try:
+            fields = self._validate(params, client)
+        except OAuthError as exc:
+            return self._error_redirect(redirect_uri, exc, state)
+        browser = request.cookies.get(BROWSER_COOKIE) or self.store.new_secret(16)
+        pending = self.store.add_pending(
+            browser=browser,
+            client_id=client.client_id,
+            redirect_uri=redirect_uri,
+            redirect_uri_given=params.get("redirect_uri") is not None,
+            state=state,
+            **fields,
+        )
+        response = self._login_page(request, pending, client)
+        response.set_cookie(
+            BROWSER_COOKIE,
+            browser,
+            path=request.scope.get("root_path") or "/",
+            httponly=True,
+            samesite="lax",
+            secure=self.config.issuer.startswith("https:"),
+        )
+        return response
+
+    def _trusted_client(self, params: Params) -> tuple[Client, str]:
+        """The client and redirect URI, or an error that must not redirect."""
+        if params.repeated & {"client_id", "redirect_uri"}:
+            raise FatalAuthorizationError(
+                "Bad authorization request",
+                "client_id or redirect_uri appears more than once (RFC 6749 3.1).",
+            )
+        # REQUIRED. The client identifier as described in Section 2.2.
+        client_id = params.get("client_id")
+        if client_id is None:
+            raise FatalAuthorizationError(
+                "Unknown application", "The request has no client_id (RFC 6749 4.1.1)."
+            )
+        client = self.store.get_client(client_id)
+        if client is None:
+            raise FatalAuthorizationError(
+                "Unknown application",
+                f"No application is registered with client_id {client_id!r}. Check the "
+                "consumer key you copied from the Developer Portal.",
+            )
+        redirect_uri = params.get("redirect_uri")
+        if redirect_uri is None:
+            # RFC 6749 3.1.2.3: may be left out when exactly one URI is registered
+            if len(client.redirect_uris) != 1:
+                raise FatalAuthorizationError(
+                    "Missing redirect_uri",
+                    "The request has no redirect_uri and the application has "
+                    f"{len(client.redirect_uris)} registered, so there is no telling where "
+                    "to send you (RFC 6749 3.1.2.3).",
+                )
+            return client, client.redirect_uris[0]
+        # RFC 9700 2.1: redirect URIs are compared by exact string matching
+        if redirect_uri not in client.redirect_uris:
+            raise FatalAuthorizationError(
+                "Redirect URI mismatch",
+                f"redirect_uri {redirect_uri!r} is not registered for {client.client_name!r}. "
+                f"Registered: {', '.join(client.redirect_uris)}. The match is exact, "
+                "character by character (RFC 9700 2.1).",
+            )
+        return client, redirect_uri
+
+    def _validate(self, params: Params, client: Client) -> dict[str, Any]:
+        """The rest of the request; errors here go back to the client."""
+        params.check_not_repeated()
+        # REQUIRED. Value MUST be set to "code".
+        response_type = params.require("response_type")
+        if response_type != "code":
+            raise UnsupportedResponseType(
+                f"response_type {response_type!r} is not supported; use 'code'."
+            )
+        if "authorization_code" not in client.grant_types:
+            raise UnauthorizedClient("This application is not allowed the Code grant.")
+        scope = parse_scope(params.get("scope"), client.scope, client.scope)
+        challenge = params.get("code_challenge")
+        method = params.get("code_challenge_method")
+        if challenge is None and method is not None:
+            raise InvalidRequest("code_challenge_method was sent without a code_challenge.")
+        if challenge is not None:
+            # RFC 7636 4.3: the method defaults to "plain", which this server refuses
+            if method != "S256":
+                raise InvalidRequest(
+                    f"code_challenge_method {method or 'plain (the default)'!r} is not "
+                    "supported; use S256 (RFC 7636 4.4.1)."
+                )
+            if not pkce.is_valid_challenge(challenge):
+                raise InvalidRequest(
+                    "code_challenge must be 43 characters of base64url: "
+                    "BASE64URL(SHA256(code_verifier)) (RFC 7636 4.2)."
+                )
+        return {"scope": scope, "code_challenge": challenge, "code_challenge_method": method}
+
+    # -- (B) and (C): the login and consent forms -------------------------------
+
+    async def submit(self, request: Request) -> Response:
+        try:
+            form = await read_form(request)
+            form.check_not_repeated()
+        except InvalidRequest as exc:
+            return error_page(request, self.config, "Bad form", exc.description)
+        pending = self.store.get_pending(form.get("sessionDataKey") or "")
+        if pending is None:
+            return error_page(
+                request,
+                self.config,
+                "This page has expired",
+                "This sign-in page has expired or was used already. Go back to the "
+                "application and start again.",
+            )
+        if not self._same_browser(request, form, pending):
+            return error_page(
+                request,
+                self.config,
+                "Request refused",
+                "The form was not sent by the browser that opened it (missing or wrong "
+                "CSRF token or cookie), so it was refused (RFC 6749 10.12).",
+                status_code=403,
+            )
+        client = self.store.get_client(pending.client_id)
+        assert client is not None  # clients are never deleted
+        if form.get("consent") is not None:
+            return self._consent(request, form, pending, client)
+        return await self._login(request, form, pending, client)
+
+    def _same_browser(self, request: Request, form: Params, pending: PendingAuthorization) -> bool:
+        cookie = request.cookies.get(BROWSER_COOKIE, "")
+        token = form.get("csrf_token") or ""
+        return hmac.compare_digest(cookie.encode(), pending.browser.encode()) & hmac.compare_digest(
+            token.encode(), pending.csrf_token.encode()
+        )
+
+    async def _login(
+        self, request: Request, form: Params, pending: PendingAuthorization, client: Client
+    ) -> Response:
+        username = form.get("username") or ""
+        password = form.get("password") or ""
+        ok = bool(username and password) and await run_in_threadpool(
+            self.store.check_password, username, password
+        )
+        if not ok:
+            pending.failed_logins += 1
+            if pending.failed_logins >= self.config.max_login_attempts:
+                self.store.end_pending(pending.id)
+                return error_page(
+                    request,
+                    self.config,
+                    "Too many failed sign-ins",
+                    f"{pending.failed_logins} wrong passwords on one sign-in page. Go back "
+                    "to the application and start again.",
+                    status_code=429,
+                )
+            return self._login_page(request, pending, client, RETRY_MESSAGE, username)
+        pending.username = username
+        if self.store.has_consent(username, client.client_id, pending.scope):
+            # approved always before, for this scope or a wider one
+            return self._approve(pending)
+        return self._consent_page(request, pending, client)
+
+    def _consent(
+        self, request: Request, form: Params, pending: PendingAuthorization, client: Client
+    ) -> Response:
+        choice = form.get("consent")
+        if pending.username is None:
+            return error_page(
+                request, self.config, "Sign in first", "Consent was sent before signing in."
+            )
+        if choice not in ("approve", "approveAlways", "deny"):
+            return self._consent_page(
+                request, pending, client, "Choose Approve Once, Approve Always or Deny.", 400
+            )
+        if self.store.end_pending(pending.id) is None:
+            return error_page(
+                request, self.config, "Already answered", "This consent was sent already."
+            )
+        if choice == "deny":
+            return self._error_redirect(
+                pending.redirect_uri,
+                AccessDenied("The resource owner denied the request."),
+                pending.state,
+            )
+        if choice == "approveAlways":
+            self.store.remember_consent(pending.username, client.client_id, pending.scope)
+        return self._approve(pending)
+
+    def _approve(self, pending: PendingAuthorization) -> Response:
+        self.store.end_pending(pending.id)
+        code = self.store.issue_code(pending)
+        # RFC 6749 4.1.2 code and state; RFC 9207 2: iss
+        return redirect(
+            pending.redirect_uri,
+            {"code": code.code, "state": pending.state, "iss": self.config.issuer},
+        )
+
+    # -- responses --------------------------------------------------------------
+
+    def _error_redirect(self, redirect_uri: str, error: OAuthError, state: str | None) -> Response:
+        # RFC 6749 4.1.2.1: error, error_description, state; RFC 9207 2: iss
+        return redirect(
+            redirect_uri,
+            {
+                "error": error.error,
+                "error_description": error.description,
+                "state": state,
+                "iss": self.config.issuer,
+            },
+        )
+
+    def _login_page(
+        self,
+        request: Request,
+        pending: PendingAuthorization,
+        client: Client,
+        message: str = "",
+        username: str = "",
+    ) -> Response:
+        return render(
+            request,
+            self.config,
+            "login.html",
+            client_name=client.client_name,
+            session_data_key=pending.id,
+            csrf_token=pending.csrf_token,
+            message=message,
+            username=username,
+        )
+
+    def _consent_page(
+        self,
+        request: Request,
+        pending: PendingAuthorization,
+        client: Client,
+        message: str = "",
+        status_code: int = 200,
+    ) -> Response:
+        return render(
+            request,
+            self.config,
+            "consent.html",
+            status_code,
+            client_name=client.client_name,
+            username=pending.username,
+            scopes=pending.scope,
+            scope_descriptions=DESCRIPTIONS,
+            redirect_uri=pending.redirect_uri,
+            session_data_key=pending.id,
+            csrf_token=pending.csrf_token,
+            message=message,
+        )

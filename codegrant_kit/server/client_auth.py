@@ -1,0 +1,74 @@
+"""Client authentication at the token, introspection and revocation endpoints.
+
+RFC 6749 2.3.1: a confidential client sends its client_id and client_secret
+either in an HTTP Basic header (client_secret_basic), each first encoded with
+application/x-www-form-urlencoded, or in the request body (client_secret_post).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from urllib.parse import unquote_plus
+
+from .errors import InvalidClient, InvalidRequest
+from .params import Params
+from .store import Client, Store
+
+
+def parse_basic(header: str) -> tuple[str, str]:
+    """Client id and secret from `Basic base64(urlencode(id):urlencode(secret))`.
+
+    >>> parse_basic("Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW")
+    ('s6BhdRkqt3', 'gX1fBat3bV')
+    """
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise InvalidClient("The Authorization header is not HTTP Basic (RFC 7617).")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidClient("The Basic credentials are not valid base64 of UTF-8 text.") from None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon:
+        raise InvalidClient("The Basic credentials hold no ':' between client id and secret.")
+    # RFC 6749 2.3.1: both are encoded with application/x-www-form-urlencoded first
+    return unquote_plus(client_id, errors="strict"), unquote_plus(secret, errors="strict")
+
+
+def authenticate_client(store: Store, authorization: str | None, params: Params) -> Client:
+    """The client that this request authenticates, or InvalidClient."""
+    body_id, body_secret = params.get("client_id"), params.get("client_secret")
+    if authorization is not None:
+        # RFC 6749 2.3: the client MUST NOT use more than one authentication method
+        if body_secret is not None:
+            raise InvalidRequest(
+                "The client authenticated twice, in the Authorization header and with "
+                "client_secret in the body; use one method (RFC 6749 2.3)."
+            )
+        try:
+            client_id, secret = parse_basic(authorization)
+        except UnicodeDecodeError:
+            raise InvalidClient("The Basic credentials are not URL-encoded UTF-8.") from None
+        if body_id is not None and body_id != client_id:
+            raise InvalidRequest("client_id in the body differs from the one in the header.")
+    elif body_id is not None and body_secret is not None:
+        client_id, secret = body_id, body_secret
+    elif body_id is not None:
+        raise InvalidClient(
+            "client_secret is missing: this server's clients are confidential and must "
+            "authenticate (RFC 6749 2.3.1)."
+        )
+    else:
+        raise InvalidClient(
+            "No client authentication: send an Authorization: Basic header, or "
+            "client_id and client_secret in the body (RFC 6749 2.3.1)."
+        )
+    client = store.get_client(client_id)
+    expected = client.client_secret if client else store.new_secret(21)
+    # compare in constant time, and spend it for unknown clients too
+    matches = hmac.compare_digest(secret.encode("utf-8"), expected.encode("utf-8"))
+    if client is None or not matches:
+        raise InvalidClient("Client authentication failed: unknown client or wrong secret.")
+    return client

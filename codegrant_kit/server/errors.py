@@ -1,0 +1,93 @@
+"""OAuth 2.0 errors, one class per error code.
+
+RFC 6749 4.1.2.1 (authorization response), 5.2 (token endpoint), RFC 6750 3.1
+(resource access), RFC 7591 3.2.2 (registration), RFC 7009 2.2.1 (revocation).
+
+    OAuthError
+    ├── InvalidRequest            400  a parameter is missing, repeated or malformed
+    ├── InvalidClient             401  client authentication failed (token endpoint)
+    ├── InvalidGrant              400  code or refresh token is bad, used, expired or not yours
+    ├── UnauthorizedClient        400  this client may not use this grant
+    ├── UnsupportedGrantType      400  grant_type unknown to the server
+    ├── UnsupportedResponseType   400  response_type other than "code"
+    ├── InvalidScope              400  scope unknown, or wider than allowed
+    ├── AccessDenied              400  the resource owner said no
+    ├── InvalidToken              401  bearer token missing, expired or revoked
+    ├── InvalidRedirectUri        400  registration: a redirect URI is not acceptable
+    └── InvalidClientMetadata     400  registration: other metadata is not acceptable
+
+`FatalAuthorizationError` is not an OAuth error code: it is raised when the
+client or its redirect URI cannot be trusted, so the server must show an error
+page and must never redirect (RFC 6749 4.1.2.1, first paragraph).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class OAuthError(Exception):
+    error: ClassVar[str] = "server_error"
+    status_code: ClassVar[int] = 400
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+    def as_dict(self) -> dict[str, str]:
+        return {"error": self.error, "error_description": self.description}
+
+
+class InvalidRequest(OAuthError):
+    error = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    error = "invalid_client"
+    status_code = 401
+
+
+class InvalidGrant(OAuthError):
+    error = "invalid_grant"
+
+
+class UnauthorizedClient(OAuthError):
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    error = "unsupported_grant_type"
+
+
+class UnsupportedResponseType(OAuthError):
+    error = "unsupported_response_type"
+
+
+class InvalidScope(OAuthError):
+    error = "invalid_scope"
+
+
+class AccessDenied(OAuthError):
+    error = "access_denied"
+
+
+class InvalidToken(OAuthError):
+    error = "invalid_token"
+    status_code = 401
+
+
+class InvalidRedirectUri(OAuthError):
+    error = "invalid_redirect_uri"
+
+
+class InvalidClientMetadata(OAuthError):
+    error = "invalid_client_metadata"
+
+
+class FatalAuthorizationError(Exception):
+    """The client_id or redirect_uri is bad: answer with a page, never a redirect."""
+
+    def __init__(self, title: str, description: str) -> None:
+        super().__init__(description)
+        self.title = title
+        self.description = description

@@ -1,0 +1,72 @@
+"""Small pieces of HTTP shared by the endpoints: bodies, JSON errors, redirects."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+
+from .errors import InvalidRequest, OAuthError
+from .params import MAX_BODY, Params
+
+# RFC 6749 5.1: responses with tokens or credentials MUST NOT be cached
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise InvalidRequest(f"The request body is larger than {limit} bytes.")
+    return bytes(body)
+
+
+async def read_form(request: Request) -> Params:
+    """The urlencoded body of a POST (RFC 6749 4.1.3: application/x-www-form-urlencoded)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise InvalidRequest(
+            "The body must be sent as Content-Type: application/x-www-form-urlencoded "
+            f"(got {content_type or 'none'!r})."
+        )
+    return Params.parse(await read_body(request))
+
+
+def json_response(data: dict[str, Any], status_code: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status_code, headers=NO_STORE)
+
+
+def json_error(error: OAuthError) -> JSONResponse:
+    """RFC 6749 5.2: a JSON body with `error` and `error_description`."""
+    response = json_response(error.as_dict(), error.status_code)
+    if error.status_code == 401 and error.error == "invalid_client":
+        # RFC 6749 5.2: a 401 for invalid_client MUST carry WWW-Authenticate
+        response.headers["WWW-Authenticate"] = 'Basic realm="codegrant-kit"'
+    return response
+
+
+def method_not_allowed(allowed: str) -> JSONResponse:
+    response = json_error(InvalidRequest(f"This endpoint answers {allowed} only."))
+    response.status_code = 405
+    response.headers["Allow"] = allowed
+    return response
+
+
+def add_query(uri: str, params: dict[str, str | None]) -> str:
+    """Append parameters to a URI, keeping its own query (RFC 6749 3.1.2).
+
+    >>> add_query("https://client.example.com/cb?a=1", {"code": "x", "state": None})
+    'https://client.example.com/cb?a=1&code=x'
+    """
+    parts = urlsplit(uri)
+    extra = urlencode({k: v for k, v in params.items() if v is not None})
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit(parts._replace(query=query))
+
+
+def redirect(uri: str, params: dict[str, str | None]) -> RedirectResponse:
+    headers = {**NO_STORE, "Referrer-Policy": "no-referrer"}
+    return RedirectResponse(add_query(uri, params), status_code=302, headers=headers)

@@ -1,0 +1,50 @@
+"""Token introspection (RFC 7662 2.1, 2.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .client_auth import authenticate_client
+from .config import ServerConfig
+from .errors import OAuthError
+from .httpio import json_error, json_response, method_not_allowed, read_form
+from .store import Store
+
+
+class IntrospectionEndpoint:
+    def __init__(self, config: ServerConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+
+    async def handle(self, request: Request) -> Response:
+        if request.method != "POST":
+            return method_not_allowed("POST")
+        try:
+            params = await read_form(request)
+            params.check_not_repeated()
+            # RFC 7662 2.1: the endpoint MUST require some form of authorization
+            authenticate_client(self.store, request.headers.get("authorization"), params)
+            # REQUIRED. The string value of the token.
+            value = params.require("token")
+        except OAuthError as exc:
+            return json_error(exc)
+        token = self.store.active_token(value)
+        if token is None:
+            # RFC 7662 2.2: an unknown, expired or revoked token is just inactive
+            return json_response({"active": False})
+        body: dict[str, Any] = {
+            "active": True,
+            "scope": " ".join(token.scope),
+            "client_id": token.client_id,
+            "username": token.username,
+            "exp": int(token.expires_at),
+            "iat": int(token.issued_at),
+            "sub": token.username,
+            "iss": self.config.issuer,
+        }
+        if token.kind == "access_token":
+            body["token_type"] = "Bearer"
+        return json_response(body)

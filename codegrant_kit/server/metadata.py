@@ -1,0 +1,47 @@
+"""Authorization server metadata (RFC 8414 2, 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .config import ServerConfig
+
+WELL_KNOWN = "/.well-known/oauth-authorization-server"
+PATHS = {
+    "authorization_endpoint": "/authorize",
+    "token_endpoint": "/token",
+    "registration_endpoint": "/register",
+    "revocation_endpoint": "/revoke",
+    "introspection_endpoint": "/introspect",
+}
+AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+def server_metadata(config: ServerConfig) -> dict[str, Any]:
+    """The metadata document; every URL is built on the issuer."""
+    issuer = config.issuer
+    return {
+        "issuer": issuer,
+        **{name: issuer + path for name, path in PATHS.items()},
+        "scopes_supported": list(config.scopes),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "code_challenge_methods_supported": ["S256"],
+        # RFC 9207 3: the server sends iss in every authorization response
+        "authorization_response_iss_parameter_supported": True,
+    }
+
+
+class MetadataEndpoint:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+
+    async def handle(self, request: Request) -> Response:
+        return JSONResponse(server_metadata(self.config))

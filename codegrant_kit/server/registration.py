@@ -1,0 +1,151 @@
+"""Dynamic client registration (RFC 7591 2, 3.1, 3.2).
+
+The Developer Portal's "create application, generate keys": a client sends its
+metadata as JSON and gets a consumer key (client_id) and secret back.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .config import ServerConfig
+from .errors import InvalidClientMetadata, InvalidRedirectUri, OAuthError
+from .httpio import json_error, json_response, method_not_allowed, read_body
+from .scopes import parse_scope
+from .store import Store
+
+GRANT_TYPES = ("authorization_code", "refresh_token")
+AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+MAX_REDIRECT_URIS = 20
+MAX_URI_LENGTH = 2048
+
+
+def check_redirect_uri(uri: object) -> str:
+    """One redirect URI, checked (RFC 6749 3.1.2).
+
+    >>> check_redirect_uri("https://client.example.com/cb")
+    'https://client.example.com/cb'
+    """
+    if not isinstance(uri, str) or not uri:
+        raise InvalidRedirectUri("Each redirect URI must be a non-empty string.")
+    if len(uri) > MAX_URI_LENGTH:
+        raise InvalidRedirectUri(f"A redirect URI may be {MAX_URI_LENGTH} characters at most.")
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in uri):
+        raise InvalidRedirectUri(
+            f"The redirect URI {uri!r} holds white space or control characters."
+        )
+    parts = urlsplit(uri)
+    # RFC 6749 3.1.2: the redirection endpoint URI MUST be an absolute URI
+    if not parts.scheme or not (parts.netloc or parts.path):
+        raise InvalidRedirectUri(f"The redirect URI {uri!r} is not absolute (RFC 6749 3.1.2).")
+    if parts.scheme in ("http", "https") and not parts.hostname:
+        raise InvalidRedirectUri(f"The redirect URI {uri!r} has no host.")
+    # RFC 6749 3.1.2: the endpoint URI MUST NOT include a fragment component
+    if "#" in uri:
+        raise InvalidRedirectUri(f"The redirect URI {uri!r} has a fragment (RFC 6749 3.1.2).")
+    if parts.scheme.lower() in ("javascript", "data", "vbscript", "file"):
+        raise InvalidRedirectUri(f"The scheme {parts.scheme!r} is not allowed in a redirect URI.")
+    return uri
+
+
+def _string_list(metadata: dict[str, Any], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = metadata.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidClientMetadata(f"{name} must be a JSON array of strings.")
+    return tuple(dict.fromkeys(value))
+
+
+def _string(metadata: dict[str, Any], name: str, default: str) -> str:
+    value = metadata.get(name, default)
+    if not isinstance(value, str):
+        raise InvalidClientMetadata(f"{name} must be a string.")
+    return value
+
+
+class RegistrationEndpoint:
+    def __init__(self, config: ServerConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+
+    async def handle(self, request: Request) -> Response:
+        if request.method != "POST":
+            return method_not_allowed("POST")
+        try:
+            metadata = await self._read_json(request)
+            fields = self.validate(metadata)
+            try:
+                client = self.store.add_client(**fields)
+            except OverflowError as exc:
+                raise InvalidClientMetadata(f"{exc} No more can be registered.") from None
+        except OAuthError as exc:
+            return json_error(exc)
+        # RFC 7591 3.2.1: 201 Created with the client information
+        return json_response(client.metadata(), status_code=201)
+
+    async def _read_json(self, request: Request) -> dict[str, Any]:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise InvalidClientMetadata(
+                "Send the client metadata as Content-Type: application/json (RFC 7591 3.1)."
+            )
+        try:
+            data = json.loads(await read_body(request))
+        except (ValueError, RecursionError):
+            raise InvalidClientMetadata("The body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise InvalidClientMetadata("The client metadata must be a JSON object.")
+        return data
+
+    def validate(self, metadata: dict[str, Any]) -> dict[str, Any]:
+        """Checked metadata ready for `Store.add_client`, or an RFC 7591 3.2.2 error."""
+        # The Developer Portal grants the Code grant and refresh tokens when nothing is said
+        grant_types = _string_list(metadata, "grant_types", GRANT_TYPES)
+        for grant in grant_types:
+            if grant not in GRANT_TYPES:
+                raise InvalidClientMetadata(
+                    f"grant_type {grant!r} is not supported here; choose from "
+                    f"{', '.join(GRANT_TYPES)}."
+                )
+        if "authorization_code" not in grant_types:
+            raise InvalidClientMetadata("This server issues the authorization_code grant only.")
+        response_types = _string_list(metadata, "response_types", ("code",))
+        if response_types != ("code",):
+            raise InvalidClientMetadata('response_types must be ["code"] (RFC 7591 2.1).')
+        redirect_uris = _string_list(metadata, "redirect_uris", ())
+        if not redirect_uris:
+            # the portal's rule: no Code grant before a callback URL is given
+            raise InvalidRedirectUri(
+                "The Code grant needs at least one redirect URI (callback URL) (RFC 7591 2)."
+            )
+        if len(redirect_uris) > MAX_REDIRECT_URIS:
+            raise InvalidRedirectUri(f"At most {MAX_REDIRECT_URIS} redirect URIs.")
+        for uri in redirect_uris:
+            check_redirect_uri(uri)
+        method = _string(metadata, "token_endpoint_auth_method", "client_secret_basic")
+        if method not in AUTH_METHODS:
+            raise InvalidClientMetadata(
+                f"token_endpoint_auth_method {method!r} is not supported; choose "
+                f"{' or '.join(AUTH_METHODS)}."
+            )
+        client_name = _string(metadata, "client_name", "Application").strip() or "Application"
+        if len(client_name) > 200:
+            raise InvalidClientMetadata("client_name may be 200 characters at most.")
+        raw_scope = _string(metadata, "scope", "") or None
+        try:
+            scope = parse_scope(raw_scope, self.config.scopes, self.config.scopes)
+        except OAuthError as exc:
+            raise InvalidClientMetadata(exc.description) from None
+        return {
+            "client_name": client_name,
+            "redirect_uris": redirect_uris,
+            "grant_types": grant_types,
+            "token_endpoint_auth_method": method,
+            "scope": scope,
+        }

@@ -1,0 +1,62 @@
+"""The protected resource: the sample app's "Import Photos" API (RFC 6750).
+
+GET /api/photos
+Authorization: Bearer <access_token>
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .config import ServerConfig
+from .errors import InvalidRequest, InvalidToken, OAuthError
+from .store import Store, Token
+
+PHOTO_TITLES = ("Sunrise over the lake", "Tea fields in the hills", "The old lighthouse")
+
+
+def photos_of(username: str) -> list[dict[str, object]]:
+    return [
+        {"id": n, "owner": username, "title": title, "url": f"/photos/{username}/{n}.jpg"}
+        for n, title in enumerate(PHOTO_TITLES, start=1)
+    ]
+
+
+def _challenge(error: OAuthError, realm: str) -> str:
+    # RFC 6750 3: WWW-Authenticate: Bearer realm="...", error="...", error_description="..."
+    description = error.description.replace("\\", "").replace('"', "'")
+    return f'Bearer realm="{realm}", error="{error.error}", error_description="{description}"'
+
+
+class PhotosEndpoint:
+    def __init__(self, config: ServerConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            token = self.authenticate(request)
+        except OAuthError as exc:
+            headers = {"WWW-Authenticate": _challenge(exc, "codegrant-kit")}
+            status = exc.status_code if isinstance(exc, InvalidToken) else 400
+            return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
+        return JSONResponse({"user": token.username, "photos": photos_of(token.username)})
+
+    def authenticate(self, request: Request) -> Token:
+        if b"access_token=" in request.scope["query_string"]:
+            # RFC 9700 2.4 / RFC 6750 2.3: access tokens never in URLs
+            raise InvalidRequest(
+                "Send the access token in the Authorization header, never in the URL, "
+                "where logs and browser history keep it (RFC 9700 2.4)."
+            )
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        # The kit's contract answers error="invalid_token" also when no token was sent,
+        # so a learner always sees why; RFC 6750 3.1 only says SHOULD NOT here.
+        if scheme.lower() != "bearer" or not value.strip():
+            raise InvalidToken("No bearer access token was sent (RFC 6750 2.1).")
+        token = self.store.active_token(value.strip())
+        if token is None or token.kind != "access_token":
+            raise InvalidToken("The access token is unknown, expired or revoked.")
+        return token
