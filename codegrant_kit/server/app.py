@@ -12,6 +12,7 @@ from starlette.routing import Route
 from .authorize import AuthorizationEndpoint
 from .config import ServerConfig
 from .introspection import IntrospectionEndpoint
+from .jwt_access_tokens import JWKS_PATH, JwtSigner
 from .metadata import PATHS, WELL_KNOWN, MetadataEndpoint, server_metadata
 from .pages import render
 from .registration import RegistrationEndpoint
@@ -54,6 +55,9 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
             status_code=500,
         )
 
+    signer = JwtSigner() if config.access_token_format == "jwt" else None
+    token_endpoint = TokenEndpoint(config, store, signer)
+
     routes = [
         Route("/", home, methods=["GET"]),
         Route(WELL_KNOWN, MetadataEndpoint(config).handle, methods=["GET"]),
@@ -62,7 +66,7 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
             AuthorizationEndpoint(config, store).handle,
             methods=ANY,
         ),
-        Route(PATHS["token_endpoint"], TokenEndpoint(config, store).handle, methods=ANY),
+        Route(PATHS["token_endpoint"], token_endpoint.handle, methods=ANY),
         Route(
             PATHS["registration_endpoint"], RegistrationEndpoint(config, store).handle, methods=ANY
         ),
@@ -74,6 +78,13 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
         Route(PATHS["revocation_endpoint"], RevocationEndpoint(config, store).handle, methods=ANY),
         Route("/api/photos", PhotosEndpoint(config, store).handle, methods=["GET"]),
     ]
+    if signer is not None:
+        jwks = signer.jwks()
+
+        async def jwks_endpoint(request: Request) -> Response:
+            return JSONResponse(jwks)
+
+        routes.append(Route(JWKS_PATH, jwks_endpoint, methods=["GET"]))
     app = Starlette(routes=routes, exception_handlers={Exception: server_error})
     app.state.config = config
     app.state.store = store

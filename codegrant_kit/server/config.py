@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .passwords import HashScheme
 from .randomness import Randomness, SystemRandomness
@@ -24,6 +25,8 @@ class ServerConfig:
     login_lifetime: int = 600  # seconds a login page stays usable
     max_login_attempts: int = 5  # wrong passwords on one login page before it is closed
     password_hash: HashScheme = "scrypt"
+    # "jwt": RS256-signed access tokens (RFC 9068) with a JWKS, as WSO2 API Manager issues
+    access_token_format: Literal["opaque", "jwt"] = "opaque"
     # Origins allowed to frame the login and consent pages (CSP frame-ancestors),
     # e.g. the learner's own JupyterLab; none by default (clickjacking, RFC 9700 4.16).
     frame_ancestors: tuple[str, ...] = ()

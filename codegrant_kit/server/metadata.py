@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .config import ServerConfig
+from .jwt_access_tokens import JWKS_PATH
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
 PATHS = {
@@ -23,7 +24,7 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 def server_metadata(config: ServerConfig) -> dict[str, Any]:
     """The metadata document; every URL is built on the issuer."""
     issuer = config.issuer
-    return {
+    metadata: dict[str, Any] = {
         "issuer": issuer,
         **{name: issuer + path for name, path in PATHS.items()},
         "scopes_supported": list(config.scopes),
@@ -37,6 +38,9 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         # RFC 9207 3: the server sends iss in every authorization response
         "authorization_response_iss_parameter_supported": True,
     }
+    if config.access_token_format == "jwt":
+        metadata["jwks_uri"] = issuer + JWKS_PATH
+    return metadata
 
 
 class MetadataEndpoint:

@@ -296,19 +296,19 @@ class Store:
         scope: tuple[str, ...],
         grant_id: str,
         refresh_scope: tuple[str, ...] | None,
+        encode_access: Callable[[str, float, float], str] | None = None,
     ) -> tuple[Token, Token | None]:
-        """An access token, and a refresh token unless refresh_scope is None."""
+        """An access token, and a refresh token unless refresh_scope is None.
+
+        `encode_access(jti, iat, exp)` turns the random value into the token's
+        final form (a signed JWT); without it the token is the random value.
+        """
         now = self.now()
-        access = Token(
-            self.new_secret(TOKEN_BYTES),
-            "access_token",
-            client_id,
-            username,
-            scope,
-            now,
-            now + self.config.access_token_lifetime,
-            grant_id,
-        )
+        expires_at = now + self.config.access_token_lifetime
+        value = self.new_secret(TOKEN_BYTES)
+        if encode_access is not None:
+            value = encode_access(value, now, expires_at)
+        access = Token(value, "access_token", client_id, username, scope, now, expires_at, grant_id)
         refresh = None
         if refresh_scope is not None:
             refresh = Token(

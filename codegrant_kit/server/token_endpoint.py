@@ -12,6 +12,8 @@ Client                                     Authorization server
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -26,15 +28,41 @@ from .errors import (
     UnsupportedGrantType,
 )
 from .httpio import json_error, json_response, method_not_allowed, read_form
+from .jwt_access_tokens import JwtSigner, access_token_claims
 from .params import Params
 from .scopes import parse_scope
 from .store import AuthorizationCode, Client, Store, Token
 
 
 class TokenEndpoint:
-    def __init__(self, config: ServerConfig, store: Store) -> None:
+    def __init__(self, config: ServerConfig, store: Store, signer: JwtSigner | None = None) -> None:
         self.config = config
         self.store = store
+        self.signer = signer
+
+    def _encoder(
+        self, client_id: str, username: str, scope: tuple[str, ...]
+    ) -> Callable[[str, float, float], str] | None:
+        """How the access token is written: opaque, or a signed JWT (RFC 9068)."""
+        signer = self.signer
+        if signer is None:
+            return None
+
+        def encode(jti: str, issued_at: float, expires_at: float) -> str:
+            return signer.sign(
+                access_token_claims(
+                    issuer=self.config.issuer,
+                    audience=self.config.issuer + "/api",
+                    username=username,
+                    client_id=client_id,
+                    scope=scope,
+                    issued_at=issued_at,
+                    expires_at=expires_at,
+                    jti=jti,
+                )
+            )
+
+        return encode
 
     async def handle(self, request: Request) -> Response:
         if request.method != "POST":
@@ -110,6 +138,7 @@ class TokenEndpoint:
             scope=code.scope,
             grant_id=code.grant_id,
             refresh_scope=refresh_scope,
+            encode_access=self._encoder(client.client_id, code.username, code.scope),
         )
 
     def refresh_token(self, params: Params, client: Client) -> tuple[Token, Token | None]:
@@ -130,6 +159,7 @@ class TokenEndpoint:
             scope=scope,
             grant_id=old.grant_id,
             refresh_scope=old.scope,
+            encode_access=self._encoder(client.client_id, old.username, scope),
         )
 
     def _check_grant_allowed(self, client: Client, grant_type: str) -> None:
