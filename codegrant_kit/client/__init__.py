@@ -1,0 +1,160 @@
+"""The learner's side of the authorization code grant, over httpx, against any server.
+
+Modules, one step each:
+
+- ``discovery``: the server's endpoints from RFC 8414 metadata, or by hand;
+  ``presets``: WSO2 API Manager, WSO2 Identity Server, Keycloak.
+- ``registration``: an application and its keys (RFC 7591).
+- ``authorize_url``: the authorization request, state and PKCE (RFC 6749 4.1.1,
+  RFC 7636).
+- ``browser``: the user-agent's login and consent (RFC 6749 4.1, steps A-C).
+- ``redirect``: the redirect taken apart and checked (RFC 6749 4.1.2, RFC 9207).
+- ``basic_auth``: client authentication step by step (RFC 6749 2.3.1).
+- ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
+  4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
+- ``transcript``: every exchange as raw HTTP and as a Mermaid diagram.
+- ``explain``: every error code in plain words; ``errors``: the exceptions.
+- ``flow``: one flow's state, one method per step.
+"""
+
+from __future__ import annotations
+
+from ._http import Verify, parse_www_authenticate
+from .authorize_url import (
+    AuthorizationRequest,
+    PkcePair,
+    TokenFactory,
+    new_state,
+    s256,
+    seeded_token_factory,
+)
+from .basic_auth import (
+    BasicAuthSteps,
+    Credentials,
+    DecodedBasic,
+    body_credentials,
+    decode_basic,
+    form_urlencode,
+)
+from .browser import (
+    Browser,
+    ConsentChoice,
+    Field,
+    Form,
+    Page,
+    PageKind,
+    parse_forms,
+    read_page,
+)
+from .discovery import Endpoints, discover, metadata_urls
+from .errors import (
+    BrowserError,
+    ClientError,
+    DiscoveryError,
+    InvalidAuthorizationResponse,
+    InvalidTokenResponse,
+    IssuerMismatch,
+    MalformedAuthorizationResponse,
+    MetadataIssuerMismatch,
+    OAuthResponseError,
+    RedirectUriMismatch,
+    StateMismatch,
+    StepOutOfOrder,
+)
+from .explain import Explanation, ParameterNote, explain_error, known_errors
+from .flow import Flow
+from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
+from .redirect import AuthorizationResponse, parse_redirect
+from .registration import Application, register_client, registration_request
+from .token import (
+    AuthMethod,
+    Introspection,
+    TokenResponse,
+    api_request,
+    call_api,
+    client_authenticated_request,
+    exchange_code,
+    introspect,
+    introspection_request,
+    refresh,
+    refresh_request,
+    revocation_request,
+    revoke,
+    send_token_request,
+    token_request,
+)
+from .transcript import Exchange, Note, Transcript, mask_value
+
+__all__ = [
+    "Application",
+    "AuthMethod",
+    "AuthorizationRequest",
+    "AuthorizationResponse",
+    "BasicAuthSteps",
+    "Browser",
+    "BrowserError",
+    "ClientError",
+    "ConsentChoice",
+    "Credentials",
+    "DecodedBasic",
+    "DiscoveryError",
+    "Endpoints",
+    "Exchange",
+    "Explanation",
+    "Field",
+    "Flow",
+    "Form",
+    "Introspection",
+    "InvalidAuthorizationResponse",
+    "InvalidTokenResponse",
+    "IssuerMismatch",
+    "MalformedAuthorizationResponse",
+    "MetadataIssuerMismatch",
+    "Note",
+    "OAuthResponseError",
+    "Page",
+    "PageKind",
+    "ParameterNote",
+    "PkcePair",
+    "Preset",
+    "RedirectUriMismatch",
+    "StateMismatch",
+    "StepOutOfOrder",
+    "TokenFactory",
+    "TokenResponse",
+    "Transcript",
+    "Verify",
+    "all_presets",
+    "api_request",
+    "body_credentials",
+    "call_api",
+    "client_authenticated_request",
+    "decode_basic",
+    "discover",
+    "exchange_code",
+    "explain_error",
+    "form_urlencode",
+    "introspect",
+    "introspection_request",
+    "keycloak",
+    "known_errors",
+    "mask_value",
+    "metadata_urls",
+    "new_state",
+    "parse_forms",
+    "parse_redirect",
+    "parse_www_authenticate",
+    "read_page",
+    "refresh",
+    "refresh_request",
+    "register_client",
+    "registration_request",
+    "revocation_request",
+    "revoke",
+    "s256",
+    "seeded_token_factory",
+    "send_token_request",
+    "token_request",
+    "wso2_api_manager",
+    "wso2_identity_server",
+]

@@ -1,0 +1,217 @@
+r"""The authorization request: RFC 6749 Section 4.1.1, with ``state`` and PKCE (RFC 7636).
+
+The client sends the user's browser to the authorization endpoint with a query:
+
+>>> request = AuthorizationRequest(
+...     authorization_endpoint="https://server.example.com/authorize",
+...     client_id="wU62DjlyDBnq87GlBwplfqvmAbAa",
+...     redirect_uri="https://client.example.com/cb",
+...     scope="PRODUCTION",
+... )
+>>> print(request.url.replace("&", "\n&"))
+https://server.example.com/authorize?response_type=code
+&client_id=wU62DjlyDBnq87GlBwplfqvmAbAa
+&scope=PRODUCTION
+&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb
+
+Randomness (``state``, the PKCE verifier) comes from a ``token_factory`` that takes a
+number of bytes and returns URL-safe text; it defaults to ``secrets.token_urlsafe``
+and a tutorial can pass a seeded one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .explain import ParameterNote
+
+TokenFactory = Callable[[int], str]
+
+# RFC 7636 Section 4.1: code-verifier = 43*128unreserved
+_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+# RFC 6749 Section 10.10: guessing must be at most 2^-128 likely; 32 bytes give 2^-256.
+STATE_BYTES = 32
+# RFC 7636 Section 4.1: a 32-octet random sequence, base64url-encoded: 43 characters.
+VERIFIER_BYTES = 32
+
+
+def seeded_token_factory(seed: int | str) -> TokenFactory:
+    """A repeatable stand-in for ``secrets.token_urlsafe``, for tutorials and tests only.
+
+    Its values are predictable by anyone who knows the seed: never use it for a
+    real client (RFC 6749 Section 10.10 wants unguessable values).
+
+    >>> make = seeded_token_factory(7)
+    >>> make(32) == seeded_token_factory(7)(32)
+    True
+    """
+    rng = random.Random(seed)  # noqa: S311 - deliberately predictable, see above
+
+    def token_urlsafe(nbytes: int) -> str:
+        raw = bytes(rng.getrandbits(8) for _ in range(nbytes))
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+    return token_urlsafe
+
+
+def new_state(token_factory: TokenFactory = secrets.token_urlsafe) -> str:
+    """An unguessable ``state`` value binding the redirect to this browser session."""
+    state = token_factory(STATE_BYTES)
+    # RFC 6749 Appendix A.5: state = 1*VSCHAR (printable ASCII).
+    if not state or not all(0x20 <= ord(char) <= 0x7E for char in state):
+        raise ValueError(f"A state must be printable ASCII, got {state!r}.")
+    return state
+
+
+def s256(code_verifier: str) -> str:
+    """BASE64URL-ENCODE(SHA256(ASCII(code_verifier))), RFC 7636 Section 4.2.
+
+    >>> s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+    'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
+    """
+    digest = hashlib.sha256(code_verifier.encode("ascii")).digest()
+    # RFC 7636 Appendix A: base64url without the trailing '=' padding.
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+@dataclass(frozen=True)
+class PkcePair:
+    """A PKCE code verifier (kept by the client) and its S256 challenge (sent out)."""
+
+    code_verifier: str
+    code_challenge: str
+    code_challenge_method: str = "S256"
+
+    @classmethod
+    def from_verifier(cls, code_verifier: str) -> PkcePair:
+        if not _VERIFIER.fullmatch(code_verifier):
+            # RFC 7636 Section 4.1: 43 to 128 characters of [A-Z] [a-z] [0-9] - . _ ~
+            raise ValueError(
+                "A code_verifier is 43 to 128 characters from A-Z a-z 0-9 - . _ ~ "
+                f"(RFC 7636 Section 4.1); got {len(code_verifier)} characters: "
+                f"{code_verifier!r}."
+            )
+        return cls(code_verifier, s256(code_verifier))
+
+    @classmethod
+    def generate(cls, token_factory: TokenFactory = secrets.token_urlsafe) -> PkcePair:
+        return cls.from_verifier(token_factory(VERIFIER_BYTES))
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """The query the client puts on the authorization endpoint's URL."""
+
+    authorization_endpoint: str
+    client_id: str
+    redirect_uri: str | None = None
+    scope: str | None = None
+    state: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    response_type: str = "code"
+
+    @classmethod
+    def build(
+        cls,
+        authorization_endpoint: str,
+        client_id: str,
+        redirect_uri: str | None,
+        *,
+        scope: str | None = None,
+        state: str | None = None,
+        pkce: PkcePair | None = None,
+        token_factory: TokenFactory = secrets.token_urlsafe,
+    ) -> AuthorizationRequest:
+        """A request with a fresh ``state`` unless one is given."""
+        return cls(
+            authorization_endpoint=authorization_endpoint,
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            scope=scope,
+            state=state if state is not None else new_state(token_factory),
+            code_challenge=pkce.code_challenge if pkce else None,
+            code_challenge_method=pkce.code_challenge_method if pkce else None,
+        )
+
+    @classmethod
+    def from_url(cls, url: str) -> AuthorizationRequest:
+        """Take an authorize URL apart (for reading someone else's request)."""
+        parts = urlsplit(url)
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        client_id = params.get("client_id")
+        if client_id is None:
+            raise ValueError(f"No client_id in {url!r}: RFC 6749 Section 4.1.1 requires it.")
+        return cls(
+            authorization_endpoint=urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
+            client_id=client_id,
+            redirect_uri=params.get("redirect_uri"),
+            scope=params.get("scope"),
+            state=params.get("state"),
+            code_challenge=params.get("code_challenge"),
+            code_challenge_method=params.get("code_challenge_method"),
+            response_type=params.get("response_type", ""),
+        )
+
+    def params(self) -> list[tuple[str, str]]:
+        """The query parameters in the order the seed page shows them."""
+        pairs = [("response_type", self.response_type), ("client_id", self.client_id)]
+        optional = (
+            ("scope", self.scope),
+            ("redirect_uri", self.redirect_uri),
+            ("state", self.state),
+            ("code_challenge", self.code_challenge),
+            ("code_challenge_method", self.code_challenge_method),
+        )
+        pairs.extend((name, value) for name, value in optional if value is not None)
+        return pairs
+
+    @property
+    def url(self) -> str:
+        parts = urlsplit(self.authorization_endpoint)
+        # RFC 6749 Section 3.1: the endpoint's own query MUST be retained.
+        query = parts.query + ("&" if parts.query else "") + urlencode(self.params())
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+    def explain(self) -> list[ParameterNote]:
+        """Each parameter, its value, what it is for, and the RFC section."""
+        purposes = {
+            "response_type": (
+                "'code' asks for an authorization code (the code grant)",
+                "RFC 6749 Section 4.1.1",
+            ),
+            "client_id": (
+                "which application asks (the consumer key)",
+                "RFC 6749 Section 2.2",
+            ),
+            "scope": (
+                "what access is asked for (PRODUCTION on WSO2 API Manager)",
+                "RFC 6749 Section 3.3",
+            ),
+            "redirect_uri": (
+                "where the server sends the browser back with the code; must match a "
+                "registered callback URL",
+                "RFC 6749 Section 3.1.2",
+            ),
+            "state": (
+                "a random value the client checks in the redirect, against CSRF",
+                "RFC 6749 Section 10.12",
+            ),
+            "code_challenge": (
+                "SHA-256 of the secret code_verifier; proves later that the same "
+                "client redeems the code",
+                "RFC 7636 Section 4.3",
+            ),
+            "code_challenge_method": (
+                "how the challenge was made from the verifier (S256)",
+                "RFC 7636 Section 4.3",
+            ),
+        }
+        return [ParameterNote(name, value, *purposes[name]) for name, value in self.params()]

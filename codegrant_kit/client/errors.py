@@ -1,0 +1,169 @@
+"""Every exception the client layer raises, and when.
+
+    ClientError                          base of everything below
+    ├── DiscoveryError                   no usable RFC 8414 metadata document
+    │   └── MetadataIssuerMismatch       metadata names another issuer (RFC 8414 3.3)
+    ├── InvalidAuthorizationResponse     a redirect the client must not use
+    │   ├── StateMismatch                state differs from the one sent (RFC 6749 10.12)
+    │   ├── IssuerMismatch               iss missing or differs (RFC 9207 2.4)
+    │   ├── RedirectUriMismatch          the redirect is not to our redirect_uri
+    │   └── MalformedAuthorizationResponse   no code, a repeated parameter, ...
+    ├── BrowserError                     the page has no such form, field or button
+    ├── StepOutOfOrder                   a Flow step needs an earlier step first
+    ├── InvalidTokenResponse             a 200 that is not a token response (RFC 6749 5.1)
+    └── OAuthResponseError               the server answered with an OAuth error:
+                                         RFC 6749 4.1.2.1 and 5.2, RFC 6750 3.1,
+                                         RFC 7591 3.2.2, RFC 7009 2.2.1
+
+The messages say what the check protects against, so that a learner who trips one
+learns the rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ._http import json_object, parse_www_authenticate
+from .explain import Explanation, Where, explain_error
+
+
+class ClientError(Exception):
+    """Base class of the client layer's exceptions."""
+
+
+class DiscoveryError(ClientError):
+    """No authorization server metadata could be fetched or read (RFC 8414 Section 3)."""
+
+
+class MetadataIssuerMismatch(DiscoveryError):
+    """The metadata document names an issuer other than the one asked for."""
+
+    def __init__(self, expected: str, received: object) -> None:
+        self.expected = expected
+        self.received = received
+        super().__init__(
+            f"The metadata says its issuer is {received!r}, but we asked {expected!r}. "
+            "RFC 8414 Section 3.3 requires them to be identical: otherwise a server "
+            "could pass off another server's endpoints as its own (an "
+            "impersonation attack)."
+        )
+
+
+class InvalidAuthorizationResponse(ClientError):
+    """The redirect back from the authorization server must not be used."""
+
+
+class StateMismatch(InvalidAuthorizationResponse):
+    """The ``state`` in the redirect is missing or is not the one the client sent."""
+
+    def __init__(self, expected: str, received: str | None) -> None:
+        self.expected = expected
+        self.received = received
+        got = "no state at all" if received is None else f"state={received!r}"
+        super().__init__(
+            f"The redirect carries {got}, but this client sent state={expected!r}. "
+            "The state check protects against cross-site request forgery: an attacker "
+            "could otherwise make the client redeem the attacker's own code and attach "
+            "the attacker's account (RFC 6749 Section 10.12). Do not exchange this code."
+        )
+
+
+class IssuerMismatch(InvalidAuthorizationResponse):
+    """The ``iss`` in the redirect is missing or names another authorization server."""
+
+    def __init__(self, expected: str, received: str | None) -> None:
+        self.expected = expected
+        self.received = received
+        got = "no iss parameter" if received is None else f"iss={received!r}"
+        super().__init__(
+            f"The redirect carries {got}, but the authorization server is {expected!r}. "
+            "The iss check protects against mix-up attacks: a client that talks to "
+            "several servers could otherwise send a code from one server to another "
+            "(RFC 9207 Section 2.4). Do not exchange this code."
+        )
+
+
+class RedirectUriMismatch(InvalidAuthorizationResponse):
+    """The redirect points somewhere other than the client's ``redirect_uri``."""
+
+    def __init__(self, expected: str, received: str) -> None:
+        self.expected = expected
+        self.received = received
+        super().__init__(
+            f"The redirect goes to {received!r}, not to this client's redirect_uri "
+            f"{expected!r}. The code must only ever travel to the registered redirect "
+            "URI, or a stranger's endpoint would collect it (RFC 6749 Section 10.6)."
+        )
+
+
+class MalformedAuthorizationResponse(InvalidAuthorizationResponse):
+    """The redirect has no code and no error, repeats a parameter, or similar."""
+
+
+class BrowserError(ClientError):
+    """The current page has no form, field or button for the step asked for."""
+
+
+class StepOutOfOrder(ClientError):
+    """A :class:`~codegrant_kit.client.flow.Flow` step was called before the step it needs."""
+
+
+class InvalidTokenResponse(ClientError):
+    """A successful status whose body is not a token response (RFC 6749 Section 5.1)."""
+
+
+class OAuthResponseError(ClientError):
+    """The server answered with an OAuth error; ``explanation`` says it in plain words.
+
+    ``status`` is None for an error delivered in a redirect (RFC 6749 4.1.2.1).
+    """
+
+    def __init__(
+        self,
+        *,
+        status: int | None,
+        error: str | None,
+        error_description: str | None = None,
+        error_uri: str | None = None,
+        where: Where | None = None,
+        body: str = "",
+    ) -> None:
+        self.status = status
+        self.error = error
+        self.error_description = error_description
+        self.error_uri = error_uri
+        self.body = body
+        self.explanation: Explanation | None = (
+            explain_error(error, error_description, where=where) if error else None
+        )
+        super().__init__(self._message())
+
+    @classmethod
+    def from_response(
+        cls, response: httpx.Response, *, where: Where | None = None
+    ) -> OAuthResponseError:
+        """Read the error from a JSON body (RFC 6749 Section 5.2) or, failing that, from
+        the ``WWW-Authenticate`` challenge (RFC 6750 Section 3)."""
+        body: dict[str, Any] = json_object(response) or {}
+        if not isinstance(body.get("error"), str):
+            body = dict(parse_www_authenticate(response.headers.get("www-authenticate", "")))
+        error = body.get("error")
+        description = body.get("error_description")
+        uri = body.get("error_uri")
+        return cls(
+            status=response.status_code,
+            error=error if isinstance(error, str) else None,
+            error_description=description if isinstance(description, str) else None,
+            error_uri=uri if isinstance(uri, str) else None,
+            where=where,
+            body=response.text,
+        )
+
+    def _message(self) -> str:
+        head = f"HTTP {self.status}: " if self.status is not None else ""
+        if self.explanation is None:
+            snippet = " ".join(self.body.split())[:200]
+            return f"{head}the server answered without an OAuth error code: {snippet!r}"
+        return head + str(self.explanation)

@@ -1,0 +1,311 @@
+"""One run of the authorization code grant, one method per step (RFC 6749 Section 4.1).
+
+     +----------+
+     | Resource |
+     |   Owner  |
+     +----------+
+          ^
+          |
+         (B)
+     +----|-----+          Client Identifier      +---------------+
+     |         -+----(A)-- & Redirection URI ---->|               |
+     |  User-   |                                 | Authorization |
+     |  Agent  -+----(B)-- User authenticates --->|     Server    |
+     |          |                                 |               |
+     |         -+----(C)-- Authorization Code ---<|               |
+     +-|----|---+                                 +---------------+
+       |    |                                         ^      v
+      (A)  (C)                                        |      |
+       |    |                                         |      |
+       ^    v                                         |      |
+     +---------+                                      |      |
+     |         |>---(D)-- Authorization Code ---------'      |
+     |  Client |          & Redirection URI                  |
+     |         |                                             |
+     |         |<---(E)----- Access Token -------------------'
+     +---------+       (w/ Optional Refresh Token)
+
+:meth:`Flow.authorize` is (A), :meth:`Flow.open_authorization_page`,
+:meth:`Flow.login` and :meth:`Flow.consent` are (B), :meth:`Flow.receive_redirect`
+is (C), :meth:`Flow.exchange_code` is (D) and (E). The rules live in the modules
+this one calls; a Flow only keeps one run's state and the order of the steps, so a
+notebook cell and a widget panel can share it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from types import TracebackType
+
+import httpx
+
+from ._http import Verify
+from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
+from .browser import Browser, ConsentChoice, Page
+from .discovery import Endpoints, discover
+from .errors import StepOutOfOrder
+from .redirect import AuthorizationResponse, parse_redirect
+from .registration import Application, register_client
+from .token import (
+    AuthMethod,
+    Introspection,
+    TokenResponse,
+    call_api,
+    introspect,
+    refresh,
+    revoke,
+    send_token_request,
+    token_request,
+)
+from .transcript import Transcript
+
+
+class Flow:
+    """The state of one flow: endpoints, application, request, browser, response, tokens."""
+
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        *,
+        application: Application | None = None,
+        redirect_uri: str | None = None,
+        scope: str | None = None,
+        api_url: str | None = None,
+        auth: AuthMethod = "client_secret_basic",
+        verify: Verify = True,
+        token_factory: TokenFactory = secrets.token_urlsafe,
+        transcript: Transcript | None = None,
+    ) -> None:
+        self.endpoints = endpoints
+        self.application = application
+        self.redirect_uri = redirect_uri or (application.redirect_uri if application else None)
+        self.scope = scope
+        self.api_url = api_url
+        self.auth: AuthMethod = auth
+        self.token_factory = token_factory
+        self.transcript = transcript if transcript is not None else Transcript(endpoints)
+        self.transcript.endpoints = endpoints
+        self.http = self.transcript.http_client("Client", verify=verify)
+        self.browser = Browser(
+            self.transcript.http_client("Browser", verify=verify), stop_at=self.redirect_uri
+        )
+        self.pkce: PkcePair | None = None
+        self.authorization_request: AuthorizationRequest | None = None
+        self.authorization_response: AuthorizationResponse | None = None
+        self.tokens: TokenResponse | None = None
+        self.introspection: Introspection | None = None
+        self.api_response: httpx.Response | None = None
+
+    @classmethod
+    def discover(
+        cls,
+        issuer: str,
+        *,
+        application: Application | None = None,
+        redirect_uri: str | None = None,
+        scope: str | None = None,
+        api_url: str | None = None,
+        auth: AuthMethod = "client_secret_basic",
+        verify: Verify = True,
+        token_factory: TokenFactory = secrets.token_urlsafe,
+    ) -> Flow:
+        """A flow whose endpoints come from the issuer's metadata (RFC 8414)."""
+        transcript = Transcript()
+        with transcript.http_client("Client", verify=verify) as http:
+            endpoints = discover(issuer, http=http)
+        return cls(
+            endpoints,
+            application=application,
+            redirect_uri=redirect_uri,
+            scope=scope,
+            api_url=api_url,
+            auth=auth,
+            verify=verify,
+            token_factory=token_factory,
+            transcript=transcript,
+        )
+
+    # Developer Portal: the application and its keys
+
+    def register(
+        self,
+        client_name: str,
+        *,
+        redirect_uri: str | None = None,
+        scope: str | None = None,
+        grant_types: Sequence[str] = ("authorization_code", "refresh_token"),
+    ) -> Application:
+        """Register an application (RFC 7591) and use it for this flow."""
+        redirect_uri = redirect_uri or self.redirect_uri
+        self.application = register_client(
+            self.endpoints,
+            client_name=client_name,
+            redirect_uris=[redirect_uri] if redirect_uri else [],
+            grant_types=grant_types,
+            scope=scope if scope is not None else self.scope,
+            token_endpoint_auth_method=self.auth,
+            http=self.http,
+        )
+        self.use_application(self.application, redirect_uri=redirect_uri)
+        return self.application
+
+    def use_application(self, application: Application, *, redirect_uri: str | None = None) -> None:
+        """Use keys obtained elsewhere (a portal, a preset server)."""
+        self.application = application
+        self.redirect_uri = redirect_uri or application.redirect_uri or self.redirect_uri
+        self.browser.stop_at = self.redirect_uri
+
+    # (A) the authorization request
+
+    def authorize(
+        self, *, scope: str | None = None, pkce: bool = True, state: str | None = None
+    ) -> AuthorizationRequest:
+        """Build the authorization request, with a new state and, by default, PKCE."""
+        application = self._application()
+        self.pkce = PkcePair.generate(self.token_factory) if pkce else None
+        self.authorization_request = AuthorizationRequest.build(
+            self.endpoints.authorization_endpoint,
+            application.client_id,
+            self.redirect_uri,
+            scope=scope if scope is not None else self.scope,
+            state=state,
+            pkce=self.pkce,
+            token_factory=self.token_factory,
+        )
+        self.authorization_response = None
+        self.browser.stop_at = self.redirect_uri
+        return self.authorization_request
+
+    # (B) the user-agent: login and consent
+
+    def open_authorization_page(self) -> Page:
+        return self.browser.open(self._request().url)
+
+    def login(self, username: str, password: str) -> Page:
+        return self.browser.login(username, password)
+
+    def consent(self, choice: ConsentChoice | str = "approve") -> Page:
+        return self.browser.consent(choice)
+
+    # (C) the redirect back to the client
+
+    def receive_redirect(self, location: str | None = None) -> AuthorizationResponse:
+        """Check the redirect (state, iss, redirect_uri) and keep its code or error."""
+        request = self._request()
+        if location is None:
+            page = self.browser.page
+            if page is None or page.kind != "redirect" or page.location is None:
+                raise StepOutOfOrder(
+                    "The browser is not at a redirect yet: log in and answer the consent "
+                    "page first, or pass the Location yourself."
+                )
+            location = page.location
+        self.transcript.note("the browser brings the redirect to the client's redirect_uri")
+        self.authorization_response = parse_redirect(
+            location,
+            expected_state=request.state,
+            expected_issuer=self.endpoints.issuer,
+            redirect_uri=request.redirect_uri,
+            iss_required=self.endpoints.authorization_response_iss_parameter_supported,
+        )
+        return self.authorization_response
+
+    # (D) and (E) the token request
+
+    def token_request(self, *, auth: AuthMethod | None = None) -> httpx.Request:
+        """The token request as it will be sent, for reading before sending."""
+        response = self.authorization_response
+        if response is None:
+            raise StepOutOfOrder("There is no authorization response yet: receive_redirect().")
+        response.raise_for_error()
+        if response.code is None:
+            raise StepOutOfOrder("The authorization response carries no code.")
+        return token_request(
+            self.endpoints,
+            self._application(),
+            code=response.code,
+            redirect_uri=self._request().redirect_uri,
+            code_verifier=self.pkce.code_verifier if self.pkce else None,
+            auth=auth or self.auth,
+        )
+
+    def exchange_code(self, *, auth: AuthMethod | None = None) -> TokenResponse:
+        self.tokens = send_token_request(self.token_request(auth=auth), http=self.http)
+        return self.tokens
+
+    # Using the tokens
+
+    def call_api(self, url: str | None = None) -> httpx.Response:
+        url = url or self.api_url
+        if url is None:
+            raise StepOutOfOrder("No API URL: pass one, or give api_url to the Flow.")
+        self.api_response = call_api(url, self._tokens().access_token, http=self.http)
+        return self.api_response
+
+    def refresh(self, *, scope: str | None = None, auth: AuthMethod | None = None) -> TokenResponse:
+        refresh_token = self._tokens().refresh_token
+        if refresh_token is None:
+            raise StepOutOfOrder("The token response had no refresh_token.")
+        self.tokens = refresh(
+            self.endpoints,
+            self._application(),
+            refresh_token,
+            scope=scope,
+            auth=auth or self.auth,
+            http=self.http,
+        )
+        return self.tokens
+
+    def introspect(
+        self, token: str | None = None, *, token_type_hint: str | None = None
+    ) -> Introspection:
+        self.introspection = introspect(
+            self.endpoints,
+            self._application(),
+            token or self._tokens().access_token,
+            token_type_hint=token_type_hint,
+            auth=self.auth,
+            http=self.http,
+        )
+        return self.introspection
+
+    def revoke(self, token: str | None = None, *, token_type_hint: str | None = None) -> None:
+        revoke(
+            self.endpoints,
+            self._application(),
+            token or self._tokens().access_token,
+            token_type_hint=token_type_hint,
+            auth=self.auth,
+            http=self.http,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+        self.browser.http.close()
+
+    def __enter__(self) -> Flow:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _application(self) -> Application:
+        if self.application is None:
+            raise StepOutOfOrder("No application yet: register() or use_application() first.")
+        return self.application
+
+    def _request(self) -> AuthorizationRequest:
+        if self.authorization_request is None:
+            raise StepOutOfOrder("No authorization request yet: authorize() first.")
+        return self.authorization_request
+
+    def _tokens(self) -> TokenResponse:
+        if self.tokens is None:
+            raise StepOutOfOrder("No tokens yet: exchange_code() first.")
+        return self.tokens

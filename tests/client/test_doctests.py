@@ -1,0 +1,25 @@
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "_http",
+    "authorize_url",
+    "basic_auth",
+    "browser",
+    "discovery",
+    "explain",
+    "presets",
+    "redirect",
+    "token",
+    "transcript",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_hold(name):
+    module = importlib.import_module(f"codegrant_kit.client.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted > 0
