@@ -1,0 +1,206 @@
+"""Exercises with automatic checks: `check(name, answer)` says right or wrong, and why.
+
+    >>> check("basic-header", "Basic ...").correct
+    False
+
+The expected answers are computed here from the exercise's inputs and never
+printed, so a learner sees only whether the answer is right and what to look at.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .client.basic_auth import BasicAuthSteps, decode_basic
+
+# The exercise's application: its consumer secret needs form-encoding (RFC 6749 2.3.1).
+EXERCISE_KEY = "wU62DjlyDBnq87GlBwplfqvmAbAa"
+EXERCISE_SECRET = "s3cr3t+pass/word"
+
+# The seed page's own requests: the authorize request's client_id and the Basic header.
+SEED_AUTHORIZE_CLIENT_ID = "wU62DjlyDBnq87GlBwplfqvmAbAa"
+SEED_BASIC = "Basic SVpzSWk2SERiQjVlOFZLZFpBblVpX2ZaM2Y4YTpHbTBiSjZvV1Y4ZkM1T1FMTGxDNmpzbEFDVzhh"
+
+# Callbacks a client receives, after sending state "af0ifjsldkj": is each one safe to use?
+STATE_SENT = "af0ifjsldkj"
+STATE_CASES: tuple[tuple[str, bool, str], ...] = (
+    (
+        "https://client.example.com/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj",
+        True,
+        "the state is the one sent",
+    ),
+    (
+        "https://client.example.com/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=attacker",
+        False,
+        "a different state: this response answers a request you never made (CSRF, RFC 6749 10.12)",
+    ),
+    (
+        "https://client.example.com/cb?code=SplxlOBeZQQYbYS6WxSbIA",
+        False,
+        "no state at all: anyone could have started this flow",
+    ),
+    (
+        "https://client.example.com/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=AF0IFJSLDKJ",
+        False,
+        "state is compared exactly; case matters",
+    ),
+    (
+        "https://client.example.com/cb?code=a&state=af0ifjsldkj&state=evil",
+        False,
+        "state appears twice; RFC 6749 3.1 forbids repeated parameters",
+    ),
+)
+
+# A token request with one mistake; the learner names the parameter that is wrong.
+FAULTY_REQUEST = (
+    "POST /token HTTP/1.1\n"
+    "Host: server.example.com\n"
+    "Authorization: Basic d1U2MkRqbHlEQm5xODdHbEJ3cGxmcXZtQWJBYTpzM2NyM3QlMkJwYXNzJTJGd29yZA==\n"
+    "Content-Type: application/x-www-form-urlencoded\n"
+    "\n"
+    "grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA"
+    "&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcallback"
+)
+FAULTY_REQUEST_AUTHORIZED_WITH = "https://client.example.com/cb"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    exercise: str
+    correct: bool
+    message: str
+
+    def __str__(self) -> str:
+        mark = "Right" if self.correct else "Not yet"
+        return f"{mark}: {self.message}"
+
+    def _repr_html_(self) -> str:
+        colour = "#1b7f3b" if self.correct else "#b00020"
+        mark = "✔ Right" if self.correct else "✘ Not yet"
+        return (
+            f'<div style="border-left:4px solid {colour};padding:.4em .8em">'
+            f"<strong>{mark}</strong> ({escape(self.exercise)}): {escape(self.message)}</div>"
+        )
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _basic_header(answer: Any) -> CheckResult:
+    name = "basic-header"
+    expected = BasicAuthSteps(EXERCISE_KEY, EXERCISE_SECRET).header_value
+    if not isinstance(answer, str) or not answer.strip() or answer.strip() == "Basic ...":
+        return CheckResult(name, False, "Write the header value as a string: 'Basic <base64>'.")
+    text = answer.strip()
+    if text.lower().startswith("authorization:"):
+        text = text.split(":", 1)[1].strip()
+    if hmac.compare_digest(text, expected):
+        return CheckResult(
+            name, True, "the key and secret were form-encoded, joined by ':' and base64-encoded."
+        )
+    if not text.startswith("Basic "):
+        return CheckResult(
+            name, False, "The value starts with the scheme name and a space: 'Basic '."
+        )
+    raw_joined = f"{EXERCISE_KEY}:{EXERCISE_SECRET}"
+    if text == "Basic " + base64.b64encode(raw_joined.encode()).decode():
+        return CheckResult(
+            name,
+            False,
+            "Close: you encoded the raw secret. RFC 6749 2.3.1 says to form-encode the key "
+            "and the secret first ('+' and '/' become %2B and %2F), then join and base64.",
+        )
+    try:
+        decoded = decode_basic(text)
+    except ValueError as exc:
+        return CheckResult(name, False, f"That header cannot be decoded: {exc}")
+    if decoded.client_id != EXERCISE_KEY:
+        return CheckResult(
+            name, False, f"It decodes to client id {decoded.client_id!r}, not the consumer key."
+        )
+    return CheckResult(
+        name, False, "The client id is right but the secret part is not; check its encoding."
+    )
+
+
+def _state_check(answer: Any) -> CheckResult:
+    name = "state-check"
+    if not callable(answer):
+        return CheckResult(
+            name, False, "Pass your function: check('state-check', is_safe_callback)."
+        )
+    for location, safe, why in STATE_CASES:
+        try:
+            said = bool(answer(STATE_SENT, location))
+        except Exception as exc:  # the learner's code; its failure is the lesson
+            return CheckResult(
+                name, False, f"Your function raised {exc.__class__.__name__} on {location}"
+            )
+        if said != safe:
+            verdict = "accepted" if said else "refused"
+            return CheckResult(name, False, f"It {verdict} {location}: {why}.")
+    return CheckResult(name, True, f"all {len(STATE_CASES)} callbacks judged correctly.")
+
+
+def _seed_slip(answer: Any) -> CheckResult:
+    name = "seed-slip"
+    decoded = decode_basic(SEED_BASIC).client_id
+    if not isinstance(answer, str) or not answer.strip():
+        return CheckResult(name, False, "Give the client id the Basic header decodes to.")
+    if hmac.compare_digest(answer.strip(), decoded):
+        return CheckResult(
+            name,
+            True,
+            f"the header authenticates a different client than {SEED_AUTHORIZE_CLIENT_ID}, "
+            "the one the code was issued to; a real server answers invalid_grant (RFC 6749 4.1.3).",
+        )
+    if answer.strip() == SEED_AUTHORIZE_CLIENT_ID:
+        return CheckResult(
+            name, False, "That is the client id of the authorize request; decode the header."
+        )
+    return CheckResult(
+        name, False, "Decode the base64 after 'Basic ' and read what stands before ':'."
+    )
+
+
+def _faulty_request(answer: Any) -> CheckResult:
+    name = "faulty-request"
+    body = FAULTY_REQUEST.split("\n\n", 1)[1]
+    sent = parse_qs(body)["redirect_uri"][0]
+    wrong = "redirect_uri" if sent != FAULTY_REQUEST_AUTHORIZED_WITH else ""
+    if not isinstance(answer, str) or not answer.strip():
+        return CheckResult(name, False, "Name the parameter that is wrong, e.g. 'code'.")
+    if answer.strip() == wrong:
+        path = urlsplit(sent).path
+        return CheckResult(
+            name,
+            True,
+            f"the code was issued for {FAULTY_REQUEST_AUTHORIZED_WITH} but the request says "
+            f"...{path}; the server must refuse with invalid_grant (RFC 6749 4.1.3).",
+        )
+    if answer.strip() == "Authorization":
+        return CheckResult(name, False, "The Basic header decodes to the right key and secret.")
+    return CheckResult(
+        name, False, f"{answer.strip()!r} is fine here. Compare with the authorization request."
+    )
+
+
+EXERCISES: dict[str, Callable[[Any], CheckResult]] = {
+    "basic-header": _basic_header,
+    "faulty-request": _faulty_request,
+    "seed-slip": _seed_slip,
+    "state-check": _state_check,
+}
+
+
+def check(exercise: str, answer: Any) -> CheckResult:
+    """Check an answer to one of the exercises in `EXERCISES`."""
+    if exercise not in EXERCISES:
+        raise KeyError(f"No exercise {exercise!r}; there are {', '.join(sorted(EXERCISES))}.")
+    return EXERCISES[exercise](answer)
