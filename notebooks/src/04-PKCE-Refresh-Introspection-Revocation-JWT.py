@@ -1,0 +1,152 @@
+# %% [markdown]
+# # PKCE, refresh tokens, introspection, revocation and JWT access tokens
+#
+# **What you will learn**
+# - why a code alone is not enough for apps that cannot keep a secret, and how PKCE
+#   (RFC 7636) binds the code to the app that asked for it;
+# - how a refresh token gets new access tokens, and why it is rotated (RFC 6749 6, RFC 9700 4.14);
+# - how a resource server asks about a token (introspection, RFC 7662) and how a client
+#   gives one up (revocation, RFC 7009);
+# - what is inside a JWT access token (RFC 9068), and how to check its signature.
+#
+# This server issues JWT access tokens, as WSO2 API Manager does by default.
+
+# %%
+from codegrant_kit import ServerConfig, start_server
+from codegrant_kit.client import Flow, OAuthResponseError, PkcePair, discover, seeded_token_factory
+from codegrant_kit.server import SeededRandomness
+
+server = start_server(
+    config=ServerConfig(randomness=SeededRandomness("tutorial-04"), access_token_format="jwt")
+)
+flow = Flow(
+    discover(server.url),
+    redirect_uri="https://client.example.com/cb",
+    scope="PRODUCTION photos:read",
+    token_factory=seeded_token_factory("tutorial-04"),
+)
+app = flow.register("Photo printer")
+
+# %% [markdown]
+# ## PKCE: proof that the app redeeming the code is the app that asked for it
+#
+# Before sending the browser off, the client makes a random **code verifier** and
+# sends only its SHA-256 hash, the **code challenge**. At the token endpoint it shows
+# the verifier. A malicious app that intercepts the code (say, by registering the same
+# custom URL scheme on a phone) does not have the verifier, so the code is useless to it.
+
+# %%
+pair = PkcePair.from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")  # RFC 7636 Appendix B
+pair.code_verifier, pair.code_challenge, pair.code_challenge_method
+
+# %%
+request = flow.authorize(pkce=True)
+for note in request.explain():
+    print(f"{note.parameter:22} {note.value[:45]:47} {note.purpose}")
+
+# %%
+flow.open_authorization_page()
+flow.login("admin", "admin")
+flow.consent("approve")
+flow.receive_redirect().code
+
+# %% [markdown]
+# The interceptor tries the code with a verifier of its own: `invalid_grant`. The
+# rightful client, with the real verifier, still gets its tokens: a failed attempt
+# does not burn the code.
+
+# %%
+from codegrant_kit.client import send_token_request, token_request
+
+stolen = token_request(flow.endpoints, app, code=flow.authorization_response.code,
+                       redirect_uri=flow.redirect_uri, code_verifier="x" * 43)
+try:
+    send_token_request(stolen)
+except OAuthResponseError as error:
+    print(error.status, error.error, "-", error.error_description)
+
+# %%
+tokens = flow.exchange_code()
+tokens.token_type, tokens.expires_in, tokens.scope
+
+# %% [markdown]
+# ## A JWT access token (RFC 9068)
+#
+# The access token is three base64url parts: a header, the claims, and a signature
+# made with the server's private key. Anyone can read the claims (so never put secrets
+# there); only the server can sign them, and anyone can check the signature with the
+# public key the server publishes at its `jwks_uri`.
+
+# %%
+import base64
+import json
+
+header, claims, signature = tokens.access_token.split(".")
+decode = lambda part: json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+decode(header)
+
+# %%
+decode(claims)
+
+# %% [markdown]
+# The JWT panel checks the signature against the server's JWKS; a token changed by one
+# character fails.
+
+# %%
+#JWT-PANEL
+
+# %% [markdown]
+# ## Refresh, with rotation
+#
+# A refresh token gets a new access token without the user. Each use gives a new
+# refresh token and retires the old one; if the old one ever comes back, someone
+# copied it, and the server revokes the whole grant (RFC 9700 4.14.2).
+
+# %%
+first_refresh = tokens.refresh_token
+new = flow.refresh(scope="photos:read")  # narrower is fine; wider is invalid_scope
+new.scope, new.refresh_token != first_refresh
+
+# %%
+from codegrant_kit.client import refresh
+
+try:
+    refresh(flow.endpoints, app, first_refresh)
+except OAuthResponseError as error:
+    print(error.error, "-", error.error_description)
+
+# %% [markdown]
+# The reuse revoked the grant, so even the newest tokens are dead now:
+
+# %%
+flow.introspect().active
+
+# %% [markdown]
+# ## Introspection and revocation
+#
+# A fresh flow, then ask the server about the token (what a resource server does when
+# it cannot read a token itself), then revoke it (what a client does at logout).
+
+# %%
+flow.authorize()
+flow.open_authorization_page()
+flow.login("admin", "admin")
+flow.consent("approve")
+flow.receive_redirect()
+flow.exchange_code()
+info = flow.introspect()
+info.active, info.scope, info.client_id == app.client_id, info.username
+
+# %%
+flow.revoke(flow.tokens.refresh_token, token_type_hint="refresh_token")
+flow.introspect().active
+
+# %%
+try:
+    flow.call_api(server.url + "/api/photos")
+except OAuthResponseError as error:
+    print(error.status, error.error, "-", error.error_description)
+
+# %% [markdown]
+# Revoking the refresh token also revoked the access tokens of the same grant
+# (RFC 7009 2.1), so the photos API now answers `401`.
