@@ -158,7 +158,13 @@ class BackgroundServer:
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        return f"<BackgroundServer {self.url} {state}>"
+        warnings = []
+        if getattr(self.config.randomness, "predictable", False):
+            warnings.append("PREDICTABLE randomness: tutorials only")
+        if self.config.password_hash == "fast":
+            warnings.append("FAST password hashing: load tests only")
+        loud = "".join(f" [{w}]" for w in warnings)
+        return f"<BackgroundServer {self.url} {state}{loud}>"
 
 
 _current: dict[str, tuple[Any, BackgroundServer]] = {}
