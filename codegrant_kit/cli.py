@@ -13,6 +13,7 @@ from typing import Any
 
 from .runner import _Server, build, uvicorn_config
 from .server.config import DEFAULT_SCOPES
+from .server.lab import SWITCHES
 
 LOOPBACK_NAMES = ("localhost",)
 
@@ -100,6 +101,15 @@ def parser() -> argparse.ArgumentParser:
         default="scrypt",
         help="scrypt (default); fast is one SHA-256, for benchmarks and load tests only",
     )
+    serve.add_argument(
+        "--lab",
+        action="append",
+        default=[],
+        choices=sorted(SWITCHES),
+        metavar="SWITCH",
+        help="turn ONE defence off to show an attack (repeatable; never for real use): "
+        + ", ".join(sorted(SWITCHES)),
+    )
     serve.add_argument("--log-level", default="warning", choices=("debug", "info", "warning"))
 
     demo = commands.add_parser(
@@ -126,6 +136,7 @@ def serve(args: argparse.Namespace) -> int:
         "access_token_lifetime": args.access_token_lifetime,
         "refresh_token_lifetime": args.refresh_token_lifetime,
         "password_hash": args.password_hash,
+        "lab_switches": frozenset(args.lab),
     }
     if args.scope:
         options["scopes"] = tuple(args.scope)

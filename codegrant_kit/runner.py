@@ -76,15 +76,19 @@ def build(
 ) -> tuple[socket.socket, Starlette]:
     """Bind the socket first, so the issuer carries the real port, then make the app."""
     sock = bind_socket(host, port)
-    bound_port = sock.getsockname()[1]
-    base = config or ServerConfig()
-    config = replace(base, issuer=issuer_for(host, bound_port), **options)
-    store = Store(config)
-    for name, password in users.items():
-        store.add_user(name, password)
-    for client in clients:
-        store.add_client(**client)
-    return sock, create_app(config, store)
+    try:
+        bound_port = sock.getsockname()[1]
+        base = config or ServerConfig()
+        config = replace(base, issuer=issuer_for(host, bound_port), **options)
+        store = Store(config)
+        for name, password in users.items():
+            store.add_user(name, password)
+        for client in clients:
+            store.add_client(**client)
+        return sock, create_app(config, store)
+    except BaseException:
+        sock.close()  # a refused option must not keep the port
+        raise
 
 
 def uvicorn_config(app: Starlette) -> uvicorn.Config:

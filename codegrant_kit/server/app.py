@@ -13,6 +13,7 @@ from .authorize import AuthorizationEndpoint
 from .config import ServerConfig
 from .introspection import IntrospectionEndpoint
 from .jwt_access_tokens import JWKS_PATH, JwtSigner
+from .lab import SWITCHES
 from .metadata import PATHS, WELL_KNOWN, MetadataEndpoint, server_metadata
 from .pages import render
 from .registration import RegistrationEndpoint
@@ -33,6 +34,15 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
         log.warning(
             "PREDICTABLE RANDOMNESS: codes, tokens and secrets of this server can be "
             "guessed. For tutorials and tests only."
+        )
+    for name in sorted(config.lab_switches):
+        switch = SWITCHES[name]
+        log.warning(
+            "LAB SWITCH %s is ON: no %s (%s). This server allows %s.",
+            name,
+            switch.defence,
+            switch.source,
+            switch.attack,
         )
     if config.password_hash == "fast":
         log.warning(

@@ -19,6 +19,7 @@ login page: its cookie is bound to the request (RFC 6749 10.12, RFC 9700 4.7).
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -33,11 +34,13 @@ from .errors import (
     InvalidRequest,
     OAuthError,
     UnauthorizedClient,
+    UnregisteredRedirectUri,
     UnsupportedResponseType,
 )
-from .httpio import read_form, redirect
+from .httpio import client_address, read_form, redirect
 from .pages import error_page, render
 from .params import Params
+from .registration import REGEXP_PREFIX
 from .scopes import DESCRIPTIONS, parse_scope
 from .store import Client, PendingAuthorization, Store
 
@@ -69,6 +72,12 @@ class AuthorizationEndpoint:
         try:
             params = Params.parse(request.scope["query_string"])
             client, redirect_uri = self._trusted_client(params)
+        except UnregisteredRedirectUri as exc:
+            if self.config.lab("open_redirect"):
+                # LAB: bounce the browser to whatever URI it was given
+                error = InvalidRequest(exc.description)
+                return self._error_redirect(exc.redirect_uri, error, params.get("state"))
+            return error_page(request, self.config, exc.title, exc.description, note=NOT_SENT_BACK)
         except (FatalAuthorizationError, InvalidRequest) as exc:
             title = getattr(exc, "title", "Bad authorization request")
             description = getattr(exc, "description", str(exc))
@@ -130,14 +139,26 @@ class AuthorizationEndpoint:
                 )
             return client, client.redirect_uris[0]
         # RFC 9700 2.1: redirect URIs are compared by exact string matching
-        if redirect_uri not in client.redirect_uris:
-            raise FatalAuthorizationError(
-                "Redirect URI mismatch",
-                f"redirect_uri {redirect_uri!r} is not registered for {client.client_name!r}. "
-                f"Registered: {', '.join(client.redirect_uris)}. The match is exact, "
-                "character by character (RFC 9700 2.1).",
-            )
-        return client, redirect_uri
+        if redirect_uri in client.redirect_uris or self._pattern_matches(client, redirect_uri):
+            return client, redirect_uri
+        raise UnregisteredRedirectUri(
+            "Redirect URI mismatch",
+            f"redirect_uri {redirect_uri!r} is not registered for {client.client_name!r}. "
+            f"Registered: {', '.join(client.redirect_uris)}. The match is exact, "
+            "character by character (RFC 9700 2.1).",
+            redirect_uri,
+        )
+
+    def _pattern_matches(self, client: Client, redirect_uri: str) -> bool:
+        """LAB regexp_redirect_uris: WSO2's `regexp=` callbacks, as loose as they are written."""
+        if not self.config.lab("regexp_redirect_uris"):
+            return False
+        patterns = [
+            u.removeprefix(REGEXP_PREFIX)
+            for u in client.redirect_uris
+            if u.startswith(REGEXP_PREFIX)
+        ]
+        return any(re.fullmatch(pattern, redirect_uri) for pattern in patterns)
 
     def _validate(self, params: Params, client: Client) -> dict[str, Any]:
         """The rest of the request; errors here go back to the client."""
@@ -202,6 +223,8 @@ class AuthorizationEndpoint:
         return await self._login(request, form, pending, client)
 
     def _same_browser(self, request: Request, form: Params, pending: PendingAuthorization) -> bool:
+        if self.config.lab("login_csrf"):
+            return True  # LAB: any page may post these forms
         cookie = request.cookies.get(BROWSER_COOKIE, "")
         token = form.get("csrf_token") or ""
         return hmac.compare_digest(cookie.encode(), pending.browser.encode()) & hmac.compare_digest(
@@ -213,10 +236,20 @@ class AuthorizationEndpoint:
     ) -> Response:
         username = form.get("username") or ""
         password = form.get("password") or ""
+        keys = [("user", username), ("address", client_address(request))]
+        wait = self.store.throttle.retry_after(keys)
+        if wait is not None:
+            # RFC 9700 4.13: slow guessing down; the password is not even checked
+            message = (
+                f"Too many failed sign-ins for this account or address. Try again in "
+                f"{max(1, round(wait / 60))} minute(s)."
+            )
+            return self._login_page(request, pending, client, message, username, 429)
         ok = bool(username and password) and await run_in_threadpool(
             self.store.check_password, username, password
         )
         if not ok:
+            self.store.throttle.failed(keys)
             pending.failed_logins += 1
             if pending.failed_logins >= self.config.max_login_attempts:
                 self.store.end_pending(pending.id)
@@ -229,8 +262,11 @@ class AuthorizationEndpoint:
                     status_code=429,
                 )
             return self._login_page(request, pending, client, RETRY_MESSAGE, username)
+        self.store.throttle.succeeded(("user", username))
         pending.username = username
-        if self.store.has_consent(username, client.client_id, pending.scope):
+        # LAB consent_any_scope: any earlier Approve Always counts, whatever its scope
+        scope = () if self.config.lab("consent_any_scope") else pending.scope
+        if self.store.has_consent(username, client.client_id, scope):
             # approved always before, for this scope or a wider one
             return self._approve(pending)
         return self._consent_page(request, pending, client)
@@ -265,23 +301,24 @@ class AuthorizationEndpoint:
         self.store.end_pending(pending.id)
         code = self.store.issue_code(pending)
         # RFC 6749 4.1.2 code and state; RFC 9207 2: iss
-        return redirect(
-            pending.redirect_uri,
-            {"code": code.code, "state": pending.state, "iss": self.config.issuer},
-        )
+        return self._redirect(pending.redirect_uri, {"code": code.code, "state": pending.state})
 
     # -- responses --------------------------------------------------------------
 
     def _error_redirect(self, redirect_uri: str, error: OAuthError, state: str | None) -> Response:
         # RFC 6749 4.1.2.1: error, error_description, state; RFC 9207 2: iss
+        return self._redirect(
+            redirect_uri,
+            {"error": error.error, "error_description": error.description, "state": state},
+        )
+
+    def _redirect(self, redirect_uri: str, params: dict[str, str | None]) -> Response:
+        # RFC 9207 2: iss in every authorization response (LAB no_iss leaves it out)
+        iss = None if self.config.lab("no_iss") else self.config.issuer
         return redirect(
             redirect_uri,
-            {
-                "error": error.error,
-                "error_description": error.description,
-                "state": state,
-                "iss": self.config.issuer,
-            },
+            {**params, "iss": iss},
+            referrer_policy=not self.config.lab("referrer_leak"),
         )
 
     def _login_page(
@@ -291,11 +328,13 @@ class AuthorizationEndpoint:
         client: Client,
         message: str = "",
         username: str = "",
+        status_code: int = 200,
     ) -> Response:
         return render(
             request,
             self.config,
             "login.html",
+            status_code,
             client_name=client.client_name,
             session_data_key=pending.id,
             csrf_token=pending.csrf_token,

@@ -12,7 +12,7 @@ import binascii
 import hmac
 from urllib.parse import unquote_plus
 
-from .errors import InvalidClient, InvalidRequest
+from .errors import InvalidClient, InvalidRequest, TooManyAttempts
 from .params import Params
 from .store import Client, Store
 
@@ -37,7 +37,9 @@ def parse_basic(header: str) -> tuple[str, str]:
     return unquote_plus(client_id, errors="strict"), unquote_plus(secret, errors="strict")
 
 
-def authenticate_client(store: Store, authorization: str | None, params: Params) -> Client:
+def authenticate_client(
+    store: Store, authorization: str | None, params: Params, address: str = "unknown"
+) -> Client:
     """The client that this request authenticates, or InvalidClient."""
     body_id, body_secret = params.get("client_id"), params.get("client_secret")
     if authorization is not None:
@@ -65,10 +67,19 @@ def authenticate_client(store: Store, authorization: str | None, params: Params)
             "No client authentication: send an Authorization: Basic header, or "
             "client_id and client_secret in the body (RFC 6749 2.3.1)."
         )
+    keys = [("client", client_id), ("address", address)]
+    wait = store.throttle.retry_after(keys)
+    if wait is not None:
+        raise TooManyAttempts(
+            f"Too many failed client authentications from this client or address; try "
+            f"again in {wait} s (RFC 9700 4.13).",
+            wait,
+        )
     client = store.get_client(client_id)
     expected = client.client_secret if client else store.new_secret(21)
     # compare in constant time, and spend it for unknown clients too
     matches = hmac.compare_digest(secret.encode("utf-8"), expected.encode("utf-8"))
     if client is None or not matches:
+        store.throttle.failed(keys)
         raise InvalidClient("Client authentication failed: unknown client or wrong secret.")
     return client

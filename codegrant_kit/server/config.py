@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .lab import check_switches
 from .passwords import HashScheme
 from .randomness import Randomness, SystemRandomness
 
@@ -31,8 +32,15 @@ class ServerConfig:
     # e.g. the learner's own JupyterLab; none by default (clickjacking, RFC 9700 4.16).
     frame_ancestors: tuple[str, ...] = ()
     max_clients: int = 10_000
+    # Lab switches (see `lab.SWITCHES`): each turns one defence off. None by default.
+    lab_switches: frozenset[str] = frozenset()
     randomness: Randomness = field(default_factory=SystemRandomness)
     clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         self.issuer = self.issuer.rstrip("/")
+        self.lab_switches = check_switches(frozenset(self.lab_switches))
+
+    def lab(self, name: str) -> bool:
+        """Is the lab switch `name` on, that is, is its defence off?"""
+        return name in self.lab_switches

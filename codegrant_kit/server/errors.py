@@ -13,6 +13,7 @@ RFC 6749 4.1.2.1 (authorization response), 5.2 (token endpoint), RFC 6750 3.1
     ├── InvalidScope              400  scope unknown, or wider than allowed
     ├── AccessDenied              400  the resource owner said no
     ├── InvalidToken              401  bearer token missing, expired or revoked
+    ├── TooManyAttempts           429  invalid_client, after repeated failures (RFC 9700 4.13)
     ├── InvalidRedirectUri        400  registration: a redirect URI is not acceptable
     └── InvalidClientMetadata     400  registration: other metadata is not acceptable
 
@@ -84,6 +85,17 @@ class InvalidClientMetadata(OAuthError):
     error = "invalid_client_metadata"
 
 
+class TooManyAttempts(OAuthError):
+    """Too many failed client authentications (RFC 9700 4.13); try again later."""
+
+    error = "invalid_client"
+    status_code = 429
+
+    def __init__(self, description: str, retry_after: int) -> None:
+        super().__init__(description)
+        self.retry_after = retry_after
+
+
 class FatalAuthorizationError(Exception):
     """The client_id or redirect_uri is bad: answer with a page, never a redirect."""
 
@@ -91,3 +103,11 @@ class FatalAuthorizationError(Exception):
         super().__init__(description)
         self.title = title
         self.description = description
+
+
+class UnregisteredRedirectUri(FatalAuthorizationError):
+    """The redirect_uri is not one the client registered."""
+
+    def __init__(self, title: str, description: str, redirect_uri: str) -> None:
+        super().__init__(title, description)
+        self.redirect_uri = redirect_uri

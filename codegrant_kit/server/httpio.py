@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 
-from .errors import InvalidRequest, OAuthError
+from .errors import InvalidRequest, OAuthError, TooManyAttempts
 from .params import MAX_BODY, Params
 
 # RFC 6749 5.1: responses with tokens or credentials MUST NOT be cached
@@ -35,6 +35,10 @@ async def read_form(request: Request) -> Params:
     return Params.parse(await read_body(request))
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def json_response(data: dict[str, Any], status_code: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status_code, headers=NO_STORE)
 
@@ -45,6 +49,8 @@ def json_error(error: OAuthError) -> JSONResponse:
     if error.status_code == 401 and error.error == "invalid_client":
         # RFC 6749 5.2: a 401 for invalid_client MUST carry WWW-Authenticate
         response.headers["WWW-Authenticate"] = 'Basic realm="codegrant-kit"'
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -67,6 +73,11 @@ def add_query(uri: str, params: dict[str, str | None]) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-def redirect(uri: str, params: dict[str, str | None]) -> RedirectResponse:
-    headers = {**NO_STORE, "Referrer-Policy": "no-referrer"}
+def redirect(
+    uri: str, params: dict[str, str | None], *, referrer_policy: bool = True
+) -> RedirectResponse:
+    headers = dict(NO_STORE)
+    if referrer_policy:
+        # RFC 9700 4.2.4: keep the code and state out of Referer headers
+        headers["Referrer-Policy"] = "no-referrer"
     return RedirectResponse(add_query(uri, params), status_code=302, headers=headers)

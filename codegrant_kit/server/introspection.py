@@ -10,7 +10,7 @@ from starlette.responses import Response
 from .client_auth import authenticate_client
 from .config import ServerConfig
 from .errors import OAuthError
-from .httpio import json_error, json_response, method_not_allowed, read_form
+from .httpio import client_address, json_error, json_response, method_not_allowed, read_form
 from .store import Store
 
 
@@ -26,7 +26,9 @@ class IntrospectionEndpoint:
             params = await read_form(request)
             params.check_not_repeated()
             # RFC 7662 2.1: the endpoint MUST require some form of authorization
-            authenticate_client(self.store, request.headers.get("authorization"), params)
+            authenticate_client(
+                self.store, request.headers.get("authorization"), params, client_address(request)
+            )
             # REQUIRED. The string value of the token.
             value = params.require("token")
         except OAuthError as exc:

@@ -36,8 +36,10 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
         "code_challenge_methods_supported": ["S256"],
         # RFC 9207 3: the server sends iss in every authorization response
-        "authorization_response_iss_parameter_supported": True,
+        "authorization_response_iss_parameter_supported": not config.lab("no_iss"),
     }
+    if config.lab_switches:
+        metadata["codegrant_kit_lab_switches"] = sorted(config.lab_switches)
     if config.access_token_format == "jwt":
         metadata["jwks_uri"] = issuer + JWKS_PATH
     return metadata

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from .config import ServerConfig
+from .lab import SWITCHES
 
 ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("codegrant_kit.server", "templates"),
@@ -26,17 +27,20 @@ ENV = jinja2.Environment(
 
 def security_headers(config: ServerConfig) -> dict[str, str]:
     ancestors = " ".join(config.frame_ancestors) or "'none'"
+    if config.lab("framing"):
+        ancestors = "*"  # LAB: any site may frame the pages
     headers = {
         "Cache-Control": "no-store",
         "Pragma": "no-cache",
-        "Referrer-Policy": "no-referrer",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": (
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
             f"base-uri 'none'; frame-ancestors {ancestors}"
         ),
     }
-    if not config.frame_ancestors:
+    if not config.lab("referrer_leak"):
+        headers["Referrer-Policy"] = "no-referrer"
+    if not config.frame_ancestors and not config.lab("framing"):
         headers["X-Frame-Options"] = "DENY"
     return headers
 
@@ -49,7 +53,8 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     root = request.scope.get("root_path", "")
-    html = ENV.get_template(template).render(root=root, issuer=config.issuer, **context)
+    lab = [SWITCHES[name] for name in sorted(config.lab_switches)]
+    html = ENV.get_template(template).render(root=root, issuer=config.issuer, lab=lab, **context)
     return HTMLResponse(html, status_code=status_code, headers=security_headers(config))
 
 

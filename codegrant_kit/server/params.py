@@ -59,7 +59,9 @@ class Params:
         # RFC 6749 3.1: parameters MUST NOT be included more than once
         bad = sorted(self.repeated.intersection(names) if names else self.repeated)
         if bad:
-            raise InvalidRequest(f"Parameter '{bad[0]}' appears more than once (RFC 6749 3.1, 3.2).")
+            raise InvalidRequest(
+                f"Parameter '{bad[0]}' appears more than once (RFC 6749 3.1, 3.2)."
+            )
 
     def __contains__(self, name: str) -> bool:
         return self.get(name) is not None

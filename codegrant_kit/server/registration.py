@@ -7,6 +7,7 @@ metadata as JSON and gets a consumer key (client_id) and secret back.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,9 +24,10 @@ GRANT_TYPES = ("authorization_code", "refresh_token")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 MAX_REDIRECT_URIS = 20
 MAX_URI_LENGTH = 2048
+REGEXP_PREFIX = "regexp="  # WSO2: a callback URL given as a regular expression
 
 
-def check_redirect_uri(uri: object) -> str:
+def check_redirect_uri(uri: object, *, allow_regexp: bool = False) -> str:
     """One redirect URI, checked (RFC 6749 3.1.2).
 
     >>> check_redirect_uri("https://client.example.com/cb")
@@ -33,17 +35,28 @@ def check_redirect_uri(uri: object) -> str:
     """
     if not isinstance(uri, str) or not uri:
         raise InvalidRedirectUri("Each redirect URI must be a non-empty string.")
+    if allow_regexp and uri.startswith(REGEXP_PREFIX):
+        # LAB: WSO2's callback pattern, matched with re.fullmatch as WSO2 does
+        try:
+            re.compile(uri.removeprefix(REGEXP_PREFIX))
+        except re.error as exc:
+            raise InvalidRedirectUri(f"The callback pattern does not compile: {exc}.") from None
+        return uri
     if len(uri) > MAX_URI_LENGTH:
         raise InvalidRedirectUri(f"A redirect URI may be {MAX_URI_LENGTH} characters at most.")
     if any(ch.isspace() or ord(ch) < 0x20 for ch in uri):
         raise InvalidRedirectUri(
             f"The redirect URI {uri!r} holds white space or control characters."
         )
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+        hostname = parts.hostname
+    except ValueError as exc:  # e.g. a broken IPv6 literal
+        raise InvalidRedirectUri(f"The redirect URI {uri!r} cannot be parsed: {exc}.") from None
     # RFC 6749 3.1.2: the redirection endpoint URI MUST be an absolute URI
     if not parts.scheme or not (parts.netloc or parts.path):
         raise InvalidRedirectUri(f"The redirect URI {uri!r} is not absolute (RFC 6749 3.1.2).")
-    if parts.scheme in ("http", "https") and not parts.hostname:
+    if parts.scheme in ("http", "https") and not hostname:
         raise InvalidRedirectUri(f"The redirect URI {uri!r} has no host.")
     # RFC 6749 3.1.2: the endpoint URI MUST NOT include a fragment component
     if "#" in uri:
@@ -127,7 +140,7 @@ class RegistrationEndpoint:
         if len(redirect_uris) > MAX_REDIRECT_URIS:
             raise InvalidRedirectUri(f"At most {MAX_REDIRECT_URIS} redirect URIs.")
         for uri in redirect_uris:
-            check_redirect_uri(uri)
+            check_redirect_uri(uri, allow_regexp=self.config.lab("regexp_redirect_uris"))
         method = _string(metadata, "token_endpoint_auth_method", "client_secret_basic")
         if method not in AUTH_METHODS:
             raise InvalidClientMetadata(

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from .client_auth import authenticate_client
 from .config import ServerConfig
 from .errors import OAuthError, UnauthorizedClient
-from .httpio import json_error, json_response, method_not_allowed, read_form
+from .httpio import client_address, json_error, json_response, method_not_allowed, read_form
 from .store import Store
 
 
@@ -23,7 +23,9 @@ class RevocationEndpoint:
         try:
             params = await read_form(request)
             params.check_not_repeated()
-            client = authenticate_client(self.store, request.headers.get("authorization"), params)
+            client = authenticate_client(
+                self.store, request.headers.get("authorization"), params, client_address(request)
+            )
             # REQUIRED. The token that the client wants to get revoked.
             token = self.store.active_token(params.require("token"))
             if token is not None and token.client_id != client.client_id:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from .config import ServerConfig
 from .errors import InvalidGrant
 from .passwords import hash_password, verify_password
+from .throttle import Throttle
 
 TokenKind = Literal["access_token", "refresh_token"]
 PURGE_EVERY = 1.0  # seconds between sweeps of expired entries
@@ -137,6 +138,7 @@ class Store:
         self._grants: dict[str, _Grant] = {}
         self._consents: dict[tuple[str, str], Consent] = {}
         self._last_purge = 0.0
+        self.throttle = Throttle(config.clock, enabled=not config.lab("no_throttle"))
 
     # -- randomness and time --------------------------------------------------
 
@@ -282,6 +284,8 @@ class Store:
                     f"{self.config.code_lifetime} s (RFC 6749 4.1.2)."
                 )
             check(code)
+            if self.config.lab("code_replay"):
+                return code  # LAB: the code stays redeemable
             del self._codes[value]
             self._used_codes[value] = code
             return code
@@ -361,6 +365,9 @@ class Store:
             check(token)
             del self._tokens[value]
             self._rotated[value] = token
+            grant = self._grants.get(token.grant_id)
+            if grant is not None:
+                grant.tokens.discard(value)
             return token
 
     def active_token(self, value: str) -> Token | None:
@@ -377,6 +384,9 @@ class Store:
                 self._revoke_grant(token.grant_id)
             else:
                 self._tokens.pop(token.value, None)
+                grant = self._grants.get(token.grant_id)
+                if grant is not None:
+                    grant.tokens.discard(token.value)
 
     def _revoke_grant(self, grant_id: str) -> None:
         grant = self._grants.get(grant_id)
@@ -416,8 +426,11 @@ class Store:
                     del table[key]
             for key in [k for k, v in self._pending.items() if v.expires_at <= now]:
                 del self._pending[key]
-            for key in [k for k, g in self._grants.items() if g.expires_at <= now]:
-                del self._grants[key]
+            for key, grant in list(self._grants.items()):
+                if grant.expires_at <= now:
+                    del self._grants[key]
+                else:
+                    grant.tokens.intersection_update(self._tokens)
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """What the server remembers right now, as plain data for a learner to read."""

@@ -27,7 +27,7 @@ from .errors import (
     UnauthorizedClient,
     UnsupportedGrantType,
 )
-from .httpio import json_error, json_response, method_not_allowed, read_form
+from .httpio import client_address, json_error, json_response, method_not_allowed, read_form
 from .jwt_access_tokens import JwtSigner, access_token_claims
 from .params import Params
 from .scopes import parse_scope
@@ -71,7 +71,9 @@ class TokenEndpoint:
             params = await read_form(request)
             # RFC 6749 3.2: parameters MUST NOT be included more than once
             params.check_not_repeated()
-            client = authenticate_client(self.store, request.headers.get("authorization"), params)
+            client = authenticate_client(
+                self.store, request.headers.get("authorization"), params, client_address(request)
+            )
             grant_type = params.require("grant_type")
             if grant_type == "authorization_code":
                 access, refresh = self.authorization_code(params, client)
@@ -113,7 +115,7 @@ class TokenEndpoint:
                     "redirect_uri differs from the one the code was issued for (RFC 6749 4.1.3)."
                 )
             if code.code_challenge is None:
-                if verifier is not None:
+                if verifier is not None and not self.config.lab("pkce_downgrade"):
                     # RFC 9700 2.1.1: no PKCE downgrade
                     raise InvalidGrant(
                         "A code_verifier was sent for a code issued without a code_challenge "

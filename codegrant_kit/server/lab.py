@@ -1,0 +1,100 @@
+"""Lab switches: each turns off exactly one defence, to show the attack it stops.
+
+A switch is never on by default. When one is on, the server says so everywhere:
+a warning in its log, a red banner on every HTML page, and the list in its
+metadata (`codegrant_kit_lab_switches`), so nobody mistakes a lab for a server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LabSwitch:
+    name: str
+    defence: str  # what the switch turns off
+    attack: str  # what that lets through
+    source: str  # where the defence comes from
+
+
+SWITCHES: dict[str, LabSwitch] = {
+    s.name: s
+    for s in (
+        LabSwitch(
+            "code_replay",
+            "single-use authorization codes, and revoking what a replayed code issued",
+            "a stolen code redeemed a second time",
+            "RFC 6749 4.1.2, RFC 9700 4.5",
+        ),
+        LabSwitch(
+            "open_redirect",
+            "no redirect to a redirect_uri that is not registered",
+            "the server used as an open redirector to an attacker's site",
+            "RFC 6749 4.1.2.1, RFC 9700 4.11.2",
+        ),
+        LabSwitch(
+            "regexp_redirect_uris",
+            "exact string matching of redirect URIs",
+            "WSO2-style regexp= callbacks whose loose pattern sends codes to an attacker",
+            "RFC 9700 2.1, 4.1",
+        ),
+        LabSwitch(
+            "login_csrf",
+            "the CSRF token and browser cookie on the login and consent forms",
+            "login CSRF and forged consent",
+            "RFC 6749 10.12, RFC 9700 4.7",
+        ),
+        LabSwitch(
+            "pkce_downgrade",
+            "refusing a code_verifier for a code issued without a code_challenge",
+            "a PKCE downgrade that lets an injected code through",
+            "RFC 9700 2.1.1, 4.8.2",
+        ),
+        LabSwitch(
+            "no_iss",
+            "the iss parameter in every authorization response",
+            "a mix-up between two authorization servers",
+            "RFC 9207, RFC 9700 4.4",
+        ),
+        LabSwitch(
+            "referrer_leak",
+            "Referrer-Policy: no-referrer on the server's pages and redirects",
+            "codes and state leaking through the Referer header",
+            "RFC 9700 4.2.4",
+        ),
+        LabSwitch(
+            "token_in_query",
+            "accepting bearer tokens only in the Authorization header",
+            "access tokens in URLs, where logs and browser history keep them",
+            "RFC 9700 2.4, RFC 6750 2.3",
+        ),
+        LabSwitch(
+            "no_throttle",
+            "locking out a user, an address or a client after repeated failures",
+            "guessing passwords and weak client secrets",
+            "RFC 6749 10.10, RFC 9700 4.13",
+        ),
+        LabSwitch(
+            "consent_any_scope",
+            "Approve Always covering only the scopes that were approved",
+            "a later request for a wider scope approved without asking",
+            "RFC 6749 3.3, RFC 9700 4.3",
+        ),
+        LabSwitch(
+            "framing",
+            "frame-ancestors 'none' and X-Frame-Options: DENY on the pages",
+            "clickjacking the consent page",
+            "RFC 6749 10.13, RFC 9700 4.16",
+        ),
+    )
+}
+
+
+def check_switches(names: frozenset[str]) -> frozenset[str]:
+    unknown = sorted(names - SWITCHES.keys())
+    if unknown:
+        raise ValueError(
+            f"Unknown lab switch {unknown[0]!r}; the switches are: {', '.join(sorted(SWITCHES))}."
+        )
+    return names
