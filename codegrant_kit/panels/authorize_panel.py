@@ -1,0 +1,166 @@
+"""Step 3, the authorization request (RFC 6749 Section 4.1.1): the URL, built live.
+
+The client sends the user's browser to the authorization endpoint with
+``response_type=code``, its ``client_id``, the ``scope`` (``PRODUCTION`` in WSO2 API
+Manager), its ``redirect_uri``, a random ``state`` against CSRF (Section 10.12) and,
+with PKCE (RFC 7636), a ``code_challenge``. The URL is rebuilt whenever a value
+changes and becomes the flow's request, which the Login panel opens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+from traitlets import Bool, List, Unicode, observe
+
+from ..client import AuthorizationRequest, PkcePair, new_state
+from . import _html
+from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
+from .state import FlowState
+
+DEFAULT_SCOPE = "PRODUCTION"  # the seed page's scope
+
+
+class AuthorizeModel(StepModel):
+    """The request's parameters, and the URL and notes made from them."""
+
+    authorization_endpoint = Unicode("")
+    client_id = Unicode("")
+    scope = Unicode(DEFAULT_SCOPE)
+    redirect_uri = Unicode("")
+    state = Unicode("")  # the wire name: RFC 6749 Section 4.1.1
+    pkce = Bool(True)
+    code_verifier = Unicode("")
+    code_challenge = Unicode("")
+    scope_options: List[str] = List(Unicode(), default_value=[DEFAULT_SCOPE])
+    url = Unicode("")
+    notes: List[Any] = List()
+
+    def __init__(self, shared: FlowState | None = None, **kwargs: Any) -> None:
+        self._pkce_pair: PkcePair | None = None  # before any observer can run
+        super().__init__(shared, **kwargs)
+        self.shared.observe(self._on_server, names="flow")
+        self.shared.observe(self._on_application, names="application")
+        self._on_server()
+        self._on_application()
+        if not self.state:
+            self.state = new_state(self.shared.token_factory)
+        self._on_pkce()
+
+    def _on_server(self, _change: object = None) -> None:
+        flow = self.shared.flow
+        endpoints = flow.endpoints if flow is not None else None
+        if endpoints is not None and endpoints.scopes_supported:
+            self.scope_options = list(endpoints.scopes_supported)
+        self.authorization_endpoint = endpoints.authorization_endpoint if endpoints else ""
+
+    def _on_application(self, _change: object = None) -> None:
+        application = self.shared.application
+        if application is not None:
+            self.client_id = application.client_id
+            self.redirect_uri = application.redirect_uri or self.redirect_uri
+
+    def new_state(self) -> None:
+        """A fresh state (and PKCE pair): one per authorization request."""
+        self._pkce_pair = None
+        self.state = new_state(self.shared.token_factory)
+        self._on_pkce()
+
+    @observe("pkce")
+    def _on_pkce(self, _change: object = None) -> None:
+        if self.pkce and self._pkce_pair is None:
+            self._pkce_pair = PkcePair.generate(self.shared.token_factory)
+        pair = self._pkce_pair if self.pkce else None
+        self.code_verifier = pair.code_verifier if pair else ""
+        self.code_challenge = pair.code_challenge if pair else ""
+        self._build()
+
+    @observe("authorization_endpoint", "client_id", "scope", "redirect_uri", "state")
+    def _build(self, _change: object = None) -> None:
+        if not self.authorization_endpoint:
+            self.url, self.notes = "", []
+            self.status = "Start the server (step 1): the URL needs its authorization endpoint."
+            return
+        pair = self._pkce_pair if self.pkce else None
+        request = AuthorizationRequest(
+            authorization_endpoint=self.authorization_endpoint,
+            client_id=self.client_id.strip(),
+            redirect_uri=self.redirect_uri.strip() or None,
+            scope=self.scope.strip() or None,
+            state=self.state or None,
+            code_challenge=pair.code_challenge if pair else None,
+            code_challenge_method=pair.code_challenge_method if pair else None,
+        )
+        self.url = request.url
+        self.notes = [tuple(note) for note in request.explain()]
+        self.status = "" if self.client_id else "No client_id yet: generate keys in step 2."
+        if self.shared.flow is not None:
+            self.attempt(lambda: self.shared.use_request(request, pair))
+
+
+def _url_html(url: str) -> str:
+    if not url:
+        return ""
+    return (
+        "<b>The URL</b> "
+        + _html.link(url, "(open it in your browser)")
+        + f"<pre style='white-space:pre-wrap;word-break:break-all'>{_html.esc(url)}</pre>"
+    )
+
+
+class AuthorizePanel(PanelView):
+    """client_id, scope, redirect_uri, state, PKCE; the URL; each parameter explained."""
+
+    def __init__(
+        self, state: FlowState | None = None, *, model: AuthorizeModel | None = None
+    ) -> None:
+        self.model = model or AuthorizeModel(state)
+        self.shared = self.model.shared
+        self._client_id = text("client_id")
+        self._scope = widgets.Combobox(
+            description="scope",
+            ensure_option=False,
+            layout=widgets.Layout(width="95%"),
+            style={"description_width": "10em"},
+        )
+        self._redirect_uri = text("redirect_uri")
+        self._state = text("state")
+        self._new_state = button("New state", self.model.new_state, icon="refresh")
+        self._pkce = widgets.Checkbox(description="PKCE (S256, RFC 7636)", indent=False)
+        self._url = html_of(self.model, "url", _url_html)
+        self._links = [
+            widgets.link((self.model, "client_id"), (self._client_id, "value")),
+            widgets.link((self.model, "scope"), (self._scope, "value")),
+            widgets.dlink((self.model, "scope_options"), (self._scope, "options"), tuple),
+            widgets.link((self.model, "redirect_uri"), (self._redirect_uri, "value")),
+            widgets.link((self.model, "state"), (self._state, "value")),
+            widgets.link((self.model, "pkce"), (self._pkce, "value")),
+        ]
+        super().__init__(
+            children=[
+                heading(
+                    "3. The authorization request",
+                    "The client sends the browser to this URL. Change a value and watch "
+                    "the URL change.",
+                ),
+                self._client_id,
+                self._scope,
+                self._redirect_uri,
+                widgets.HBox([self._state, self._new_state]),
+                self._pkce,
+                html_of(
+                    self.model,
+                    "code_verifier",
+                    lambda verifier: (
+                        "<b>code_verifier</b> (kept by the client, sent later to the token "
+                        f"endpoint): <code>{_html.esc(verifier)}</code>"
+                        if verifier
+                        else ""
+                    ),
+                ),
+                message_box(self.model),
+                self._url,
+                html_of(self.model, "notes", _html.notes_table),
+            ]
+        )

@@ -1,0 +1,131 @@
+"""Step 4, the user's part (RFC 6749 Section 4.1, step B): sign in, then consent.
+
+The client layer's simulated browser opens the authorization URL of step 3, fills
+in the server's real login form and submits it, then presses one of the consent
+page's buttons: Approve Once, Approve Always (remembered, so the next request for
+the same scope skips this page) or Deny. A wrong password brings the login page
+back with the server's retry message, as WSO2's ``retry.do`` does.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+from traitlets import Bool, Unicode
+
+from ..client import Page
+from ..client.browser import CONSENT_LABELS, ConsentChoice
+from . import _html
+from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
+from .state import FlowState
+
+
+class LoginModel(StepModel):
+    """Username and password; the page the server answered with, in words."""
+
+    username = Unicode("admin")  # WSO2's default administrator
+    password = Unicode("")
+    page_kind = Unicode("")  # login, retry, consent, redirect, error page
+    answer = Unicode("")  # what the server answered, in words
+    consent_open = Bool(False)
+
+    def sign_in(self) -> None:
+        """Open the authorization URL (if not open yet) and submit the login form."""
+        self.status = ""
+        page = self.attempt(self._sign_in)
+        if page is not None:
+            self._show(page)
+
+    def _sign_in(self) -> Page:
+        shared = self.shared
+        page = shared.page
+        fresh = shared.opened_request is shared.authorization_request and page is not None
+        if not fresh or page is None or page.kind not in ("login", "retry"):
+            page = shared.open_authorization_page()
+            if page.kind not in ("login", "retry"):
+                return page  # an error page, or a redirect with an error: nothing to sign in
+        return shared.login(self.username, self.password)
+
+    def approve_once(self) -> None:
+        self.choose("approve")
+
+    def approve_always(self) -> None:
+        self.choose("approveAlways")
+
+    def deny(self) -> None:
+        self.choose("deny")
+
+    def choose(self, choice: ConsentChoice) -> None:
+        """Press a button of the consent page."""
+        self.status = ""
+        page = self.shared.page
+        if page is None or page.kind != "consent":
+            self.error = (
+                "There is no consent page open: press Sign In first; the server asks for "
+                "consent after the login."
+            )
+            return
+        page = self.attempt(lambda: self.shared.consent(choice))
+        if page is not None:
+            self._show(page, pressed=CONSENT_LABELS[choice])
+
+    def _show(self, page: Page, *, pressed: str = "") -> None:
+        self.page_kind = page.kind
+        self.consent_open = page.kind == "consent"
+        before = f"You pressed {pressed}. " if pressed else ""
+        self.answer = before + page.describe()
+        if page.kind == "retry":
+            self.error = f"{page.message} (HTTP {page.status}: the login page came back.)"
+        elif page.kind == "error page":
+            self.error = page.message
+        elif page.kind == "redirect":
+            self.status = "The browser is being sent back to the client: go on to step 5."
+        elif page.kind == "consent":
+            self.status = "Signed in. The server asks for consent."
+
+
+class LoginPanel(PanelView):
+    """Username, password, Sign In; Approve Once, Approve Always, Deny."""
+
+    def __init__(self, state: FlowState | None = None, *, model: LoginModel | None = None) -> None:
+        self.model = model or LoginModel(state)
+        self.shared = self.model.shared
+        self._username = text("Username")
+        self._password = widgets.Password(
+            description="Password",
+            layout=widgets.Layout(width="95%"),
+            style={"description_width": "10em"},
+        )
+        self._sign_in = button("Sign In", self.model.sign_in, button_style="primary")
+        self._approve_once = button(CONSENT_LABELS["approve"], self.model.approve_once)
+        self._approve_always = button(CONSENT_LABELS["approveAlways"], self.model.approve_always)
+        self._deny = button(CONSENT_LABELS["deny"], self.model.deny, button_style="warning")
+        consent_buttons = (self._approve_once, self._approve_always, self._deny)
+        self._links = [
+            widgets.link((self.model, "username"), (self._username, "value")),
+            widgets.link((self.model, "password"), (self._password, "value")),
+            *(
+                widgets.dlink((self.model, "consent_open"), (item, "disabled"), lambda on: not on)
+                for item in consent_buttons
+            ),
+        ]
+        super().__init__(
+            children=[
+                heading(
+                    "4. Sign in and give consent",
+                    "This is the user's part, done by a simulated browser against the "
+                    "server's real login and consent pages.",
+                ),
+                self._username,
+                self._password,
+                self._sign_in,
+                widgets.HBox(list(consent_buttons)),
+                message_box(self.model),
+                html_of(
+                    self.model,
+                    "answer",
+                    lambda answer: (
+                        f"<b>The server answered:</b> {_html.esc(answer)}" if answer else ""
+                    ),
+                ),
+            ]
+        )

@@ -1,0 +1,289 @@
+"""One flow shared by every panel: a traitlets model around the client layer's ``Flow``.
+
+Each panel reads and writes this one object, so the seven panels are one run of
+RFC 6749 Section 4.1. The client layer's :class:`~codegrant_kit.client.Flow` keeps
+the run's state; this model mirrors what a panel needs to watch (the application,
+the request, the browser's page, the redirect, the tokens) as traits, and runs
+every network step with a timeout (see ``_actions``).
+
+>>> state = FlowState()
+>>> state.connected
+False
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from traitlets import Any as AnyTrait
+from traitlets import Bool, Float, HasTraits, Instance, Int, Unicode
+
+from ..client import (
+    Application,
+    AuthMethod,
+    AuthorizationRequest,
+    AuthorizationResponse,
+    Endpoints,
+    Flow,
+    Introspection,
+    Page,
+    PkcePair,
+    StepOutOfOrder,
+    TokenFactory,
+    TokenResponse,
+    Transcript,
+    Verify,
+    send_token_request,
+    token_request,
+)
+from ..client.browser import ConsentChoice
+from ._actions import DEFAULT_TIMEOUT, run_bounded
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..runner import BackgroundServer
+
+T = TypeVar("T")
+
+API_PATH = "/api/photos"  # the sample app's "Import Photos" API on our server
+
+
+class FlowState(HasTraits):
+    """The shared state of the seven panels: one ``Flow`` and what came out of it."""
+
+    flow = Instance(Flow, allow_none=True)
+    issuer = Unicode("")
+    api_url = Unicode("")
+    server = AnyTrait(None, allow_none=True)  # the runner's BackgroundServer, if we started one
+    timeout = Float(DEFAULT_TIMEOUT)
+
+    # mirrored from the flow after every step, so panels can observe them
+    application = Instance(Application, allow_none=True)
+    authorization_request = Instance(AuthorizationRequest, allow_none=True)
+    pkce = Instance(PkcePair, allow_none=True)
+    page = Instance(Page, allow_none=True)
+    authorization_response = Instance(AuthorizationResponse, allow_none=True)
+    tokens = Instance(TokenResponse, allow_none=True)
+    introspection = Instance(Introspection, allow_none=True)
+    # bumped after every step, whether it worked or not: the transcript grew
+    revision = Int(0)
+    connected = Bool(False)
+
+    def __init__(
+        self,
+        *,
+        token_factory: TokenFactory = secrets.token_urlsafe,
+        scope: str = "PRODUCTION",
+        verify: Verify = True,
+        **kwargs: Any,
+    ) -> None:
+        """``token_factory`` makes state and PKCE values (seeded for tutorials);
+        ``verify`` is the TLS check: True, False, or a CA file for a lab server."""
+        super().__init__(**kwargs)
+        self.token_factory = token_factory
+        self.scope = scope
+        self.verify = verify
+        # the request whose page the browser opened last (login needs that page)
+        self.opened_request: AuthorizationRequest | None = None
+
+    def __repr__(self) -> str:
+        # no URL: a notebook's output must not change with the server's random port
+        return f"<FlowState {'connected' if self.connected else 'not connected'}>"
+
+    # -- connecting ------------------------------------------------------------
+
+    def connect(self, issuer: str, *, api_url: str | None = None) -> Flow:
+        """Read the issuer's metadata (RFC 8414) and start a new flow against it."""
+        self.disconnect()
+        flow = run_bounded(
+            lambda: Flow.discover(
+                issuer.rstrip("/"),
+                scope=self.scope,
+                token_factory=self.token_factory,
+                verify=self.verify,
+            ),
+            self.timeout,
+        )
+        return self._start(flow, api_url)
+
+    def use_endpoints(self, endpoints: Endpoints, *, api_url: str | None = None) -> Flow:
+        """Start a new flow on endpoints given by hand (a preset: WSO2, Keycloak)."""
+        self.disconnect()
+        flow = Flow(
+            endpoints, scope=self.scope, token_factory=self.token_factory, verify=self.verify
+        )
+        return self._start(flow, api_url)
+
+    def use_server(self, server: BackgroundServer) -> Flow:
+        """Work with a server started elsewhere, e.g. by ``start_server()`` in a cell."""
+        flow = self.connect(server.url)
+        self.server = server
+        return flow
+
+    def _start(self, flow: Flow, api_url: str | None) -> Flow:
+        flow.api_url = api_url or flow.endpoints.issuer + API_PATH
+        self.issuer = flow.endpoints.issuer
+        self.api_url = flow.api_url
+        self.flow = flow
+        self.connected = True
+        self.sync()
+        return flow
+
+    def disconnect(self) -> None:
+        """Close the flow's HTTP clients and forget every value of the run."""
+        flow, self.flow = self.flow, None
+        if flow is not None:
+            flow.close()
+        self.connected = False
+        self.opened_request = None
+        self.sync()
+
+    def close(self) -> None:
+        self.disconnect()
+
+    def require_flow(self) -> Flow:
+        if self.flow is None:
+            raise StepOutOfOrder(
+                "There is no server to talk to yet: start it in the Server panel (step 1), "
+                "or connect to an issuer."
+            )
+        return self.flow
+
+    @property
+    def transcript(self) -> Transcript | None:
+        return self.flow.transcript if self.flow is not None else None
+
+    def sync(self) -> None:
+        """Copy the flow's values into the traits, and tell the transcript views."""
+        flow = self.flow
+        self.application = flow.application if flow else None
+        self.authorization_request = flow.authorization_request if flow else None
+        self.pkce = flow.pkce if flow else None
+        self.page = flow.browser.page if flow else None
+        self.authorization_response = flow.authorization_response if flow else None
+        self.tokens = flow.tokens if flow else None
+        self.introspection = flow.introspection if flow else None
+        self.revision += 1
+
+    def _step(self, action: Callable[[Flow], T]) -> T:
+        """Run one step of the flow with the timeout, then mirror what changed."""
+        flow = self.require_flow()
+        try:
+            return run_bounded(lambda: action(flow), self.timeout)
+        finally:
+            self.sync()
+
+    # -- the steps ---------------------------------------------------------------
+
+    def register(
+        self,
+        client_name: str,
+        *,
+        redirect_uri: str | None,
+        grant_types: Sequence[str],
+        scope: str | None = None,
+    ) -> Application:
+        """The Developer Portal's GENERATE KEYS: RFC 7591 registration."""
+        return self._step(
+            lambda flow: flow.register(
+                client_name, redirect_uri=redirect_uri, grant_types=grant_types, scope=scope
+            )
+        )
+
+    def use_application(self, application: Application) -> None:
+        """Keys copied from a portal by hand (a server without RFC 7591 registration)."""
+        self.require_flow().use_application(application)
+        self.sync()
+
+    def use_request(self, request: AuthorizationRequest, pkce: PkcePair | None) -> None:
+        """Make ``request`` the flow's authorization request (built in the panel)."""
+        flow = self.require_flow()
+        # Flow.authorize() always takes the application's client_id and a new PKCE
+        # pair; the panel lets a learner change both, so it sets the request itself.
+        flow.authorization_request = request
+        flow.pkce = pkce
+        flow.authorization_response = None
+        flow.redirect_uri = request.redirect_uri
+        flow.browser.stop_at = request.redirect_uri
+        self.sync()
+
+    def open_authorization_page(self) -> Page:
+        request = self.authorization_request
+        page = self._step(lambda flow: flow.open_authorization_page())
+        self.opened_request = request
+        return page
+
+    def login(self, username: str, password: str) -> Page:
+        return self._step(lambda flow: flow.login(username, password))
+
+    def consent(self, choice: ConsentChoice) -> Page:
+        return self._step(lambda flow: flow.consent(choice))
+
+    def receive_redirect(self, location: str | None = None) -> AuthorizationResponse:
+        return self._step(lambda flow: flow.receive_redirect(location))
+
+    def build_token_request(
+        self, client_id: str, client_secret: str, *, auth: AuthMethod
+    ) -> httpx.Request:
+        """The token request with these credentials, built but not sent."""
+        flow = self.require_flow()
+        response = flow.authorization_response
+        if response is None:
+            raise StepOutOfOrder("There is no code yet: check the redirect (step 5) first.")
+        response.raise_for_error()
+        if response.code is None:
+            raise StepOutOfOrder("The redirect carried no code.")
+        request = flow.authorization_request
+        # Flow.token_request() takes the application's own credentials; the panel
+        # sends the ones typed in, to show what a wrong secret does.
+        return token_request(
+            flow.endpoints,
+            (client_id, client_secret),
+            code=response.code,
+            redirect_uri=request.redirect_uri if request else flow.redirect_uri,
+            code_verifier=flow.pkce.code_verifier if flow.pkce else None,
+            auth=auth,
+        )
+
+    def send_token_request(self, request: httpx.Request) -> TokenResponse:
+        def send(flow: Flow) -> TokenResponse:
+            flow.tokens = send_token_request(request, http=flow.http)
+            return flow.tokens
+
+        return self._step(send)
+
+    def call_api(self, url: str | None = None) -> httpx.Response:
+        """GET the API with the bearer token."""
+        return self._step(lambda flow: flow.call_api(url or None))
+
+    def refresh(self) -> TokenResponse:
+        return self._step(lambda flow: flow.refresh())
+
+    def introspect(self, token: str | None = None) -> Introspection:
+        return self._step(lambda flow: flow.introspect(token))
+
+    def revoke(self, token: str | None = None, *, token_type_hint: str | None = None) -> None:
+        self._step(lambda flow: flow.revoke(token, token_type_hint=token_type_hint))
+
+    def fetch_jwks(self) -> dict[str, Any]:
+        """The server's public keys (RFC 7517) from its metadata's jwks_uri."""
+
+        def fetch(flow: Flow) -> dict[str, Any]:
+            uri = flow.endpoints.jwks_uri
+            if uri is None:
+                raise StepOutOfOrder(
+                    "The server lists no jwks_uri: it issues opaque tokens. Start it with "
+                    "access_token_format='jwt'."
+                )
+            # The client layer has no JWKS helper; the flow's own recorded client
+            # fetches it, so the request shows in the transcript.
+            response = flow.http.get(uri, headers={"Accept": "application/json"})
+            body = response.json() if response.status_code == 200 else None
+            if not isinstance(body, dict) or not isinstance(body.get("keys"), list):
+                raise StepOutOfOrder(f"{uri} answered {response.status_code} without a JWKS.")
+            return body
+
+        return self._step(fetch)

@@ -1,0 +1,181 @@
+"""Step 6, the token request (RFC 6749 Section 4.1.3): built in view, then sent.
+
+The client authenticates with its consumer key and secret (Section 2.3.1): each is
+form-encoded (Appendix B), the two are joined by ``:``, the result is base64-encoded
+and sent as ``Authorization: Basic ...`` (RFC 7617). The body is a form with
+``grant_type=authorization_code``, the ``code`` and the same ``redirect_uri`` (and the
+PKCE ``code_verifier``). The whole POST is shown before it is sent; the JSON answer
+(Section 5.1) or error (Section 5.2) after.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+from traitlets import Bool, List, Unicode, observe
+
+from ..client import AuthMethod, BasicAuthSteps, Exchange
+from . import _html
+from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
+from .state import FlowState
+
+if TYPE_CHECKING:
+    import httpx
+
+
+class TokenModel(StepModel):
+    """Key and secret, each step of the Basic header, the raw POST, the answer."""
+
+    client_id = Unicode("")
+    client_secret = Unicode("")
+    credentials_in_body = Bool(False)  # client_secret_post: NOT RECOMMENDED by the RFC
+    encoded_id = Unicode("")
+    encoded_secret = Unicode("")
+    joined = Unicode("")
+    base64 = Unicode("")
+    header = Unicode("")
+    body = Unicode("")
+    raw_request = Unicode("")
+    raw_response = Unicode("")
+    response_json = Unicode("")
+    fields: List[Any] = List()  # (field, value, what it is for, section)
+
+    def __init__(self, shared: FlowState | None = None, **kwargs: Any) -> None:
+        self._request: httpx.Request | None = None
+        super().__init__(shared, **kwargs)
+        self.shared.observe(self._on_application, names="application")
+        self.shared.observe(self._on_code, names="authorization_response")
+        self._on_application()
+
+    def _on_code(self, _change: object = None) -> None:
+        # a new code: the answer shown belongs to the old one
+        self.raw_response = self.response_json = ""
+        self.fields = []
+        self._build()
+
+    @property
+    def auth(self) -> AuthMethod:
+        return "client_secret_post" if self.credentials_in_body else "client_secret_basic"
+
+    def _on_application(self, _change: object = None) -> None:
+        application = self.shared.application
+        if application is not None:
+            self.client_id = application.client_id
+            self.client_secret = application.client_secret or ""
+        self._build()
+
+    @observe("client_id", "client_secret", "credentials_in_body")
+    def _build(self, _change: object = None) -> None:
+        """Rebuild each step and the raw POST; nothing is sent."""
+        steps = BasicAuthSteps(self.client_id, self.client_secret)
+        self.encoded_id, self.encoded_secret = steps.encoded_id, steps.encoded_secret
+        self.joined, self.base64 = steps.joined, steps.base64
+        self.header = "" if self.credentials_in_body else f"Authorization: {steps.header_value}"
+        self._request = None
+        self.body = self.raw_request = ""
+        if self.shared.flow is None or self.shared.authorization_response is None:
+            self.status = "No code yet: check the redirect in step 5 first."
+            return
+        request = self.attempt(
+            lambda: self.shared.build_token_request(
+                self.client_id, self.client_secret, auth=self.auth
+            )
+        )
+        if request is None:
+            return
+        self._request = request
+        self.body = request.content.decode("ascii")
+        self.raw_request = Exchange("Client", request).raw_request()
+        self.status = "This is the request the client will send. Press Send."
+
+    def send(self) -> None:
+        """POST the request shown; show the JSON answer, or the error explained."""
+        self.raw_response = self.response_json = ""
+        self.fields = []
+        self._build()
+        request = self._request
+        if request is None:
+            # _build has said why (no code yet, or a refused redirect)
+            self.error = self.error or self.status
+            return
+        tokens = self.attempt(lambda: self.shared.send_token_request(request))
+        transcript = self.shared.transcript
+        last = transcript.last if transcript is not None else None
+        if last is not None and last.request is request:
+            self.raw_response = last.raw_response()
+        if tokens is None:
+            return
+        self.response_json = json.dumps(dict(tokens.raw), indent=2)
+        self.fields = [tuple(note) for note in tokens.explain()]
+        self.status = (
+            "The server answered 200 OK with tokens. Sending the same code again fails: "
+            "a code works once."
+        )
+
+
+def _steps_html(model: TokenModel) -> str:
+    rows = [
+        ("consumer key", model.client_id, "as given by the portal"),
+        ("consumer secret", model.client_secret, "as given by the portal"),
+        ("form-encoded key", model.encoded_id, "RFC 6749 Section 2.3.1, Appendix B"),
+        ("form-encoded secret", model.encoded_secret, "RFC 6749 Section 2.3.1, Appendix B"),
+        ("key:secret", model.joined, "joined by one colon, RFC 7617 Section 2"),
+        ("base64", model.base64, "of the UTF-8 bytes, RFC 7617 Section 2"),
+    ]
+    if model.header:
+        rows.append(("header", model.header, "sent to the token endpoint"))
+    else:
+        rows.append(("body", "client_id=...&client_secret=...", "RFC 6749 2.3.1: NOT RECOMMENDED"))
+    return _html.table(("step", "value", "rule"), rows)
+
+
+class TokenPanel(PanelView):
+    """Key, secret, each Basic step, the raw POST, Send, the JSON explained."""
+
+    def __init__(self, state: FlowState | None = None, *, model: TokenModel | None = None) -> None:
+        self.model = model or TokenModel(state)
+        self.shared = self.model.shared
+        self._client_id = text("Consumer Key")
+        self._client_secret = text("Consumer Secret")
+        self._in_body = widgets.Checkbox(
+            description="Send the credentials in the body instead (client_secret_post)",
+            indent=False,
+            layout=widgets.Layout(width="95%"),
+        )
+        self._send = button("Send", self.model.send, button_style="primary", icon="paper-plane")
+        self._steps = widgets.HTML()
+        self._links = [
+            widgets.link((self.model, "client_id"), (self._client_id, "value")),
+            widgets.link((self.model, "client_secret"), (self._client_secret, "value")),
+            widgets.link((self.model, "credentials_in_body"), (self._in_body, "value")),
+        ]
+        self.model.observe(self._show_steps, names=["joined", "base64", "header"])
+        self._show_steps()
+        super().__init__(
+            children=[
+                heading(
+                    "6. The token request",
+                    "The client trades the code for tokens, authenticating with its key "
+                    "and secret. Read the whole request before you send it.",
+                ),
+                self._client_id,
+                self._client_secret,
+                self._in_body,
+                self._steps,
+                html_of(self.model, "body", lambda body: _titled("The form body", body)),
+                html_of(self.model, "raw_request", lambda raw: _titled("The raw POST", raw)),
+                self._send,
+                message_box(self.model),
+                html_of(self.model, "raw_response", lambda raw: _titled("The answer", raw)),
+                html_of(self.model, "fields", _html.notes_table),
+            ]
+        )
+
+    def _show_steps(self, _change: object = None) -> None:
+        self._steps.value = _steps_html(self.model)
+
+
+def _titled(name: str, raw: str) -> str:
+    return f"<b>{_html.esc(name)}</b>{_html.pre(raw)}" if raw else ""

@@ -1,0 +1,137 @@
+"""The seven panels stacked in the order of the flow, with Back and Next, on one state.
+
+    1 Server  2 Developer Portal  3 Authorize URL  4 Login and consent
+    5 Redirect  6 Token request  7 Using the token
+
+Below them, folded away: the transcript of every exchange, and the JWT panel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import ipywidgets as widgets
+from traitlets import HasTraits, Int, validate
+
+from ..client import Endpoints
+from ..runner import BackgroundServer
+from . import _html
+from ._base import PanelView, button
+from .api_panel import ApiPanel
+from .authorize_panel import AuthorizePanel
+from .jwt_panel import JwtPanel
+from .login_panel import LoginPanel
+from .portal import PortalPanel
+from .redirect_panel import RedirectPanel
+from .server_panel import ServerPanel
+from .state import FlowState
+from .token_panel import TokenPanel
+from .transcript_view import TranscriptPanel
+
+# what the wizard works on; see Wizard.__init__
+Target = FlowState | BackgroundServer | Endpoints | str | None
+
+STEPS = (
+    "Server",
+    "Developer Portal",
+    "Authorize URL",
+    "Login and consent",
+    "Redirect",
+    "Token request",
+    "Using the token",
+)
+
+
+class WizardModel(HasTraits):
+    """Which step is shown (0 to 6)."""
+
+    step = Int(0)
+
+    @validate("step")
+    def _within_steps(self, proposal: Any) -> int:
+        return min(max(int(proposal["value"]), 0), len(STEPS) - 1)
+
+    def next(self) -> None:
+        self.step += 1
+
+    def back(self) -> None:
+        self.step -= 1
+
+
+class Wizard(PanelView):
+    """Seven panels, one shared ``FlowState``; Back and Next move between them."""
+
+    def __init__(
+        self,
+        target: Target = None,
+        *,
+        users: Mapping[str, str] | None = None,
+        **server_options: Any,
+    ) -> None:
+        """``target``: a ``FlowState`` to share, a server started in a cell, an issuer URL,
+        or ``Endpoints`` (a preset); by default the Start button starts our own server
+        with ``users`` and ``server_options`` (``start_server``'s arguments)."""
+        self.shared = target if isinstance(target, FlowState) else FlowState()
+        self.model = WizardModel()
+        self._panels = (
+            ServerPanel(self.shared, users=users, **server_options),
+            PortalPanel(self.shared),
+            AuthorizePanel(self.shared),
+            LoginPanel(self.shared),
+            RedirectPanel(self.shared),
+            TokenPanel(self.shared),
+            ApiPanel(self.shared),
+        )
+        self._stack = widgets.Stack(children=list(self._panels), selected_index=0)
+        self._back = button("Back", self.model.back, icon="arrow-left")
+        self._next = button("Next", self.model.next, icon="arrow-right")
+        self._where = widgets.HTML()
+        self._transcript = TranscriptPanel(self.shared)
+        self._jwt = JwtPanel(self.shared)
+        self._more = widgets.Accordion(
+            children=[self._transcript, self._jwt],
+            titles=("Transcript: every exchange so far", "JWT access token"),
+        )
+        self.model.observe(self._show_step, names="step")
+        server_panel = self._panels[0]
+        if isinstance(target, BackgroundServer):
+            server_panel.model.use(target)
+        elif isinstance(target, (str, Endpoints)):
+            server_panel.model.connect(target)
+        self._show_step()
+        super().__init__(
+            children=[
+                widgets.HBox([self._back, self._where, self._next]),
+                self._stack,
+                self._more,
+            ]
+        )
+
+    @property
+    def panels(self) -> tuple[PanelView, ...]:
+        """The seven step panels, in order."""
+        return self._panels
+
+    def _show_step(self, _change: object = None) -> None:
+        step = self.model.step
+        self._stack.selected_index = step
+        self._back.disabled = step == 0
+        self._next.disabled = step == len(STEPS) - 1
+        self._where.value = f"<b>Step {step + 1} of {len(STEPS)}: {_html.esc(STEPS[step])}</b>"
+
+    def close(self) -> None:
+        for panel in (*self._panels, self._transcript, self._jwt):
+            panel.close()
+        super().close()
+
+
+def wizard(
+    target: Target = None,
+    *,
+    users: Mapping[str, str] | None = None,
+    **server_options: Any,
+) -> Wizard:
+    """The whole flow in one widget, as a cell's last line: ``wizard()``, ``wizard(server)``,
+    ``wizard(state)``, ``wizard("https://issuer")`` or ``wizard(preset.endpoints)``."""
+    return Wizard(target, users=users, **server_options)
