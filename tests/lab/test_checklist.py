@@ -1,0 +1,109 @@
+"""The checklist: all pass on a default server, exactly one fail per lab switch."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from codegrant_kit.client import DiscoveryError
+from codegrant_kit.lab import CHECKS, run_checklist
+from codegrant_kit.lab.scenario import VICTIM
+from codegrant_kit.server.lab import SWITCHES
+
+from .conftest import LabFactory
+
+
+def test_default_server_passes_every_check(lab: LabFactory) -> None:
+    report = run_checklist(lab())
+    assert report.passed == tuple(check.key for check in CHECKS), str(report)
+    assert report.failed == report.skipped == ()
+    assert all(item.reason for item in report.items)
+    assert report.summary == f"{len(CHECKS)} passed, 0 failed, 0 skipped"
+
+
+def test_every_switch_has_exactly_one_check() -> None:
+    switches = [check.switch for check in CHECKS if check.switch is not None]
+    assert sorted(switches) == sorted(SWITCHES)
+
+
+@pytest.mark.parametrize("switch", sorted(SWITCHES))
+def test_each_switch_fails_exactly_its_check(lab: LabFactory, switch: str) -> None:
+    report = run_checklist(lab(switch))
+    expected = tuple(check.key for check in CHECKS if check.switch == switch)
+    assert report.failed == expected, str(report)
+    assert report.skipped == ()
+
+
+def test_plain_url_and_credentials(lab: LabFactory) -> None:
+    server = lab()
+    report = run_checklist(
+        server.url,
+        username=VICTIM.username,
+        password=VICTIM.password,
+        only=["single_use_codes", "no_tokens_in_urls"],
+    )
+    assert [item.key for item in report.items] == ["single_use_codes", "no_tokens_in_urls"]
+    assert report.passed == ("single_use_codes",)
+    # without an API URL there is nothing to send a token to: skipped, with the reason
+    assert report.skipped == ("no_tokens_in_urls",)
+    assert "API URL" in report.items[1].reason
+
+
+def test_given_keys_instead_of_registration(lab: LabFactory) -> None:
+    server = lab()
+    report = run_checklist(
+        server.url,
+        username=VICTIM.username,
+        password=VICTIM.password,
+        client_id="weak-app",
+        client_secret="secret",
+        only=["single_use_codes", "login_csrf"],
+    )
+    assert report.passed == ("single_use_codes", "login_csrf"), str(report)
+    assert any(c["client_id"] == "weak-app" for c in server.server.store.snapshot()["clients"])
+
+
+def test_wrong_password_skips_with_the_reason(lab: LabFactory) -> None:
+    report = run_checklist(lab(), username="alice", password="wrong", only=["single_use_codes"])
+    assert report.skipped == ("single_use_codes",)
+    assert "Login failed" in report.items[0].reason
+
+
+def test_no_server_and_unknown_check(lab: LabFactory) -> None:
+    server = lab()
+    with pytest.raises(KeyError, match="no_such_check"):
+        run_checklist(server, only=["no_such_check"])
+    with pytest.raises(DiscoveryError):
+        run_checklist("http://127.0.0.1:9/", username="a", password="b")
+
+
+def test_report_text_and_html(lab: LabFactory) -> None:
+    report = run_checklist(lab("framing"), only=["clickjacking", "referrer_policy"])
+    text = str(report)
+    assert "FAIL  Login and consent pages cannot be framed (RFC 9700 4.16)" in text
+    assert "PASS  Referrer-Policy" in text
+    html = report._repr_html_()
+    assert "✘ fail" in html and "✔ pass" in html and "<table" in html
+
+
+def test_another_servers_issuer() -> None:
+    """An RFC 8414 issuer that owes nothing to this kit (Authlib, Keycloak-like)."""
+    pytest.importorskip("authlib")
+    sys.path.insert(0, str(Path(__file__).parents[1] / "client"))
+    from independent_server import IndependentServer
+
+    with IndependentServer(users={"alice": "wonderland"}) as server:
+        report = run_checklist(
+            server.issuer, username="alice", password="wonderland", api_url=server.api_url
+        )
+    statuses = {item.key: item.status for item in report.items}
+    assert len(statuses) == len(CHECKS)
+    # Authlib does these right...
+    for key in ("exact_redirect_uri", "no_open_redirect", "single_use_codes", "pkce_enforced"):
+        assert statuses[key] == "pass", str(report)
+    assert statuses["iss_in_response"] == "pass"
+    # ...and the small server around it sends no framing headers and never locks out
+    assert statuses["clickjacking"] == "fail"
+    assert statuses["guessing_slowed"] == "fail"

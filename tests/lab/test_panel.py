@@ -1,0 +1,59 @@
+"""The checklist panel, driven from code: values set, Run clicked, the model read."""
+
+from __future__ import annotations
+
+from codegrant_kit.lab import CHECKS
+from codegrant_kit.panels.checklist import ChecklistModel, ChecklistPanel
+
+from .conftest import LabFactory
+
+
+def test_run_from_the_button_on_a_default_server(lab: LabFactory) -> None:
+    server = lab()
+    panel = ChecklistPanel(server)
+    assert panel.model.server_url == server.url
+    assert panel.model.username == "alice" and panel.model.password
+    assert panel.model.api_url == server.url + "/api/photos"
+    panel.run_button.click()
+    model = panel.model
+    assert model.error == ""
+    assert model.report is not None
+    assert model.report.passed == tuple(check.key for check in CHECKS)
+    assert model.summary == f"{len(CHECKS)} passed, 0 failed, 0 skipped"
+    assert not model.running and not panel.run_button.disabled
+    table = panel._table.get_state()["value"]
+    assert table.count("✔ pass") == len(CHECKS) and "✘ fail" not in table
+
+
+def test_values_typed_into_the_widgets_reach_the_model(lab: LabFactory) -> None:
+    server = lab("framing")
+    panel = ChecklistPanel()
+    assert panel.model.server_url == ""
+    panel._url.value = server.url
+    panel._username.value = "alice"
+    panel._password.value = "sunshine"
+    panel.model.run()
+    assert panel.model.report is not None
+    assert panel.model.report.failed == ("clickjacking",)
+    # no API URL given: the check of tokens in URLs is skipped, and says why
+    assert panel.model.report.skipped == ("no_tokens_in_urls",)
+    assert "1 failed" in panel._summary.value and "✘ fail" in panel._table.value
+
+
+def test_errors_in_plain_words() -> None:
+    model = ChecklistModel()
+    model.run()
+    assert "issuer URL" in model.error and model.report is None
+    model.server_url = "http://127.0.0.1:9"
+    model.run()
+    assert "username" in model.error
+    model.username = "alice"
+    model.run()
+    assert model.error and "Traceback" not in model.error
+    assert model.report is None and model.summary == ""
+
+
+def test_short_fixed_reprs(lab: LabFactory) -> None:
+    panel = ChecklistPanel(lab())
+    assert repr(panel) == "<ChecklistPanel>"
+    assert repr(panel.model).endswith(": not run>")
