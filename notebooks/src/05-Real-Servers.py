@@ -51,8 +51,9 @@ wso2 = wso2_api_manager(host="localhost")
 wso2.endpoints
 
 # %% [markdown]
-# To run the flow against it, give the keys from the Developer Portal (the panels take
-# the same `Endpoints`; every panel has a *server* field):
+# To run the flow against it, give the keys from the Developer Portal. The panels take
+# the same `Endpoints`: `wizard(wso2.endpoints)`, then *Use these keys* in the portal
+# panel; for a self-signed certificate, `FlowState(verify="wso2-ca.pem").use_endpoints(...)`.
 #
 # ```python
 # from codegrant_kit.client import Application
