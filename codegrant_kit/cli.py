@@ -6,14 +6,19 @@ import argparse
 import asyncio
 import ipaddress
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .runner import _Server, build, uvicorn_config
 from .server.config import DEFAULT_SCOPES
 from .server.lab import SWITCHES
+from .server.persistence import PersistenceError
+from .server.rate_limit import DEFAULT_RATE_LIMITS, RateLimit
+from .tls import WILDCARD_HOSTS, TlsError, trust_instructions
 
 LOOPBACK_NAMES = ("localhost",)
 
@@ -39,6 +44,47 @@ def _client(text: str) -> dict[str, Any]:
     except OAuthError as exc:
         raise argparse.ArgumentTypeError(exc.description) from None
     return {"client_id": key, "client_secret": secret, "redirect_uris": [callback]}
+
+
+def _users_file(text: str) -> list[tuple[str, str]]:
+    """NAME:PASSWORD on each line; blank lines and lines starting with # are skipped."""
+    try:
+        lines = Path(text).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {text}: {exc.strerror}") from None
+    users = []
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            try:
+                users.append(_user(line))
+            except argparse.ArgumentTypeError:
+                raise argparse.ArgumentTypeError(
+                    f"{text}, line {number}: expected NAME:PASSWORD"
+                ) from None
+    return users
+
+
+def _rate_limit(text: str) -> tuple[str, RateLimit | None]:
+    name, equals, value = text.partition("=")
+    if not equals or name not in DEFAULT_RATE_LIMITS:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=PER_SECOND/BURST or NAME=off, NAME one of "
+            f"{', '.join(DEFAULT_RATE_LIMITS)}; got {text!r}"
+        )
+    if value == "off":
+        return name, None
+    try:
+        return name, RateLimit.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -112,6 +158,69 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default="warning", choices=("debug", "info", "warning"))
 
+    classroom = serve.add_argument_group("a classroom server")
+    classroom.add_argument(
+        "--users-file",
+        type=_users_file,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="resource owners, one NAME:PASSWORD a line (one per learner)",
+    )
+    classroom.add_argument(
+        "--db",
+        metavar="FILE",
+        help="keep users, applications, consents, codes and tokens in this SQLite file, "
+        "so a restart loses nothing (created if missing)",
+    )
+    classroom.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a local CA made with trustme (kept next to --db, or in "
+        "--tls-dir), and print how learners trust it",
+    )
+    classroom.add_argument("--tls-dir", metavar="DIR", help="the folder of --tls's CA")
+    classroom.add_argument("--cert", metavar="FILE", help="serve https with this certificate")
+    classroom.add_argument("--key", metavar="FILE", help="the private key of --cert")
+    classroom.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the issuer learners use, when it differs from http(s)://HOST:PORT "
+        "(a server on 0.0.0.0, or behind a proxy)",
+    )
+    classroom.add_argument(
+        "--behind-proxy",
+        action="store_true",
+        help="trust X-Forwarded-Prefix from a reverse proxy that strips a path prefix "
+        "(jupyter-server-proxy); never without such a proxy in front",
+    )
+    classroom.add_argument(
+        "--instructor",
+        type=_user,
+        metavar="NAME:PASSWORD",
+        help="turn on the dashboard at /dashboard, for this name and password (HTTP Basic)",
+    )
+    classroom.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        action="append",
+        default=[],
+        metavar="NAME=PER_SECOND/BURST",
+        help="requests per client address to authorize, token or register (or NAME=off); "
+        + ", ".join(
+            f"{name} {limit.per_second:g}/{limit.burst}"
+            for name, limit in DEFAULT_RATE_LIMITS.items()
+        )
+        + " by default",
+    )
+    classroom.add_argument(
+        "--max-clients-per-address",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="applications one address may register (default 1000)",
+    )
+
     demo = commands.add_parser(
         "demo", help="run the whole seed flow against an embedded server and print it"
     )
@@ -120,7 +229,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def serve(args: argparse.Namespace) -> int:
-    users = dict(args.user)
+    users = dict(user for users_file in args.users_file for user in users_file)
+    users.update(args.user)
     if not users:
         if not is_loopback(args.host):
             print(
@@ -140,17 +250,49 @@ def serve(args: argparse.Namespace) -> int:
     }
     if args.scope:
         options["scopes"] = tuple(args.scope)
+    if args.db:
+        options["db"] = args.db
+    if args.behind_proxy:
+        options["trust_forwarded_prefix"] = True
+    if args.rate_limit:
+        options["rate_limits"] = dict(args.rate_limit)
+    if args.max_clients_per_address:
+        options["max_clients_per_address"] = args.max_clients_per_address
+    if args.host in WILDCARD_HOSTS and not args.public_url:
+        print(
+            f"codegrant-kit: listening on {args.host or 'every interface'}; give --public-url "
+            "with the address learners use, so that the issuer and the endpoints in the "
+            "metadata carry it.",
+            file=sys.stderr,
+        )
     try:
         sock, app = build(
-            host=args.host, port=args.port, users=users, clients=args.client, **options
+            host=args.host,
+            port=args.port,
+            users=users,
+            clients=args.client,
+            public_url=args.public_url,
+            tls=args.tls,
+            tls_dir=args.tls_dir,
+            certfile=args.cert,
+            keyfile=args.key,
+            instructor=args.instructor,
+            **options,
         )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, PersistenceError, TlsError) as exc:
         print(f"codegrant-kit: {exc}", file=sys.stderr)
         return 1
     issuer = app.state.config.issuer
+    store = app.state.store
 
     def ready() -> None:
         print(f"codegrant-kit authorization server listening, issuer {issuer}", flush=True)
+        if app.state.tls is not None:
+            print(trust_instructions(app.state.tls, issuer), flush=True)
+        if store.persistent:
+            print(f"Everything it remembers is kept in {Path(args.db).resolve()}.", flush=True)
+        if args.instructor:
+            print(f"Dashboard: {issuer}/dashboard (as {args.instructor[0]})", flush=True)
 
     server = _Server(uvicorn_config(app), ready)
     # uvicorn re-raises the signal it caught once it has shut down; with these
@@ -161,6 +303,7 @@ def serve(args: argparse.Namespace) -> int:
         asyncio.run(server.serve(sockets=[sock]))
     finally:
         sock.close()
+        store.close()
     return 0
 
 
@@ -170,7 +313,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     from .demo import run_demo
 
-    return run_demo(color=not args.no_color and sys.stdout.isatty())
+    try:
+        return run_demo(color=not args.no_color and sys.stdout.isatty())
+    except BrokenPipeError:  # `codegrant-kit demo | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

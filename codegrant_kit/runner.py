@@ -8,12 +8,18 @@
 In a Jupyter kernel the server gets a daemon thread with its own event loop, so
 the kernel's own loop is left alone. Running the cell again returns the same
 server when nothing changed, and replaces it when something did.
+
+    start_server(tls=True)                 https, with a local CA: verify=server.ca_path
+    start_server(db="class.db")            everything kept in SQLite across restarts
+    start_server(public_url=proxied_url, trust_forwarded_prefix=True)
+                                           behind jupyter-server-proxy (hosted Jupyter)
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import os
 import socket
 import threading
 import time
@@ -25,7 +31,12 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
+from . import tls as tls_files
 from .server import ServerConfig, Store, create_app
+
+# The issuer when the server is reached through a proxy: a URL, a URL with
+# "{port}" for the port bound, or a function of that port (None: not proxied).
+PublicUrl = str | Callable[[int], str | None] | None
 
 DEFAULT_USERS: Mapping[str, str] = {"admin": "admin"}  # WSO2's default administrator
 START_TIMEOUT = 10.0  # seconds
@@ -52,6 +63,19 @@ def issuer_for(host: str, port: int, scheme: str = "http") -> str:
     return f"{scheme}://{shown}:{port}"
 
 
+def public_issuer(public_url: PublicUrl, port: int) -> str | None:
+    """The issuer given for a server behind a proxy, with its port filled in.
+
+    >>> public_issuer("http://127.0.0.1:8888/proxy/{port}", 41234)
+    'http://127.0.0.1:8888/proxy/41234'
+    """
+    if public_url is None:
+        return None
+    if callable(public_url):
+        return public_url(port)
+    return public_url.replace("{port}", str(port))
+
+
 class _Server(uvicorn.Server):
     """uvicorn's server, telling us the moment it accepts connections."""
 
@@ -72,26 +96,56 @@ def build(
     users: Mapping[str, str],
     clients: Iterable[Mapping[str, Any]] = (),
     config: ServerConfig | None = None,
+    public_url: PublicUrl = None,
+    tls: bool = False,
+    tls_dir: str | os.PathLike[str] | None = None,
+    certfile: str | os.PathLike[str] | None = None,
+    keyfile: str | os.PathLike[str] | None = None,
+    instructor: tuple[str, str] | None = None,
     **options: Any,
 ) -> tuple[socket.socket, Starlette]:
-    """Bind the socket first, so the issuer carries the real port, then make the app."""
+    """Bind the socket first, so the issuer carries the real port, then make the app.
+
+    `tls` makes a local CA (in `tls_dir`, else next to the `db`, else a temporary
+    folder) and serves https; `certfile` and `keyfile` serve given ones. The TLS
+    files end up in `app.state.tls`.
+    """
     sock = bind_socket(host, port)
+    store = None
     try:
         bound_port = sock.getsockname()[1]
         base = config or ServerConfig()
-        config = replace(base, issuer=issuer_for(host, bound_port), **options)
+        if (certfile is None) != (keyfile is None):
+            raise ValueError("Give both a certificate and its key, or neither.")
+        scheme = "https" if tls or certfile is not None else "http"
+        issuer = options.pop("issuer", None) or public_issuer(public_url, bound_port)
+        config = replace(base, issuer=issuer or issuer_for(host, bound_port, scheme), **options)
+        files = None
+        if certfile is not None and keyfile is not None:
+            files = tls_files.given(certfile, keyfile)
+        elif tls:
+            folder = tls_files.tls_directory(tls_dir, config.db)
+            files = tls_files.local_ca(folder, tls_files.certificate_hosts(host, config.issuer))
         store = Store(config)
         for name, password in users.items():
             store.add_user(name, password)
         for client in clients:
-            store.add_client(**client)
-        return sock, create_app(config, store)
+            # with a database, a client given at every start replaces the one it kept
+            store.add_client(**client, replace=store.persistent)
+        if instructor is not None:
+            store.set_instructor(*instructor)
+        app = create_app(config, store)
+        app.state.tls = files
+        return sock, app
     except BaseException:
+        if store is not None:
+            store.close()  # nor the database file
         sock.close()  # a refused option must not keep the port
         raise
 
 
 def uvicorn_config(app: Starlette) -> uvicorn.Config:
+    files: tls_files.TlsFiles | None = getattr(app.state, "tls", None)
     return uvicorn.Config(
         app,
         log_level="warning",  # info lines would land in notebook cells
@@ -99,17 +153,28 @@ def uvicorn_config(app: Starlette) -> uvicorn.Config:
         lifespan="off",
         server_header=False,
         timeout_graceful_shutdown=1,
+        ssl_certfile=files.certfile if files else None,
+        ssl_keyfile=files.keyfile if files else None,
     )
 
 
 class BackgroundServer:
-    """A running server in a daemon thread: `url`, `store`, `stop()`, a context manager."""
+    """A running server in a daemon thread: `url`, `store`, `stop()`, a context manager.
+
+    `url` is the issuer, the URL a browser uses (a proxied one behind Jupyter);
+    `local_url` is the socket itself, for the kernel's own requests. With TLS,
+    `ca_path` is the authority to trust: `Flow.discover(server.url, verify=server.verify)`.
+    """
 
     def __init__(self, sock: socket.socket, app: Starlette) -> None:
         self.app = app
         self.config: ServerConfig = app.state.config
         self.store: Store = app.state.store
         self.url = self.config.issuer
+        self.tls: tls_files.TlsFiles | None = getattr(app.state, "tls", None)
+        scheme = "https" if self.tls else "http"
+        host, port = sock.getsockname()[:2]
+        self.local_url = issuer_for(host, port, scheme)
         self._socket = sock
         self._ready = threading.Event()
         self._server = _Server(uvicorn_config(app), self._ready.set)
@@ -135,8 +200,19 @@ class BackgroundServer:
                 raise TimeoutError(f"The server did not start within {START_TIMEOUT} s.")
         if not self.running:
             self._socket.close()
+            self.store.close()
             raise RuntimeError(f"The server stopped while starting: {self._error!r}")
         return self
+
+    @property
+    def ca_path(self) -> str | None:
+        """The CA file a client trusts this server with, for a local CA."""
+        return str(self.tls.ca) if self.tls is not None and self.tls.ca is not None else None
+
+    @property
+    def verify(self) -> str | bool:
+        """What to pass as `verify=` to the client layer: the CA file, or True."""
+        return self.ca_path or True
 
     @property
     def running(self) -> bool:
@@ -148,6 +224,7 @@ class BackgroundServer:
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         self._socket.close()
+        self.store.close()  # frees the database file for the next server
 
     def __enter__(self) -> BackgroundServer:
         return self
@@ -182,18 +259,40 @@ def start_server(
     users: Mapping[str, str] | None = None,
     clients: Iterable[Mapping[str, Any]] = (),
     config: ServerConfig | None = None,
+    public_url: PublicUrl = None,
+    tls: bool = False,
+    tls_dir: str | os.PathLike[str] | None = None,
+    certfile: str | os.PathLike[str] | None = None,
+    keyfile: str | os.PathLike[str] | None = None,
+    instructor: tuple[str, str] | None = None,
     **options: Any,
 ) -> BackgroundServer:
     """Start the authorization server in the background and return once it serves.
 
-    `options` are fields of `ServerConfig` (scopes, code_lifetime, ...). Called
-    again with the same arguments while the server runs, it returns that server;
-    with other arguments, it stops the old one first, so a re-run cell never
-    leaves a second server behind.
+    `options` are fields of `ServerConfig` (scopes, code_lifetime, db, ...); the
+    other arguments are those of `build`. Called again with the same arguments
+    while the server runs, it returns that server; with other arguments, it stops
+    the old one first, so a re-run cell never leaves a second server behind.
     """
     users = dict(DEFAULT_USERS if users is None else users)
     clients = [dict(c) for c in clients]
-    key = (host, port, sorted(users.items()), repr(clients), id(config), sorted(options.items()))
+    serving: dict[str, Any] = {
+        "public_url": public_url,
+        "tls": tls,
+        "tls_dir": tls_dir,
+        "certfile": certfile,
+        "keyfile": keyfile,
+        "instructor": instructor,
+    }
+    key = (
+        host,
+        port,
+        sorted(users.items()),
+        repr(clients),
+        id(config),
+        sorted(options.items()),
+        repr(sorted(serving.items())),
+    )
     with _lock:
         previous = _current.pop("server", None)
         if previous is not None:
@@ -203,7 +302,13 @@ def start_server(
                 return old
             old.stop()
         sock, app = build(
-            host=host, port=port, users=users, clients=clients, config=config, **options
+            host=host,
+            port=port,
+            users=users,
+            clients=clients,
+            config=config,
+            **serving,
+            **options,
         )
         server = BackgroundServer(sock, app).start()
         _current["server"] = (key, server)

@@ -12,6 +12,12 @@ Module map (each names the RFC sections it implements):
     pkce               RFC 7636
     scopes, params     RFC 6749 3.3, 3.1
     store              what the server remembers, behind one lock
+    persistence        the store written through to SQLite (--db)
+    progress           which learner reached which step (the dashboard)
+    dashboard          the instructor's page (HTTP Basic, RFC 7617)
+    rate_limit         token buckets per address: 429 and Retry-After (RFC 6585 4)
+    throttle           lockout after repeated failures (RFC 6749 10.10)
+    forwarded_prefix   root_path from X-Forwarded-Prefix, behind jupyter-server-proxy
 """
 
 from __future__ import annotations

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .authorize import AuthorizationEndpoint
 from .config import ServerConfig
+from .dashboard import DashboardEndpoint
+from .forwarded_prefix import ForwardedPrefix
 from .introspection import IntrospectionEndpoint
 from .jwt_access_tokens import JWKS_PATH, JwtSigner
 from .lab import SWITCHES
@@ -38,7 +41,7 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
     for name in sorted(config.lab_switches):
         switch = SWITCHES[name]
         log.warning(
-            "LAB SWITCH %s is ON: no %s (%s). This server allows %s.",
+            "LAB SWITCH %s is ON: it turns off %s (%s). This server allows %s.",
             name,
             switch.defence,
             switch.source,
@@ -65,7 +68,15 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
             status_code=500,
         )
 
-    signer = JwtSigner() if config.access_token_format == "jwt" else None
+    signer = None
+    if config.access_token_format == "jwt":
+        # with a database the key survives a restart, so issued tokens still verify
+        if store.persistent:
+            signer = JwtSigner.from_pem(
+                store.keep_secret("jwt_signing_key", lambda: JwtSigner().private_pem())
+            )
+        else:
+            signer = JwtSigner()
     token_endpoint = TokenEndpoint(config, store, signer)
 
     routes = [
@@ -87,6 +98,7 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
         ),
         Route(PATHS["revocation_endpoint"], RevocationEndpoint(config, store).handle, methods=ANY),
         Route("/api/photos", PhotosEndpoint(config, store).handle, methods=["GET"]),
+        Route("/dashboard", DashboardEndpoint(config, store).handle, methods=["GET"]),
     ]
     if signer is not None:
         jwks = signer.jwks()
@@ -95,7 +107,11 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
             return JSONResponse(jwks)
 
         routes.append(Route(JWKS_PATH, jwks_endpoint, methods=["GET"]))
-    app = Starlette(routes=routes, exception_handlers={Exception: server_error})
+    # behind jupyter-server-proxy: the path prefix it strips, from a header it sends
+    middleware = [Middleware(ForwardedPrefix)] if config.trust_forwarded_prefix else []
+    app = Starlette(
+        routes=routes, middleware=middleware, exception_handlers={Exception: server_error}
+    )
     app.state.config = config
     app.state.store = store
     return app

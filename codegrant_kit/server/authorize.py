@@ -37,7 +37,7 @@ from .errors import (
     UnregisteredRedirectUri,
     UnsupportedResponseType,
 )
-from .httpio import client_address, read_form, redirect
+from .httpio import client_address, rate_limited, read_form, redirect
 from .pages import error_page, render
 from .params import Params
 from .registration import REGEXP_PREFIX
@@ -58,6 +58,13 @@ class AuthorizationEndpoint:
         self.store = store
 
     async def handle(self, request: Request) -> Response:
+        limited = rate_limited(self.store, "authorize", request)
+        if limited is not None:
+            response = error_page(
+                request, self.config, "Too many requests", limited.description, status_code=429
+            )
+            response.headers["Retry-After"] = str(limited.retry_after)
+            return response
         if request.method == "GET":
             return await self.start(request)
         if request.method == "POST":
@@ -239,7 +246,7 @@ class AuthorizationEndpoint:
         keys = [("user", username), ("address", client_address(request))]
         wait = self.store.throttle.retry_after(keys)
         if wait is not None:
-            # RFC 9700 4.13: slow guessing down; the password is not even checked
+            # RFC 6749 10.10: slow guessing down; the password is not even checked
             message = (
                 f"Too many failed sign-ins for this account or address. Try again in "
                 f"{max(1, round(wait / 60))} minute(s)."
@@ -250,20 +257,20 @@ class AuthorizationEndpoint:
         )
         if not ok:
             self.store.throttle.failed(keys)
-            pending.failed_logins += 1
-            if pending.failed_logins >= self.config.max_login_attempts:
+            failures = self.store.failed_sign_in(pending, username)
+            if failures >= self.config.max_login_attempts:
                 self.store.end_pending(pending.id)
                 return error_page(
                     request,
                     self.config,
                     "Too many failed sign-ins",
-                    f"{pending.failed_logins} wrong passwords on one sign-in page. Go back "
+                    f"{failures} wrong passwords on one sign-in page. Go back "
                     "to the application and start again.",
                     status_code=429,
                 )
             return self._login_page(request, pending, client, RETRY_MESSAGE, username)
         self.store.throttle.succeeded(("user", username))
-        pending.username = username
+        self.store.sign_in(pending, username)
         # LAB consent_any_scope: any earlier Approve Always counts, whatever its scope
         scope = () if self.config.lab("consent_any_scope") else pending.scope
         if self.store.has_consent(username, client.client_id, scope):

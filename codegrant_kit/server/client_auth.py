@@ -67,12 +67,14 @@ def authenticate_client(
             "No client authentication: send an Authorization: Basic header, or "
             "client_id and client_secret in the body (RFC 6749 2.3.1)."
         )
-    keys = [("client", client_id), ("address", address)]
+    # per client AND address: client ids are public, so a count per client alone
+    # would let anyone lock the real client out
+    keys = [("client", f"{client_id} {address}"), ("address", address)]
     wait = store.throttle.retry_after(keys)
     if wait is not None:
         raise TooManyAttempts(
             f"Too many failed client authentications from this client or address; try "
-            f"again in {wait} s (RFC 9700 4.13).",
+            f"again in {wait} s (RFC 6749 10.10).",
             wait,
         )
     client = store.get_client(client_id)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from .lab import check_switches
 from .passwords import HashScheme
 from .randomness import Randomness, SystemRandomness
+from .rate_limit import DEFAULT_RATE_LIMITS, RateLimit
 
 # Scopes a learner meets in WSO2 API Manager (PRODUCTION and SANDBOX keys) and
 # in the sample "Import Photos" app.
@@ -32,6 +34,17 @@ class ServerConfig:
     # e.g. the learner's own JupyterLab; none by default (clickjacking, RFC 9700 4.16).
     frame_ancestors: tuple[str, ...] = ()
     max_clients: int = 10_000
+    # A classroom: applications one address may register, and requests per address
+    # (token buckets on "authorize", "token" and "register"; None turns one off).
+    max_clients_per_address: int = 1_000
+    rate_limits: Mapping[str, RateLimit | None] = field(
+        default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
+    )
+    # An SQLite file that keeps everything across restarts (`persistence`); memory only if None.
+    db: str | os.PathLike[str] | None = None
+    # Behind jupyter-server-proxy or another reverse proxy that strips a path prefix:
+    # take the prefix from X-Forwarded-Prefix. Never by default: anyone can send the header.
+    trust_forwarded_prefix: bool = False
     # Lab switches (see `lab.SWITCHES`): each turns one defence off. None by default.
     lab_switches: frozenset[str] = frozenset()
     randomness: Randomness = field(default_factory=SystemRandomness)
@@ -40,6 +53,13 @@ class ServerConfig:
     def __post_init__(self) -> None:
         self.issuer = self.issuer.rstrip("/")
         self.lab_switches = check_switches(frozenset(self.lab_switches))
+        self.rate_limits = {**DEFAULT_RATE_LIMITS, **self.rate_limits}
+        unknown = sorted(set(self.rate_limits) - set(DEFAULT_RATE_LIMITS))
+        if unknown:
+            raise ValueError(
+                f"No rate limit is named {unknown[0]!r}; the limits are: "
+                f"{', '.join(DEFAULT_RATE_LIMITS)}."
+            )
 
     def lab(self, name: str) -> bool:
         """Is the lab switch `name` on, that is, is its defence off?"""

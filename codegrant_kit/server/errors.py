@@ -13,7 +13,8 @@ RFC 6749 4.1.2.1 (authorization response), 5.2 (token endpoint), RFC 6750 3.1
     ├── InvalidScope              400  scope unknown, or wider than allowed
     ├── AccessDenied              400  the resource owner said no
     ├── InvalidToken              401  bearer token missing, expired or revoked
-    ├── TooManyAttempts           429  invalid_client, after repeated failures (RFC 9700 4.13)
+    ├── TooManyAttempts           429  invalid_client, after repeated failures (RFC 6749 10.10)
+    ├── RateLimited               429  temporarily_unavailable: too many requests from one address
     ├── InvalidRedirectUri        400  registration: a redirect URI is not acceptable
     └── InvalidClientMetadata     400  registration: other metadata is not acceptable
 
@@ -86,9 +87,24 @@ class InvalidClientMetadata(OAuthError):
 
 
 class TooManyAttempts(OAuthError):
-    """Too many failed client authentications (RFC 9700 4.13); try again later."""
+    """Too many failed client authentications (RFC 6749 10.10); try again later."""
 
     error = "invalid_client"
+    status_code = 429
+
+    def __init__(self, description: str, retry_after: int) -> None:
+        super().__init__(description)
+        self.retry_after = retry_after
+
+
+class RateLimited(OAuthError):
+    """Too many requests from one address (RFC 6585 4); Retry-After says when to come back.
+
+    RFC 6749 4.1.2.1 names the error: "temporarily_unavailable: The authorization
+    server is currently unable to handle the request due to a temporary overloading".
+    """
+
+    error = "temporarily_unavailable"
     status_code = 429
 
     def __init__(self, description: str, retry_after: int) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 
-from .errors import InvalidRequest, OAuthError, TooManyAttempts
+from .errors import InvalidRequest, OAuthError, RateLimited, TooManyAttempts
 from .params import MAX_BODY, Params
+
+if TYPE_CHECKING:
+    from .store import Store
 
 # RFC 6749 5.1: responses with tokens or credentials MUST NOT be cached
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -49,9 +52,21 @@ def json_error(error: OAuthError) -> JSONResponse:
     if error.status_code == 401 and error.error == "invalid_client":
         # RFC 6749 5.2: a 401 for invalid_client MUST carry WWW-Authenticate
         response.headers["WWW-Authenticate"] = 'Basic realm="codegrant-kit"'
-    if isinstance(error, TooManyAttempts):
+    if isinstance(error, (TooManyAttempts, RateLimited)):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
+
+
+def rate_limited(store: Store, endpoint: str, request: Request) -> RateLimited | None:
+    """The error to answer if this address has sent too many requests to `endpoint`."""
+    wait = store.rate_limiter.retry_after(endpoint, client_address(request))
+    if wait is None:
+        return None
+    return RateLimited(
+        f"Too many requests from your address to this endpoint; try again in {wait} s. "
+        "A loop that runs the flow should wait between runs.",
+        wait,
+    )
 
 
 def method_not_allowed(allowed: str) -> JSONResponse:
@@ -67,10 +82,11 @@ def add_query(uri: str, params: dict[str, str | None]) -> str:
     >>> add_query("https://client.example.com/cb?a=1", {"code": "x", "state": None})
     'https://client.example.com/cb?a=1&code=x'
     """
-    parts = urlsplit(uri)
+    # no parsing: a lab server may redirect to URIs urlsplit cannot read
+    rest, hash_, fragment = uri.partition("#")
     extra = urlencode({k: v for k, v in params.items() if v is not None})
-    query = f"{parts.query}&{extra}" if parts.query else extra
-    return urlunsplit(parts._replace(query=query))
+    sep = "" if rest.endswith("?") else "&" if "?" in rest else "?"
+    return f"{rest}{sep}{extra}{hash_}{fragment}"
 
 
 def redirect(

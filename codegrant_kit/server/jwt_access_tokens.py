@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 JWKS_PATH = "/jwks"
@@ -43,6 +43,21 @@ class JwtSigner:
             separators=(",", ":"),
         )
         self.kid = b64url(hashlib.sha256(canonical.encode()).digest())
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> JwtSigner:
+        key = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("The JWT signing key must be an RSA key.")
+        return cls(key)
+
+    def private_pem(self) -> bytes:
+        """The private key, to keep it across restarts (PKCS#8, unencrypted)."""
+        return self._key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         return {"keys": [{**self.public_jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}

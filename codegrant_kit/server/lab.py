@@ -29,7 +29,7 @@ SWITCHES: dict[str, LabSwitch] = {
         ),
         LabSwitch(
             "open_redirect",
-            "no redirect to a redirect_uri that is not registered",
+            "the refusal to redirect to a redirect_uri that is not registered",
             "the server used as an open redirector to an attacker's site",
             "RFC 6749 4.1.2.1, RFC 9700 4.11.2",
         ),
@@ -67,19 +67,19 @@ SWITCHES: dict[str, LabSwitch] = {
             "token_in_query",
             "accepting bearer tokens only in the Authorization header",
             "access tokens in URLs, where logs and browser history keep them",
-            "RFC 9700 2.4, RFC 6750 2.3",
+            "RFC 9700 4.3.2, RFC 6750 2.3",
         ),
         LabSwitch(
             "no_throttle",
             "locking out a user, an address or a client after repeated failures",
             "guessing passwords and weak client secrets",
-            "RFC 6749 10.10, RFC 9700 4.13",
+            "RFC 6749 10.10, RFC 9700 2.5",
         ),
         LabSwitch(
             "consent_any_scope",
             "Approve Always covering only the scopes that were approved",
             "a later request for a wider scope approved without asking",
-            "RFC 6749 3.3, RFC 9700 4.3",
+            "RFC 6749 3.3, RFC 9700 2.3",
         ),
         LabSwitch(
             "framing",

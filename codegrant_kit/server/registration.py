@@ -16,7 +16,14 @@ from starlette.responses import Response
 
 from .config import ServerConfig
 from .errors import InvalidClientMetadata, InvalidRedirectUri, OAuthError
-from .httpio import json_error, json_response, method_not_allowed, read_body
+from .httpio import (
+    client_address,
+    json_error,
+    json_response,
+    method_not_allowed,
+    rate_limited,
+    read_body,
+)
 from .scopes import parse_scope
 from .store import Store
 
@@ -90,11 +97,14 @@ class RegistrationEndpoint:
     async def handle(self, request: Request) -> Response:
         if request.method != "POST":
             return method_not_allowed("POST")
+        limited = rate_limited(self.store, "register", request)
+        if limited is not None:
+            return json_error(limited)
         try:
             metadata = await self._read_json(request)
             fields = self.validate(metadata)
             try:
-                client = self.store.add_client(**fields)
+                client = self.store.add_client(**fields, registered_from=client_address(request))
             except OverflowError as exc:
                 raise InvalidClientMetadata(f"{exc} No more can be registered.") from None
         except OAuthError as exc:

@@ -41,6 +41,7 @@ class PhotosEndpoint:
             headers = {"WWW-Authenticate": _challenge(exc, "codegrant-kit")}
             status = exc.status_code if isinstance(exc, InvalidToken) else 400
             return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
+        self.store.note_api_call(token)
         return JSONResponse({"user": token.username, "photos": photos_of(token.username)})
 
     def authenticate(self, request: Request) -> Token:
@@ -48,10 +49,10 @@ class PhotosEndpoint:
         if query_token and self.config.lab("token_in_query"):
             header = f"Bearer {query_token}"  # LAB: RFC 6750 2.3's URI query parameter
         elif b"access_token=" in request.scope["query_string"]:
-            # RFC 9700 2.4 / RFC 6750 2.3: access tokens never in URLs
+            # RFC 9700 4.3.2, RFC 6750 2.3: access tokens never in URLs
             raise InvalidRequest(
                 "Send the access token in the Authorization header, never in the URL, "
-                "where logs and browser history keep it (RFC 9700 2.4)."
+                "where logs and browser history keep it (RFC 9700 4.3.2)."
             )
         else:
             header = request.headers.get("authorization", "")

@@ -4,18 +4,29 @@ The server runs in a background thread while a notebook reads its state from
 another, so every read and write goes through `Store`, the only place that
 touches storage. Expired codes, tokens and logins are purged as time goes on, so
 memory stays flat under long use.
+
+Reads are served from memory. With `ServerConfig.db` every change is also written
+through to an SQLite file (`persistence`) under the same lock, and read back when
+the server starts again. The Store also counts which learner reached which step
+(`progress`), for the instructor's dashboard, and keeps the rate limits.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hmac
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from dataclasses import replace as replace_fields
 from typing import Any, Literal
 
 from .config import ServerConfig
 from .errors import InvalidGrant
 from .passwords import hash_password, verify_password
+from .persistence import Database, Saved, restore
+from .progress import Progress
+from .rate_limit import RateLimiter
 from .throttle import Throttle
 
 TokenKind = Literal["access_token", "refresh_token"]
@@ -138,7 +149,77 @@ class Store:
         self._grants: dict[str, _Grant] = {}
         self._consents: dict[tuple[str, str], Consent] = {}
         self._last_purge = 0.0
+        self._per_address: dict[str, int] = {}  # address -> applications it registered
+        self._instructor: User | None = None
         self.throttle = Throttle(config.clock, enabled=not config.lab("no_throttle"))
+        self.rate_limiter = RateLimiter(config.rate_limits)
+        self._db: Database | None = None
+        self.progress = Progress(config.clock)
+        if config.db is not None:
+            db = Database.open(config.db)
+            try:
+                self.progress = Progress(config.clock, db.save_progress)
+                self._load(db.load(self.now()))
+            except BaseException:
+                db.close()
+                raise
+            self._db = db
+
+    def _load(self, saved: Saved) -> None:
+        """Everything the database kept that has not expired."""
+        for row in saved.users:
+            self._users[row["username"]] = User(**row)
+        for row in saved.clients:
+            client = restore(Client, row)
+            self._clients[client.client_id] = client
+            if row["registered_from"] is not None:
+                self._count_registration(row["registered_from"])
+        for row in saved.pending:
+            pending = restore(PendingAuthorization, row)
+            self._pending[pending.id] = pending
+            if row["anonymous"]:
+                self.progress.mark_anonymous(pending.id)
+        for row in saved.codes:
+            code = restore(AuthorizationCode, row)
+            (self._used_codes if row["used"] else self._codes)[code.code] = code
+        for row in saved.grants:
+            self._grants[row["grant_id"]] = _Grant(
+                revoked=bool(row["revoked"]), expires_at=row["expires_at"]
+            )
+        for row in saved.tokens:
+            token = restore(Token, row)
+            if row["rotated"]:
+                self._rotated[token.value] = token
+                continue
+            self._tokens[token.value] = token
+            grant = self._grants.get(token.grant_id)
+            if grant is not None:
+                grant.tokens.add(token.value)
+        for row in saved.consents:
+            consent = restore(Consent, row, sets=True)
+            self._consents[(consent.username, consent.client_id)] = consent
+        for row in saved.progress:
+            self.progress.load(row["learner"], row["step"], row["count"], row["last_at"])
+
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        """All the writes of one change, or none of them (a no-op without a database)."""
+        return self._db.transaction() if self._db is not None else contextlib.nullcontext()
+
+    def close(self) -> None:
+        """Close the database file, if any; memory stays readable."""
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    @property
+    def persistent(self) -> bool:
+        return self._db is not None
+
+    def keep_secret(self, name: str, make: Callable[[], bytes]) -> bytes:
+        """A value made once and kept across restarts with a database (a signing key)."""
+        with self._lock:
+            return self._db.secret(name, make) if self._db is not None else make()
 
     # -- randomness and time --------------------------------------------------
 
@@ -155,6 +236,8 @@ class Store:
             raise ValueError("A username must be non-empty and hold no ':'.")
         user = User(username, hash_password(password, self.config.password_hash))
         with self._lock:
+            if self._db is not None:
+                self._db.save_user(user)
             self._users[username] = user
         return user
 
@@ -169,6 +252,22 @@ class Store:
         with self._lock:
             return sorted(self._users)
 
+    # -- the instructor (dashboard) --------------------------------------------
+
+    def set_instructor(self, username: str, password: str) -> None:
+        self._instructor = User(username, hash_password(password, self.config.password_hash))
+
+    @property
+    def has_instructor(self) -> bool:
+        return self._instructor is not None
+
+    def check_instructor(self, username: str, password: str) -> bool:
+        instructor = self._instructor
+        if instructor is None:
+            return False
+        right = verify_password(password, instructor.password_hash)
+        return right & hmac.compare_digest(username.encode(), instructor.username.encode())
+
     # -- clients --------------------------------------------------------------
 
     def add_client(
@@ -181,8 +280,15 @@ class Store:
         scope: Iterable[str] | None = None,
         client_id: str | None = None,
         client_secret: str | None = None,
+        registered_from: str | None = None,
+        replace: bool = False,
     ) -> Client:
-        """Store a client. Rules on the metadata live in `registration`."""
+        """Store a client. Rules on the metadata live in `registration`.
+
+        `registered_from` is the address that registered it, counted against
+        `config.max_clients_per_address`. `replace` lets a preloaded client
+        (`--client` at every start) take the place of the one a database kept.
+        """
         client = Client(
             client_id=client_id or self.new_secret(CLIENT_ID_BYTES),
             client_secret=client_secret or self.new_secret(CLIENT_SECRET_BYTES),
@@ -195,12 +301,31 @@ class Store:
             client_id_issued_at=int(self.now()),
         )
         with self._lock:
-            if client.client_id in self._clients:
+            old = self._clients.get(client.client_id)
+            if old is not None and not replace:
                 raise ValueError(f"A client with id {client.client_id!r} exists already.")
-            if len(self._clients) >= self.config.max_clients:
-                raise OverflowError(f"This server holds {self.config.max_clients} clients.")
+            if old is not None:
+                client = replace_fields(client, client_id_issued_at=old.client_id_issued_at)
+            elif len(self._clients) >= self.config.max_clients:
+                raise OverflowError(
+                    f"This server holds {self.config.max_clients} applications, its maximum "
+                    "(max_clients)."
+                )
+            limit = self.config.max_clients_per_address
+            if registered_from is not None and self._per_address.get(registered_from, 0) >= limit:
+                raise OverflowError(
+                    f"Your address {registered_from} has registered {limit} applications, the "
+                    "most one address may (max_clients_per_address). Reuse one of them."
+                )
+            if self._db is not None:
+                self._db.save_client(client, registered_from)
             self._clients[client.client_id] = client
+            if registered_from is not None:
+                self._count_registration(registered_from)
         return client
+
+    def _count_registration(self, address: str) -> None:
+        self._per_address[address] = self._per_address.get(address, 0) + 1
 
     def get_client(self, client_id: str) -> Client | None:
         with self._lock:
@@ -216,10 +341,32 @@ class Store:
             expires_at=now + self.config.login_lifetime,
             **fields,
         )
-        with self._lock:
+        with self._lock, self._transaction():
             self._maybe_purge(now)
             self._pending[pending.id] = pending
+            self.progress.seen_login_page(pending.id, pending.browser)
+            self._save_pending(pending)
         return pending
+
+    def _save_pending(self, pending: PendingAuthorization) -> None:
+        if self._db is not None:
+            self._db.save_pending(pending, self.progress.is_anonymous(pending.id))
+
+    def sign_in(self, pending: PendingAuthorization, username: str) -> None:
+        """The resource owner signed in on this login page."""
+        with self._lock, self._transaction():
+            pending.username = username
+            self.progress.signed_in(pending.id, pending.browser, username)
+            self._save_pending(pending)
+
+    def failed_sign_in(self, pending: PendingAuthorization, username: str) -> int:
+        """A wrong password on this login page; how many so far."""
+        with self._lock, self._transaction():
+            pending.failed_logins += 1
+            known = username if username in self._users else None
+            self.progress.failed_sign_in(pending.browser, known)
+            self._save_pending(pending)
+            return pending.failed_logins
 
     def get_pending(self, pending_id: str) -> PendingAuthorization | None:
         with self._lock:
@@ -231,7 +378,12 @@ class Store:
     def end_pending(self, pending_id: str) -> PendingAuthorization | None:
         """Take a pending authorization out, so its forms work once."""
         with self._lock:
-            return self._pending.pop(pending_id, None)
+            pending = self._pending.pop(pending_id, None)
+            if pending is not None:
+                self.progress.forget_pending(pending_id)
+                if self._db is not None:
+                    self._db.delete_pending(pending_id)
+            return pending
 
     # -- authorization codes --------------------------------------------------
 
@@ -250,10 +402,14 @@ class Store:
             expires_at=now + self.config.code_lifetime,
             grant_id=self.new_secret(16),
         )
-        with self._lock:
+        with self._lock, self._transaction():
             self._maybe_purge(now)
             self._codes[code.code] = code
             self._grants[code.grant_id] = _Grant(expires_at=code.expires_at)
+            self.progress.count(code.username, "consented")
+            if self._db is not None:
+                self._db.save_code(code, used=False)
+                self._db.save_grant(code.grant_id, False, code.expires_at)
         return code
 
     def redeem_code(
@@ -284,10 +440,14 @@ class Store:
                     f"{self.config.code_lifetime} s (RFC 6749 4.1.2)."
                 )
             check(code)
-            if self.config.lab("code_replay"):
-                return code  # LAB: the code stays redeemable
-            del self._codes[value]
-            self._used_codes[value] = code
+            with self._transaction():
+                self.progress.count(code.username, "code_redeemed")
+                if self.config.lab("code_replay"):
+                    return code  # LAB: the code stays redeemable
+                del self._codes[value]
+                self._used_codes[value] = code
+                if self._db is not None:
+                    self._db.save_code(code, used=True)
             return code
 
     # -- tokens ---------------------------------------------------------------
@@ -330,11 +490,17 @@ class Store:
             grant = self._grants.get(grant_id)
             if grant is None or grant.revoked:
                 raise InvalidGrant("The grant was revoked while these tokens were made.")
-            for token in (access, refresh):
-                if token is not None:
-                    self._tokens[token.value] = token
-                    grant.tokens.add(token.value)
-                    grant.expires_at = max(grant.expires_at, token.expires_at)
+            issued = [token for token in (access, refresh) if token is not None]
+            expires_at = max(grant.expires_at, *(token.expires_at for token in issued))
+            if self._db is not None:
+                with self._db.transaction():
+                    for token in issued:
+                        self._db.save_token(token)
+                    self._db.save_grant(grant_id, False, expires_at)
+            for token in issued:
+                self._tokens[token.value] = token
+                grant.tokens.add(token.value)
+            grant.expires_at = expires_at
         return access, refresh
 
     def rotate_refresh_token(
@@ -363,6 +529,8 @@ class Store:
             if token.expires_at <= now:
                 raise InvalidGrant("The refresh token has expired.")
             check(token)
+            if self._db is not None:
+                self._db.save_token(token, rotated=True)
             del self._tokens[value]
             self._rotated[value] = token
             grant = self._grants.get(token.grant_id)
@@ -377,12 +545,19 @@ class Store:
                 return None
             return token
 
+    def note_api_call(self, token: Token) -> None:
+        """The resource server answered a call made with this token (the dashboard)."""
+        with self._lock:
+            self.progress.count(token.username, "api_called")
+
     def revoke_token(self, token: Token) -> None:
         """RFC 7009 2.1: revoking a refresh token revokes its grant's access tokens too."""
         with self._lock:
             if token.kind == "refresh_token":
                 self._revoke_grant(token.grant_id)
             else:
+                if self._db is not None:
+                    self._db.delete_token(token.value)
                 self._tokens.pop(token.value, None)
                 grant = self._grants.get(token.grant_id)
                 if grant is not None:
@@ -392,6 +567,8 @@ class Store:
         grant = self._grants.get(grant_id)
         if grant is None:
             return
+        if self._db is not None:
+            self._db.revoke_grant(grant_id)
         grant.revoked = True
         for value in grant.tokens:
             self._tokens.pop(value, None)
@@ -408,7 +585,10 @@ class Store:
         with self._lock:
             old = self._consents.get((username, client_id))
             scopes = frozenset(scope) | (old.scope if old else frozenset())
-            self._consents[(username, client_id)] = Consent(username, client_id, scopes, self.now())
+            consent = Consent(username, client_id, scopes, self.now())
+            if self._db is not None:
+                self._db.save_consent(consent)
+            self._consents[(username, client_id)] = consent
 
     # -- housekeeping and inspection ------------------------------------------
 
@@ -426,11 +606,29 @@ class Store:
                     del table[key]
             for key in [k for k, v in self._pending.items() if v.expires_at <= now]:
                 del self._pending[key]
+                self.progress.forget_pending(key)
             for key, grant in list(self._grants.items()):
                 if grant.expires_at <= now:
                     del self._grants[key]
                 else:
                     grant.tokens.intersection_update(self._tokens)
+            if self._db is not None:
+                self._db.purge(now)
+
+    def dashboard(self) -> dict[str, Any]:
+        """Who reached which step, and how much the server holds, for the instructor."""
+        with self._lock:
+            now = self.now()
+            return {
+                "learners": self.progress.rows(sorted(self._users)),
+                "clients": len(self._clients),
+                "active_tokens": sum(
+                    1
+                    for t in self._tokens.values()
+                    if t.kind == "access_token" and t.expires_at > now
+                ),
+                "pending": sum(1 for p in self._pending.values() if p.expires_at > now),
+            }
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """What the server remembers right now, as plain data for a learner to read."""

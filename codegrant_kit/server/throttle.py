@@ -1,6 +1,6 @@
 """Lockout after repeated failures, per user, per address and per client.
 
-RFC 6749 10.10 asks that credentials not be guessable; RFC 9700 4.13 (and every
+RFC 6749 10.10 asks that credentials not be guessable; RFC 9700 2.5 (and every
 password policy) adds that guessing be slowed down. Failures are counted in a
 sliding window; a key with too many is refused until its oldest failure ages out.
 """

@@ -27,7 +27,14 @@ from .errors import (
     UnauthorizedClient,
     UnsupportedGrantType,
 )
-from .httpio import client_address, json_error, json_response, method_not_allowed, read_form
+from .httpio import (
+    client_address,
+    json_error,
+    json_response,
+    method_not_allowed,
+    rate_limited,
+    read_form,
+)
 from .jwt_access_tokens import JwtSigner, access_token_claims
 from .params import Params
 from .scopes import parse_scope
@@ -67,6 +74,9 @@ class TokenEndpoint:
     async def handle(self, request: Request) -> Response:
         if request.method != "POST":
             return method_not_allowed("POST")
+        limited = rate_limited(self.store, "token", request)
+        if limited is not None:
+            return json_error(limited)
         try:
             params = await read_form(request)
             # RFC 6749 3.2: parameters MUST NOT be included more than once

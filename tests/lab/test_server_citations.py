@@ -8,7 +8,6 @@ Terminating Reverse Proxies. The tests below are the citations as they should re
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from codegrant_kit.lab import guess_client_secret
 from codegrant_kit.server.lab import SWITCHES

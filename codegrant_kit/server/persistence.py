@@ -1,0 +1,349 @@
+"""What the server remembers, also written to an SQLite file (`--db FILE`).
+
+The `Store` keeps serving from memory; with a database it also writes every
+change through, under its lock, before answering. A server that restarts on the
+same file loads everything that has not expired, so a classroom loses no
+application, user, consent, pending login, code or token when it is killed.
+
+The file is marked as codegrant-kit's (`PRAGMA application_id`) and checked when
+opened: a file that is not one, or is damaged, or is in use by another server,
+gives a `PersistenceError` and is left exactly as it was. Journal: WAL with
+`synchronous=NORMAL`, so a crash of the server loses nothing committed (a power
+cut may lose the last transactions); exclusive locking, so two servers never
+write one file. Open it with `sqlite3 FILE` once the server has stopped, to see
+what it remembered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+APPLICATION_ID = 0x43474B31  # "CGK1"
+SCHEMA_VERSION = 1
+LOCK_TIMEOUT = 0.5  # seconds to wait for a file that another server holds
+
+SCHEMA = """
+CREATE TABLE users (
+    username TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL
+);
+CREATE TABLE clients (
+    client_id TEXT PRIMARY KEY,
+    client_secret TEXT NOT NULL,
+    client_name TEXT NOT NULL,
+    redirect_uris TEXT NOT NULL,  -- JSON arrays
+    grant_types TEXT NOT NULL,
+    response_types TEXT NOT NULL,
+    token_endpoint_auth_method TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    client_id_issued_at INTEGER NOT NULL,
+    registered_from TEXT  -- the address that registered it, for the per-address cap
+);
+CREATE TABLE pending (
+    id TEXT PRIMARY KEY,
+    csrf_token TEXT NOT NULL,
+    browser TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    redirect_uri_given INTEGER NOT NULL,
+    scope TEXT NOT NULL,
+    state TEXT,
+    code_challenge TEXT,
+    code_challenge_method TEXT,
+    expires_at REAL NOT NULL,
+    username TEXT,
+    failed_logins INTEGER NOT NULL,
+    anonymous INTEGER NOT NULL  -- its login page is counted for nobody yet (dashboard)
+);
+CREATE TABLE codes (
+    code TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    redirect_uri TEXT,
+    scope TEXT NOT NULL,
+    code_challenge TEXT,
+    code_challenge_method TEXT,
+    issued_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    grant_id TEXT NOT NULL,
+    used INTEGER NOT NULL  -- kept until it expires, to detect a replay
+);
+CREATE TABLE tokens (
+    value TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    issued_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    grant_id TEXT NOT NULL,
+    rotated INTEGER NOT NULL  -- a refresh token already exchanged, to detect its theft
+);
+CREATE INDEX tokens_by_grant ON tokens (grant_id);
+CREATE TABLE grants (
+    grant_id TEXT PRIMARY KEY,
+    revoked INTEGER NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE consents (
+    username TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    granted_at REAL NOT NULL,
+    PRIMARY KEY (username, client_id)
+);
+CREATE TABLE progress (
+    learner TEXT NOT NULL,
+    step TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    last_at REAL NOT NULL,
+    PRIMARY KEY (learner, step)
+);
+CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+"""
+
+JSON_COLUMNS = frozenset({"redirect_uris", "grant_types", "response_types", "scope"})
+T = TypeVar("T")
+
+
+class PersistenceError(Exception):
+    """The database file cannot be used; it was left unchanged."""
+
+
+@dataclass
+class Saved:
+    """Rows read back at start, each with the extra columns the Store needs."""
+
+    users: list[dict[str, Any]] = field(default_factory=list)
+    clients: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    codes: list[dict[str, Any]] = field(default_factory=list)
+    tokens: list[dict[str, Any]] = field(default_factory=list)
+    grants: list[dict[str, Any]] = field(default_factory=list)
+    consents: list[dict[str, Any]] = field(default_factory=list)
+    progress: list[dict[str, Any]] = field(default_factory=list)
+
+
+def columns(obj: Any, **extra: Any) -> dict[str, Any]:
+    """A dataclass as column values: tuples and sets as JSON arrays, booleans as 0/1."""
+    values: dict[str, Any] = {}
+    for item in fields(obj):
+        value = getattr(obj, item.name)
+        if item.name in JSON_COLUMNS:
+            value = json.dumps(sorted(value) if isinstance(value, frozenset) else list(value))
+        elif isinstance(value, bool):
+            value = int(value)
+        values[item.name] = value
+    return values | extra
+
+
+def restore(cls: Callable[..., T], row: dict[str, Any], *, sets: bool = False) -> T:
+    """The dataclass back from its columns (extra columns are left out)."""
+    names = {item.name for item in fields(cls)}  # type: ignore[arg-type]
+    values = {name: value for name, value in row.items() if name in names}
+    for name in JSON_COLUMNS & names:
+        values[name] = (frozenset if sets else tuple)(json.loads(values[name]))
+    if "redirect_uri_given" in values:
+        values["redirect_uri_given"] = bool(values["redirect_uri_given"])
+    return cls(**values)
+
+
+class Database:
+    """One SQLite file, used by one Store under the Store's lock."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+        self._depth = 0
+
+    # -- opening ----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Database:
+        """Open or create the file; PersistenceError, changing nothing, if it is unusable."""
+        path = Path(path)
+        if path.is_dir():
+            raise PersistenceError(f"{path} is a directory; --db takes a file.")
+        if not path.parent.is_dir():
+            raise PersistenceError(
+                f"Cannot create {path}: the folder {path.parent} does not exist."
+            )
+        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+            raise PersistenceError(f"{path} cannot be read and written by this user.")
+        if not path.exists():
+            try:
+                # it holds client secrets and tokens: readable by its owner only
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except OSError as exc:
+                raise PersistenceError(f"Cannot create {path}: {exc.strerror}.") from None
+        try:
+            connection = sqlite3.connect(
+                path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise PersistenceError(f"Cannot open {path}: {exc}.") from None
+        connection.row_factory = sqlite3.Row
+        database = cls(path, connection)
+        try:
+            database._check_and_prepare()
+        except BaseException:
+            connection.close()
+            raise
+        return database
+
+    def _check_and_prepare(self) -> None:
+        db, path = self._db, self.path
+        try:
+            # set before the first read, so the lock is kept from then on and two
+            # servers never share the file (and WAL needs no shared-memory file)
+            db.execute("PRAGMA locking_mode=EXCLUSIVE")
+            # the first reads: a file that is not SQLite fails here, unchanged
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                if app_id != APPLICATION_ID:
+                    raise PersistenceError(
+                        f"{path} is an SQLite database of another program, not codegrant-kit's; "
+                        "it was left unchanged. Give a new file to --db."
+                    )
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version != SCHEMA_VERSION:
+                    raise PersistenceError(
+                        f"{path} was written by another version of codegrant-kit (schema "
+                        f"{version}, this one reads {SCHEMA_VERSION}); it was left unchanged."
+                    )
+                problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+                if problems != ["ok"]:
+                    raise PersistenceError(
+                        f"{path} is damaged ({'; '.join(problems[:3])}); it was left "
+                        "unchanged. Restore a copy, or give a new file to --db."
+                    )
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            if not tables:
+                db.executescript(
+                    f"BEGIN; {SCHEMA} PRAGMA application_id={APPLICATION_ID}; "
+                    f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+                )
+            # take the write lock now, and keep it (exclusive locking mode)
+            db.execute("BEGIN EXCLUSIVE")
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise PersistenceError(
+                    f"{path} is in use by another codegrant-kit server; stop that one first."
+                ) from None
+            raise PersistenceError(f"Cannot use {path}: {exc}; it was left unchanged.") from None
+        except sqlite3.DatabaseError as exc:
+            raise PersistenceError(
+                f"{path} is not a codegrant-kit database or is damaged ({exc}); it was left "
+                "unchanged. Give a new file to --db, or move this one away."
+            ) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing; nested calls join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- reading everything back --------------------------------------------------
+
+    def load(self, now: float) -> Saved:
+        self.purge(now)
+        saved = Saved()
+        for name in (
+            "users", "clients", "pending", "codes", "tokens", "grants", "consents", "progress"
+        ):  # fmt: skip
+            rows = [dict(row) for row in self._db.execute(f"SELECT * FROM {name}")]  # noqa: S608
+            setattr(saved, name, rows)
+        return saved
+
+    def secret(self, name: str, make: Callable[[], bytes]) -> bytes:
+        """A value kept across restarts (the JWT signing key), made once."""
+        row = self._db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return bytes(row[0])
+        value = make()
+        self._db.execute("INSERT INTO secrets (name, value) VALUES (?, ?)", (name, value))
+        return value
+
+    # -- writing through ----------------------------------------------------------
+
+    def _put(self, table: str, values: dict[str, Any]) -> None:
+        names = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        self._db.execute(
+            f"INSERT OR REPLACE INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+            tuple(values.values()),
+        )
+
+    def save_user(self, user: Any) -> None:
+        self._put("users", columns(user))
+
+    def save_client(self, client: Any, registered_from: str | None) -> None:
+        self._put("clients", columns(client, registered_from=registered_from))
+
+    def save_pending(self, pending: Any, anonymous: bool) -> None:
+        self._put("pending", columns(pending, anonymous=int(anonymous)))
+
+    def delete_pending(self, pending_id: str) -> None:
+        self._db.execute("DELETE FROM pending WHERE id = ?", (pending_id,))
+
+    def save_code(self, code: Any, used: bool) -> None:
+        self._put("codes", columns(code, used=int(used)))
+
+    def save_token(self, token: Any, rotated: bool = False) -> None:
+        self._put("tokens", columns(token, rotated=int(rotated)))
+
+    def delete_token(self, value: str) -> None:
+        self._db.execute("DELETE FROM tokens WHERE value = ?", (value,))
+
+    def save_grant(self, grant_id: str, revoked: bool, expires_at: float) -> None:
+        self._put(
+            "grants", {"grant_id": grant_id, "revoked": int(revoked), "expires_at": expires_at}
+        )
+
+    def revoke_grant(self, grant_id: str) -> None:
+        with self.transaction():
+            self._db.execute("UPDATE grants SET revoked = 1 WHERE grant_id = ?", (grant_id,))
+            self._db.execute("DELETE FROM tokens WHERE grant_id = ? AND rotated = 0", (grant_id,))
+
+    def save_consent(self, consent: Any) -> None:
+        self._put("consents", columns(consent))
+
+    def save_progress(self, learner: str, step: str, count: int, at: float) -> None:
+        self._put("progress", {"learner": learner, "step": step, "count": count, "last_at": at})
+
+    def purge(self, now: float) -> None:
+        with self.transaction():
+            for table in ("pending", "codes", "tokens", "grants"):
+                self._db.execute(f"DELETE FROM {table} WHERE expires_at <= ?", (now,))  # noqa: S608

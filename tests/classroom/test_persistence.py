@@ -1,0 +1,296 @@
+"""The store written through to SQLite: what comes back, what is purged, what is refused."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from codegrant_kit.server import ServerConfig, Store, create_app
+from codegrant_kit.server.errors import InvalidGrant
+from codegrant_kit.server.persistence import APPLICATION_ID, Database, PersistenceError
+
+from .helpers import REDIRECT_URI, asgi, run
+
+START = 1_700_000_000.0
+TABLES = ("_users", "_clients", "_pending", "_codes", "_used_codes", "_tokens", "_rotated")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def config(path: object, clock: Clock, **options: object) -> ServerConfig:
+    return ServerConfig(db=path, password_hash="fast", clock=clock, **options)  # type: ignore[arg-type]
+
+
+def busy_store(store: Store) -> dict[str, str]:
+    """One of everything: a used code, a rotated refresh token, a revoked grant, ..."""
+    store.add_user("ada", "lovelace")
+    client = store.add_client(redirect_uris=[REDIRECT_URI], registered_from="10.0.0.7")
+    fields = {
+        "client_id": client.client_id,
+        "redirect_uri": REDIRECT_URI,
+        "redirect_uri_given": True,
+        "scope": ("photos:read",),
+        "state": "xyz",
+        "code_challenge": None,
+        "code_challenge_method": None,
+    }
+    waiting = store.add_pending(browser="b1", **fields)
+    store.failed_sign_in(waiting, "ada")
+    signed = store.add_pending(browser="b1", **fields)
+    store.sign_in(signed, "ada")
+    store.end_pending(signed.id)
+    code = store.issue_code(signed)
+    store.redeem_code(code.code, lambda _: None)
+    access, refresh = store.issue_tokens(
+        client_id=client.client_id,
+        username="ada",
+        scope=("photos:read",),
+        grant_id=code.grant_id,
+        refresh_scope=("photos:read",),
+    )
+    assert refresh is not None
+    store.rotate_refresh_token(refresh.value, client.client_id, lambda _: None)
+    new_access, _ = store.issue_tokens(
+        client_id=client.client_id,
+        username="ada",
+        scope=("photos:read",),
+        grant_id=code.grant_id,
+        refresh_scope=("photos:read",),
+    )
+    store.note_api_call(new_access)
+    other = store.add_pending(browser="b2", **fields | {"state": "2"})
+    store.sign_in(other, "ada")
+    unused = store.issue_code(other)
+    store.remember_consent("ada", client.client_id, ["photos:read", "profile"])
+    return {
+        "client_id": client.client_id,
+        "used_code": code.code,
+        "unused_code": unused.code,
+        "rotated": refresh.value,
+        "access": new_access.value,
+        "first_access": access.value,
+        "pending": waiting.id,
+    }
+
+
+def state_of(store: Store) -> dict[str, object]:
+    state: dict[str, object] = {name: dict(getattr(store, name)) for name in TABLES}
+    state["_consents"] = dict(store._consents)
+    state["_grants"] = {
+        k: (g.revoked, g.expires_at, set(g.tokens)) for k, g in store._grants.items()
+    }
+    state["progress"] = store.progress.counts
+    state["per_address"] = dict(store._per_address)
+    return state
+
+
+def test_a_restart_brings_back_everything_unexpired(tmp_path):
+    clock = Clock()
+    first = Store(config(tmp_path / "class.db", clock))
+    issued = busy_store(first)
+    before = state_of(first)
+    first.close()
+
+    again = Store(config(tmp_path / "class.db", clock))
+    assert state_of(again) == before
+    # and it behaves as before: the old refresh token is known as stolen, the code as used
+    assert again.active_token(issued["access"]) is not None
+    with pytest.raises(InvalidGrant, match="used already"):
+        again.redeem_code(issued["used_code"], lambda _: None)
+    assert again.active_token(issued["access"]) is None  # the replay revoked the grant
+    again.close()
+    # ... and that revocation was written through too
+    third = Store(config(tmp_path / "class.db", clock))
+    assert third.active_token(issued["access"]) is None
+    assert third._grants[third._used_codes[issued["used_code"]].grant_id].revoked
+    assert third.has_consent("ada", issued["client_id"], ["profile"])
+    assert third.get_pending(issued["pending"]).failed_logins == 1
+    assert third.progress.counts["ada"]["api_called"] == 1
+    third.close()
+
+
+def test_what_expired_is_purged_from_the_file_too(tmp_path):
+    clock = Clock()
+    path = tmp_path / "class.db"
+    store = Store(config(path, clock))
+    busy_store(store)
+    clock.now += store.config.refresh_token_lifetime + 1
+    store.purge()
+    store.close()
+    with sqlite3.connect(path) as db:
+        for table in ("pending", "codes", "tokens", "grants"):
+            assert db.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+        # what does not expire stays: users, applications, consents, the dashboard
+        for table in ("users", "clients", "consents", "progress"):
+            assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0, table
+    db.close()
+    again = Store(config(path, clock))
+    assert {name: getattr(again, name) for name in TABLES[2:]} == {name: {} for name in TABLES[2:]}
+    assert again.usernames() == ["ada"] and len(again._clients) == 1
+    again.close()
+
+
+def test_expired_rows_are_not_loaded_even_if_never_purged(tmp_path):
+    clock = Clock()
+    store = Store(config(tmp_path / "class.db", clock))
+    issued = busy_store(store)
+    store.close()
+    clock.now += store.config.code_lifetime + 1  # codes gone, tokens still alive
+    again = Store(config(tmp_path / "class.db", clock))
+    assert again._codes == {} and again._used_codes == {}
+    assert again.active_token(issued["access"]) is not None
+    again.close()
+
+
+def test_the_memory_store_is_unchanged_by_default(tmp_path):
+    store = Store(ServerConfig(password_hash="fast"))
+    assert not store.persistent
+    busy_store(store)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_preloaded_client_replaces_the_kept_one_only_when_asked(tmp_path):
+    clock = Clock()
+    store = Store(config(tmp_path / "class.db", clock))
+    store.add_client(client_id="app", client_secret="one", redirect_uris=[REDIRECT_URI])
+    store.close()
+    again = Store(config(tmp_path / "class.db", clock))
+    with pytest.raises(ValueError, match="exists already"):
+        again.add_client(client_id="app", client_secret="two", redirect_uris=[REDIRECT_URI])
+    again.add_client(
+        client_id="app", client_secret="two", redirect_uris=[REDIRECT_URI], replace=True
+    )
+    assert again.get_client("app").client_secret == "two"
+    again.close()
+
+
+def test_the_jwt_signing_key_survives_a_restart(tmp_path):
+    """Tokens issued before a restart still verify against the JWKS after it."""
+    clock = Clock()
+    jwks = []
+    for _ in range(2):
+        cfg = config(tmp_path / "class.db", clock, access_token_format="jwt")
+        store = Store(cfg)
+
+        async def fetch(app=create_app(cfg, store)):
+            async with asgi(app) as http:
+                return (await http.get("/jwks")).json()
+
+        jwks.append(run(fetch()))
+        store.close()
+    assert jwks[0] == jwks[1]
+    memory = [ServerConfig(access_token_format="jwt", password_hash="fast") for _ in range(2)]
+    assert len({create_app(c).state.store.persistent for c in memory}) == 1
+
+
+# -- files that cannot be used: a clear error, and the file left as it was --------
+
+
+def unchanged(path: os.PathLike[str]) -> tuple[bytes, int, list[str]]:
+    folder = os.path.dirname(path)
+    return Path(path).read_bytes(), os.stat(path).st_mtime_ns, sorted(os.listdir(folder))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"learners.csv\nada,lovelace\n" * 50, "is not a codegrant-kit database"),
+        (b"SQLite format 3\x00" + b"\xff" * 200, "is not a codegrant-kit database"),
+    ],
+    ids=["text file", "broken header"],
+)
+def test_a_file_that_is_no_database_is_refused_and_left_alone(tmp_path, content, message):
+    path = tmp_path / "class.db"
+    path.write_bytes(content)
+    before = unchanged(path)
+    with pytest.raises(PersistenceError, match=message):
+        Store(config(path, Clock()))
+    assert unchanged(path) == before
+
+
+def test_another_programs_database_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE photos (id INTEGER)")
+    db.close()
+    before = unchanged(path)
+    with pytest.raises(PersistenceError, match="another program"):
+        Store(config(path, Clock()))
+    assert unchanged(path) == before
+
+
+def test_a_damaged_database_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "class.db"
+    store = Store(config(path, Clock()))
+    for n in range(300):  # enough pages that cutting the file loses some
+        store.add_user(f"learner{n:03}", "pw" * 50)
+    store.close()
+    data = path.read_bytes()
+    assert len(data) > 8192
+    path.write_bytes(data[: len(data) // 2])
+    before = unchanged(path)
+    with pytest.raises(PersistenceError, match="damaged"):
+        Store(config(path, Clock()))
+    assert unchanged(path) == before
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "class.db"
+    Store(config(path, Clock())).close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version=99")
+    db.close()
+    with pytest.raises(PersistenceError, match="another version"):
+        Store(config(path, Clock()))
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [("folder", "is a directory"), ("missing/class.db", "does not exist")],
+)
+def test_a_path_that_cannot_be_a_database_is_a_clear_error(tmp_path, where, message):
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(PersistenceError, match=message):
+        Store(config(tmp_path / where, Clock()))
+    assert sorted(os.listdir(tmp_path)) == ["folder"]
+
+
+def test_two_servers_never_share_a_file(tmp_path):
+    path = tmp_path / "class.db"
+    first = Store(config(path, Clock()))
+    with pytest.raises(PersistenceError, match="in use by another"):
+        Store(config(path, Clock()))
+    first.close()
+    Store(config(path, Clock())).close()  # free again once the first has closed it
+
+
+def test_the_file_is_marked_and_private(tmp_path):
+    path = tmp_path / "class.db"
+    Store(config(path, Clock())).close()
+    assert os.stat(path).st_mode & 0o777 == 0o600  # client secrets and tokens inside
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    db.close()
+
+
+def test_a_failed_write_changes_nothing(tmp_path):
+    """All the writes of one change or none: a code and its grant go in together."""
+    path = tmp_path / "class.db"
+    database = Database.open(path)
+    with pytest.raises(RuntimeError), database.transaction():
+        database.save_grant("g1", False, START)
+        raise RuntimeError("disk full")
+    database.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM grants").fetchone() == (0,)
+    db.close()

@@ -1,0 +1,139 @@
+"""`codegrant-kit serve` and `codegrant-kit demo`, run as a user runs them."""
+
+from __future__ import annotations
+
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from codegrant_kit.cli import main
+
+from .helpers import REDIRECT_URI, accepts_connections, client_of, get_code, redeem
+
+CLI = [sys.executable, "-m", "codegrant_kit"]
+SERVE = [*CLI, "serve", "--host", "127.0.0.1"]
+URL = re.compile(r"http://127\.0\.0\.1:\d+")
+
+
+def first_line(process: subprocess.Popen[str], timeout: float = 20) -> str:
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            raise TimeoutError(f"no line from {process.args} in {timeout} s")
+    return process.stdout.readline()
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    process = subprocess.Popen(
+        [*SERVE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        line = first_line(process)
+        match = URL.search(line)
+        assert match, (line, process.poll())
+        yield process, match.group()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def flow(url: str, password: str, client_id: str = "", secret: str = "") -> dict[str, Any]:
+    """alice's whole flow against a server in another process: the photos she gets."""
+    with httpx.Client(base_url=url, timeout=10) as http:
+        if not client_id:
+            registered = http.post("/register", json={"redirect_uris": [REDIRECT_URI]}).json()
+            client_id, secret = registered["client_id"], registered["client_secret"]
+        client = client_of(client_id, secret)
+        code = get_code(http, client, username="alice", password=password)
+        response = redeem(http, client, code)
+        assert response.status_code == 200, response.text
+        token = response.json()["access_token"]
+        photos = http.get("/api/photos", headers={"Authorization": f"Bearer {token}"})
+        assert photos.status_code == 200
+        return dict(photos.json())
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_runs_a_flow_and_stops_cleanly(stop):
+    with serving("--port", "0", "--user", "alice:pw") as (process, url):
+        with httpx.Client(base_url=url, timeout=10) as http:
+            metadata = http.get("/.well-known/oauth-authorization-server").json()
+        assert metadata["issuer"] == url
+        assert flow(url, "pw")["user"] == "alice"
+        process.send_signal(stop)
+        assert process.wait(timeout=10) == 0
+    assert not accepts_connections(url)
+
+
+def test_serve_preloads_a_client_and_options():
+    callback = REDIRECT_URI
+    with serving(
+        "--port", "0", "--user", "alice:pw", "--user", "bob:pw2",
+        "--client", f"my-key:my-secret:{callback}",
+        "--scope", "photos:read", "--code-lifetime", "60", "--password-hash", "fast",
+    ) as (process, url):  # fmt: skip
+        assert flow(url, "pw", "my-key", "my-secret")["user"] == "alice"
+        with httpx.Client(base_url=url, timeout=10) as http:
+            metadata = http.get("/.well-known/oauth-authorization-server").json()
+        assert metadata["scopes_supported"] == ["photos:read"]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+
+
+def test_serve_on_a_taken_port_fails_clearly(capsys):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        assert main(["serve", "--port", str(port), "--user", "alice:pw"]) == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--user", "alice"],
+        ["--user", ":pw"],
+        ["--client", "key:secret"],
+        ["--client", "key:secret:/relative"],
+        ["--client", "key:secret:https://c.example/cb#frag"],
+        ["--code-lifetime", "0"],
+        ["--lab", "no_such_switch"],
+    ],
+)
+def test_serve_refuses_bad_arguments(capsys, args):
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "0", *args])
+    assert exited.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_serve_needs_a_user_beyond_loopback(capsys):
+    assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
+    assert "--user" in capsys.readouterr().err
+
+
+def test_demo_prints_the_seed_flow():
+    done = subprocess.run([*CLI, "demo"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "GET /authorize?" in out
+    assert "HTTP/1.1 302 Found" in out
+    assert re.search(r"Location: https://client\.example\.com/cb\?code=", out)
+    assert "POST /token" in out
+    assert "Authorization: Basic " in out
+    assert '"access_token"' in out
+    assert "/api/photos" in out
+    assert "\033[" not in out  # no colour when not on a terminal

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import pytest
+
+from .helpers import get_code, photos, redeem, token_request, tokens
+
+
+def assert_invalid_token(response):
+    assert response.status_code == 401
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith("Bearer ")
+    assert 'error="invalid_token"' in challenge
+    assert response.json()["error"] == "invalid_token"
+
+
+def test_good_token_lists_the_owners_photos(server, browser):
+    issued = tokens(browser, server.client)
+    response = photos(browser, issued["access_token"])
+    assert response.status_code == 200
+    body = response.json()
+    assert body["user"] == "alice"
+    assert len(body["photos"]) >= 1
+    assert all(photo["owner"] == "alice" for photo in body["photos"])
+
+
+def test_photos_belong_to_the_tokens_owner(server, browser):
+    code = get_code(browser, server.client, username="bob")
+    issued = redeem(browser, server.client, code).json()
+    assert photos(browser, issued["access_token"]).json()["user"] == "bob"
+
+
+def test_no_token(browser):
+    assert_invalid_token(browser.get("/api/photos"))
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer", "Bearer ", "Bearer not-a-token", "Basic YTpi", "bearer", "Token abc"]
+)
+def test_bad_token(browser, header):
+    assert_invalid_token(browser.get("/api/photos", headers={"Authorization": header}))
+
+
+def test_scheme_is_case_insensitive(server, browser):
+    issued = tokens(browser, server.client)
+    headers = {"Authorization": "bearer " + issued["access_token"]}
+    assert browser.get("/api/photos", headers=headers).status_code == 200
+
+
+def test_refresh_token_is_not_an_access_token(server, browser):
+    issued = tokens(browser, server.client)
+    assert_invalid_token(photos(browser, issued["refresh_token"]))
+
+
+def test_expired_token(server, browser):
+    issued = tokens(browser, server.client)
+    server.clock.advance(3599)
+    assert photos(browser, issued["access_token"]).status_code == 200
+    server.clock.advance(1)
+    assert_invalid_token(photos(browser, issued["access_token"]))
+
+
+def test_revoked_token(server, browser):
+    issued = tokens(browser, server.client)
+    token_request(browser, server.client, {"token": issued["access_token"]}, path="/revoke")
+    assert_invalid_token(photos(browser, issued["access_token"]))
+
+
+def test_token_in_the_url_is_refused(server, browser):
+    issued = tokens(browser, server.client)
+    response = browser.get("/api/photos", params={"access_token": issued["access_token"]})
+    assert response.status_code == 400
+    assert 'error="invalid_request"' in response.headers["www-authenticate"]
+    assert "photos" not in response.json()
+    # even alongside a good header
+    response = browser.get(
+        "/api/photos",
+        params={"access_token": issued["access_token"]},
+        headers={"Authorization": "Bearer " + issued["access_token"]},
+    )
+    assert response.status_code == 400
+
+
+def test_challenge_is_a_valid_header(browser):
+    # quotes in the description would break the auth-param syntax (RFC 6750 3)
+    challenge = browser.get("/api/photos").headers["www-authenticate"]
+    assert challenge.count('"') % 2 == 0
+    assert 'realm="' in challenge

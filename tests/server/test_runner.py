@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+from codegrant_kit.runner import build, start_server, stop_server
+
+from .conftest import LIVE
+from .helpers import (
+    REDIRECT_URI,
+    accepts_connections,
+    authorize,
+    port_is_free,
+    redirect_params,
+    sign_in,
+    submit,
+)
+
+
+def server_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("codegrant-kit")]
+
+
+def test_seed_flow_over_a_real_socket(live):
+    with httpx.Client(base_url=live.url, timeout=10) as http:
+        metadata = http.get("/.well-known/oauth-authorization-server").json()
+        assert metadata["issuer"] == live.url
+        # the Developer Portal: create the application, generate keys
+        registered = http.post(
+            metadata["registration_endpoint"],
+            json={
+                "client_name": "Seed App",
+                "redirect_uris": [REDIRECT_URI],
+                "scope": "PRODUCTION",
+            },
+        )
+        assert registered.status_code == 201
+        key, secret = registered.json()["client_id"], registered.json()["client_secret"]
+        client = live.store.get_client(key)
+        # GET /authorize?response_type=code&client_id=...&scope=PRODUCTION&redirect_uri=...
+        page = authorize(http, client, scope="PRODUCTION", state=None)
+        assert page.status_code == 200
+        consent = sign_in(http, page, "alice")
+        assert "Seed App" in consent.text and "PRODUCTION" in consent.text
+        # HTTP/1.1 302 Found / Location: https://client.example.com/cb?code=...
+        found = submit(http, consent, consent="approve")
+        assert found.status_code == 302 and found.reason_phrase == "Found"
+        got = redirect_params(found)
+        assert got["iss"] == live.url
+        # POST /token with Authorization: Basic base64(key:secret)
+        response = http.post(
+            metadata["token_endpoint"],
+            headers={
+                "Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+            },
+            data={
+                "grant_type": "authorization_code",
+                "code": got["code"],
+                "redirect_uri": REDIRECT_URI,
+            },
+        )
+        assert response.status_code == 200, response.text
+        token = response.json()
+        assert token["token_type"] == "Bearer" and token["scope"] == "PRODUCTION"
+        api = http.get("/api/photos", headers={"Authorization": f"Bearer {token['access_token']}"})
+        assert api.status_code == 200 and api.json()["user"] == "alice"
+    # the notebook's view, from another thread while the server runs
+    snap = live.store.snapshot()
+    assert token["access_token"] in {t["value"] for t in snap["tokens"]}
+
+
+def test_same_arguments_return_the_same_server(live):
+    assert start_server(**LIVE) is live
+    assert live.running
+
+
+def test_other_arguments_replace_the_server(live):
+    old_url = live.url
+    new = start_server(users={"bob": "builder"}, password_hash="fast")
+    try:
+        assert new is not live and new.url != old_url
+        assert not live.running
+        assert not accepts_connections(old_url)
+        assert accepts_connections(new.url)
+        names = [t.name for t in server_threads()]
+        # other modules' servers may still run; this one's old thread must be gone
+        assert f"codegrant-kit {new.url}" in names
+        assert f"codegrant-kit {old_url}" not in names
+    finally:
+        stop_server()
+    assert not accepts_connections(new.url)
+    assert f"codegrant-kit {new.url}" not in [t.name for t in server_threads()]
+
+
+def test_starts_well_under_a_second_with_its_url():
+    stop_server()
+    started = time.perf_counter()
+    server = start_server(password_hash="fast")
+    elapsed = time.perf_counter() - started
+    try:
+        assert elapsed < 1.0, f"start took {elapsed:.3f} s"
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
+        assert accepts_connections(server.url)
+        assert server.config.issuer == server.url
+        assert server.store.usernames() == ["admin"]  # WSO2's default administrator
+        assert repr(server).startswith(f"<BackgroundServer {server.url} running")
+        assert "FAST password hashing" in repr(server)  # loud about the lab setting
+    finally:
+        stop_server()
+    assert repr(server).startswith(f"<BackgroundServer {server.url} stopped")
+
+
+def test_context_manager_stops_the_server():
+    with start_server(users={"alice": "wonderland"}, password_hash="fast") as server:
+        assert accepts_connections(server.url)
+    assert not server.running
+    assert not accepts_connections(server.url)
+    server.stop()  # twice is harmless
+    assert f"codegrant-kit {server.url}" not in [t.name for t in server_threads()]
+
+
+def test_taken_port_is_a_clear_error_and_leaks_no_thread():
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        before = threading.active_count()
+        servers_before = server_threads()
+        with pytest.raises(OSError, match=f"Cannot listen on 127.0.0.1:{port}"):
+            start_server(port=port, password_hash="fast")
+        assert server_threads() == servers_before
+        assert threading.active_count() <= before
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"code_lifetim": 5}, {"clients": [{"redirect_uris": [REDIRECT_URI], "colour": "red"}]}],
+    ids=["unknown option", "bad client"],
+)
+def test_refused_option_frees_the_port(options):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(TypeError) as excinfo:
+        build(host="127.0.0.1", port=port, users={}, **options)
+    leaked = [entry.frame.f_locals.get("sock") for entry in excinfo.traceback]
+    try:
+        assert port_is_free(port)
+    finally:
+        for sock in leaked:  # were it kept open, close it here rather than warn later
+            if isinstance(sock, socket.socket):
+                sock.close()
+
+
+def test_starts_inside_a_running_event_loop():
+    # a Jupyter kernel runs its own asyncio loop; the server must not need it
+    async def in_a_kernel() -> int:
+        server = start_server(users={"alice": "wonderland"}, password_hash="fast")
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            response = await http.get("/.well-known/oauth-authorization-server")
+        return response.status_code
+
+    try:
+        assert asyncio.run(in_a_kernel()) == 200
+    finally:
+        stop_server()
+
+
+def test_interpreter_exit_stops_the_server():
+    code = (
+        "from codegrant_kit import start_server\n"
+        "server = start_server(password_hash='fast')\n"
+        "print(server.url, flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    url = done.stdout.strip()
+    assert url.startswith("http://127.0.0.1:")
+    assert not accepts_connections(url)
