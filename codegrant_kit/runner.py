@@ -276,6 +276,11 @@ def start_server(
     """
     users = dict(DEFAULT_USERS if users is None else users)
     clients = [dict(c) for c in clients]
+    if host in ("127.0.0.1", "localhost", "::1"):
+        # Only this machine (and so jupyter-server-proxy) reaches a loopback server,
+        # and the prefix only shapes the answer to the request that sent it: trust
+        # it, so that a hosted learner's browser can use the pages at /proxy/PORT/.
+        options.setdefault("trust_forwarded_prefix", True)
     serving: dict[str, Any] = {
         "public_url": public_url,
         "tls": tls,

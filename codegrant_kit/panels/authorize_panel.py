@@ -10,11 +10,13 @@ changes and becomes the flow's request, which the Login panel opens.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import ipywidgets as widgets
 from traitlets import Bool, List, Unicode, observe
 
 from ..client import AuthorizationRequest, PkcePair, new_state
+from ..jupyter_proxy import proxy_path
 from . import _html
 from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
 from .state import FlowState
@@ -99,12 +101,31 @@ class AuthorizeModel(StepModel):
             self.attempt(lambda: self.shared.use_request(request, pair))
 
 
+def browser_url(url: str) -> str:
+    """The URL a learner's browser can open: through jupyter-server-proxy when the
+    server is on the kernel's loopback and the page is served by Jupyter (JupyterHub,
+    Binder), else the URL itself.
+
+    >>> browser_url("https://server.example.com/authorize?x=1")
+    'https://server.example.com/authorize?x=1'
+    """
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost") or parts.port is None:
+        return url
+    prefix = proxy_path(parts.port)
+    if prefix is None:
+        return url
+    return f"{prefix.rstrip('/')}{parts.path}?{parts.query}" if parts.query else prefix + parts.path
+
+
 def _url_html(url: str) -> str:
     if not url:
         return ""
+    opened = browser_url(url)
+    hint = "" if opened == url else " (through Jupyter's proxy, for a browser on another machine)"
     return (
         "<b>The URL</b> "
-        + _html.link(url, "(open it in your browser)")
+        + _html.link(opened, f"(open it in your browser{hint})")
         + f"<pre style='white-space:pre-wrap;word-break:break-all'>{_html.esc(url)}</pre>"
     )
 

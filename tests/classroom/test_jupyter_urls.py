@@ -88,7 +88,9 @@ def test_a_background_server_with_a_public_url_keeps_its_local_one():
         assert server.url == f"http://127.0.0.1:8888/proxy/{port}"
         assert server.config.issuer == server.url
         assert server.local_url == f"http://127.0.0.1:{port}"
-        assert not server.config.trust_forwarded_prefix  # never unless asked
+        # a loopback background server trusts the proxy's prefix (only this machine
+        # reaches it); one listening on other addresses never does unless asked
+        assert server.config.trust_forwarded_prefix
     finally:
         stop_server()
     # outside Jupyter the helper gives None, and the server keeps its own URL
@@ -97,5 +99,13 @@ def test_a_background_server_with_a_public_url_keeps_its_local_one():
     )
     try:
         assert server.url == server.local_url
+    finally:
+        stop_server()
+
+
+def test_a_server_on_other_addresses_never_trusts_the_prefix_unasked():
+    server = start_server(host="0.0.0.0", password_hash="fast")
+    try:
+        assert not server.config.trust_forwarded_prefix
     finally:
         stop_server()
