@@ -110,7 +110,8 @@ def main() -> None:
     bare.stop()
     stop_server()
     print(
-        f"one whole flow     {ms(flows)}   ({REQUESTS_PER_FLOW} requests, password hash {args.password_hash})"
+        f"one whole flow     {ms(flows)}   "
+        f"({REQUESTS_PER_FLOW} requests, password hash {args.password_hash})"
     )
     print(
         f"baseline (bare)    {ms(bases)}   ({REQUESTS_PER_FLOW} GETs to a bare Starlette endpoint)"

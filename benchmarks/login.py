@@ -1,0 +1,121 @@
+"""One sign-in (POST login) with the default scrypt hashing, against the fast hash.
+
+    .venv/bin/python benchmarks/login.py [--logins 40] [--users 8]
+
+Two background servers in this process, the kit's default (scrypt) and
+`password_hash="fast"` (one SHA-256), the same code otherwise: the difference
+between their POST login latencies is the cost of the secure hash. Timed one at
+a time, interleaved, then with --users sign-ins at once (a class logging in
+together: the hash runs in the thread pool, two cores). Also: hashlib.scrypt
+alone with the kit's parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import hashlib
+import statistics
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from _lean import (
+    AUTHORIZE,
+    CALLBACK,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    HIDDEN,
+    PASSWORD,
+    USER,
+    Connection,
+    percentile,
+    split_url,
+)
+
+
+def start(password_hash: str) -> Any:
+    from codegrant_kit.runner import BackgroundServer, build
+    from codegrant_kit.server import ServerConfig
+
+    options: dict[str, Any] = {"password_hash": password_hash}
+    if "rate_limits" in {f.name for f in dataclasses.fields(ServerConfig)}:
+        options["rate_limits"] = {"authorize": None, "token": None, "register": None}
+    client = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": [CALLBACK]}
+    sock, app = build(host="127.0.0.1", port=0, users={USER: PASSWORD}, clients=[client], **options)
+    return BackgroundServer(sock, app).start()
+
+
+async def login(conn: Connection) -> float:
+    """Open the login page (untimed), then time the POST with the right password."""
+    page = await conn.request("GET", AUTHORIZE)
+    hidden = {k.decode(): v.decode() for k, v in HIDDEN.findall(page.body)}
+    body = urlencode({**hidden, "username": USER, "password": PASSWORD}).encode()
+    t0 = time.perf_counter()
+    response = await conn.request("POST", "/authorize", body)
+    elapsed = time.perf_counter() - t0
+    if response.status != 200 or b'name="consent"' not in response.body:
+        raise RuntimeError(f"login failed: HTTP {response.status} {response.body[:200]!r}")
+    return elapsed
+
+
+def ms(values: list[float]) -> str:
+    return (
+        f"median {1000 * statistics.median(values):6.1f} ms  "
+        f"p95 {1000 * percentile(values, 95):6.1f} ms"
+    )
+
+
+async def run(args: argparse.Namespace) -> None:
+    servers = {scheme: start(scheme) for scheme in ("scrypt", "fast")}
+    conns = {scheme: Connection(*split_url(s.url)) for scheme, s in servers.items()}
+    times: dict[str, list[float]] = {"scrypt": [], "fast": []}
+    for scheme in times:  # warm up
+        await login(conns[scheme])
+    for n in range(args.logins):
+        for scheme in ("scrypt", "fast") if n % 2 else ("fast", "scrypt"):
+            times[scheme].append(await login(conns[scheme]))
+    together: dict[str, list[float]] = {"scrypt": [], "fast": []}
+    for _ in range(args.rounds):
+        for scheme in together:
+            users = [Connection(*split_url(servers[scheme].url)) for _ in range(args.users)]
+            together[scheme] += await asyncio.gather(*(login(c) for c in users))
+            for c in users:
+                await c.close()
+    for conn in conns.values():
+        await conn.close()
+    for server in servers.values():
+        server.stop()
+
+    from codegrant_kit.server import passwords
+
+    n, r, p = passwords.SCRYPT_N, passwords.SCRYPT_R, passwords.SCRYPT_P
+    alone = []
+    for _ in range(10):
+        t0 = time.perf_counter()
+        hashlib.scrypt(b"admin", salt=b"0" * 16, n=n, r=r, p=p, dklen=32)
+        alone.append(time.perf_counter() - t0)
+
+    print(f"POST login, one at a time ({args.logins} each, interleaved)")
+    print(f"  default (scrypt N={n} r={r} p={p})  {ms(times['scrypt'])}")
+    print(f"  baseline: password_hash='fast'   {ms(times['fast'])}")
+    extra = statistics.median(times["scrypt"]) - statistics.median(times["fast"])
+    print(f"  the hash adds {1000 * extra:.1f} ms (medians); hashlib.scrypt alone: {ms(alone)}")
+    verdict = "met" if percentile(times["scrypt"], 95) < 0.060 else "UNMET"
+    print(f"  target: default login < 60 ms: {verdict} (p95)")
+    print(f"\n{args.users} sign-ins at once ({args.rounds} rounds)")
+    print(f"  default (scrypt)                 {ms(together['scrypt'])}")
+    print(f"  baseline: password_hash='fast'   {ms(together['fast'])}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--logins", type=int, default=40)
+    parser.add_argument("--users", type=int, default=8, help="sign-ins at once")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of sign-ins at once")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
