@@ -12,7 +12,10 @@ import binascii
 import hmac
 from urllib.parse import unquote_plus
 
+from starlette.requests import Request
+
 from .errors import InvalidClient, InvalidRequest, TooManyAttempts
+from .httpio import client_address, read_form
 from .params import Params
 from .store import Client, Store
 
@@ -85,3 +88,17 @@ def authenticate_client(
         store.throttle.failed(keys)
         raise InvalidClient("Client authentication failed: unknown client or wrong secret.")
     return client
+
+
+async def authenticated_form(request: Request, store: Store) -> tuple[Params, Client]:
+    """The form of a client-authenticated POST and the client it authenticates.
+
+    Used by the token, introspection and revocation endpoints; RFC 6749 3.2: each
+    parameter at most once.
+    """
+    params = await read_form(request)
+    params.check_not_repeated()
+    client = authenticate_client(
+        store, request.headers.get("authorization"), params, client_address(request)
+    )
+    return params, client

@@ -7,10 +7,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .client_auth import authenticate_client
+from .client_auth import authenticated_form
 from .config import ServerConfig
 from .errors import OAuthError
-from .httpio import client_address, json_error, json_response, method_not_allowed, read_form
+from .httpio import json_error, json_response, method_not_allowed
 from .store import Store
 
 
@@ -23,12 +23,8 @@ class IntrospectionEndpoint:
         if request.method != "POST":
             return method_not_allowed("POST")
         try:
-            params = await read_form(request)
-            params.check_not_repeated()
             # RFC 7662 2.1: the endpoint MUST require some form of authorization
-            authenticate_client(
-                self.store, request.headers.get("authorization"), params, client_address(request)
-            )
+            params, _ = await authenticated_form(request, self.store)
             # REQUIRED. The string value of the token.
             value = params.require("token")
         except OAuthError as exc:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .client_auth import authenticate_client
+from .client_auth import authenticated_form
 from .config import ServerConfig
 from .errors import OAuthError, UnauthorizedClient
-from .httpio import client_address, json_error, json_response, method_not_allowed, read_form
+from .httpio import json_error, json_response, method_not_allowed
 from .store import Store
 
 
@@ -21,11 +21,7 @@ class RevocationEndpoint:
         if request.method != "POST":
             return method_not_allowed("POST")
         try:
-            params = await read_form(request)
-            params.check_not_repeated()
-            client = authenticate_client(
-                self.store, request.headers.get("authorization"), params, client_address(request)
-            )
+            params, client = await authenticated_form(request, self.store)
             # REQUIRED. The token that the client wants to get revoked.
             token = self.store.active_token(params.require("token"))
             if token is not None and token.client_id != client.client_id:

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import pkce
-from .client_auth import authenticate_client
+from .client_auth import authenticated_form
 from .config import ServerConfig
 from .errors import (
     InvalidGrant,
@@ -28,12 +28,10 @@ from .errors import (
     UnsupportedGrantType,
 )
 from .httpio import (
-    client_address,
     json_error,
     json_response,
     method_not_allowed,
     rate_limited,
-    read_form,
 )
 from .jwt_access_tokens import JwtSigner, access_token_claims
 from .params import Params
@@ -78,12 +76,7 @@ class TokenEndpoint:
         if limited is not None:
             return json_error(limited)
         try:
-            params = await read_form(request)
-            # RFC 6749 3.2: parameters MUST NOT be included more than once
-            params.check_not_repeated()
-            client = authenticate_client(
-                self.store, request.headers.get("authorization"), params, client_address(request)
-            )
+            params, client = await authenticated_form(request, self.store)
             grant_type = params.require("grant_type")
             if grant_type == "authorization_code":
                 access, refresh = self.authorization_code(params, client)
