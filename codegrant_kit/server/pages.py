@@ -22,6 +22,7 @@ ENV = jinja2.Environment(
     autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # packaged templates do not change: no stat() of them on every page
 )
 
 

@@ -6,12 +6,19 @@ more than once." Values must be UTF-8 (RFC 6749 Appendix B).
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from .errors import InvalidRequest
 
 MAX_FIELDS = 64
 MAX_BODY = 64 * 1024 + 4096  # room for one 64 KiB value and the rest
+
+
+def _decode(text: str) -> str:
+    """application/x-www-form-urlencoded: `+` is a space, `%XX` a byte of UTF-8."""
+    if "+" in text:
+        text = text.replace("+", " ")
+    return unquote(text, errors="strict") if "%" in text else text
 
 
 class Params:
@@ -34,9 +41,14 @@ class Params:
         """
         try:
             text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            pairs = parse_qsl(
-                text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
-            )
+            # what parse_qsl(keep_blank_values=True, errors="strict") gives, in a third
+            # of its time: codes, tokens and keys need no unquoting
+            if text.count("&") >= MAX_FIELDS:
+                raise ValueError("Max number of fields exceeded")
+            pairs = [
+                (_decode(name), _decode(value))
+                for name, _, value in (piece.partition("=") for piece in text.split("&") if piece)
+            ]
         except (UnicodeDecodeError, ValueError) as exc:
             raise InvalidRequest(
                 "The request could not be read: parameters must be URL-encoded UTF-8 "

@@ -14,9 +14,10 @@ the server starts again. The Store also counts which learner reached which step
 from __future__ import annotations
 
 import contextlib
+import heapq
 import hmac
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from dataclasses import replace as replace_fields
 from typing import Any, Literal
@@ -149,8 +150,13 @@ class Store:
         self._grants: dict[str, _Grant] = {}
         self._consents: dict[tuple[str, str], Consent] = {}
         self._last_purge = 0.0
+        # (expires_at, table, key) of used codes, tokens and grants, earliest first: a
+        # purge pops what is due instead of scanning them all (10,000 grants: seconds)
+        self._expiry: list[tuple[float, str, str]] = []
         self._per_address: dict[str, int] = {}  # address -> applications it registered
         self._instructor: User | None = None
+        self._users_ready = threading.Event()  # cleared while add_users_soon hashes
+        self._users_ready.set()
         self.throttle = Throttle(config.clock, enabled=not config.lab("no_throttle"))
         self.rate_limiter = RateLimiter(config.rate_limits)
         self._db: Database | None = None
@@ -181,17 +187,24 @@ class Store:
                 self.progress.mark_anonymous(pending.id)
         for row in saved.codes:
             code = restore(AuthorizationCode, row)
-            (self._used_codes if row["used"] else self._codes)[code.code] = code
+            if row["used"]:
+                self._used_codes[code.code] = code
+                self._expires("_used_codes", code.code, code.expires_at)
+            else:
+                self._codes[code.code] = code
         for row in saved.grants:
             self._grants[row["grant_id"]] = _Grant(
                 revoked=bool(row["revoked"]), expires_at=row["expires_at"]
             )
+            self._expires("_grants", row["grant_id"], row["expires_at"])
         for row in saved.tokens:
             token = restore(Token, row)
             if row["rotated"]:
                 self._rotated[token.value] = token
+                self._expires("_rotated", token.value, token.expires_at)
                 continue
             self._tokens[token.value] = token
+            self._expires("_tokens", token.value, token.expires_at)
             grant = self._grants.get(token.grant_id)
             if grant is not None:
                 grant.tokens.add(token.value)
@@ -241,14 +254,35 @@ class Store:
             self._users[username] = user
         return user
 
+    def add_users_soon(self, users: Mapping[str, str]) -> None:
+        """Add users, their passwords hashed in a worker thread (scrypt: ~60 ms each).
+
+        The server can start serving meanwhile; a sign-in waits for the hashes.
+        """
+        for username in users:
+            if not username or ":" in username:
+                raise ValueError("A username must be non-empty and hold no ':'.")
+        self._users_ready.clear()
+
+        def hash_all() -> None:
+            try:
+                for username, password in users.items():
+                    self.add_user(username, password)
+            finally:
+                self._users_ready.set()
+
+        threading.Thread(target=hash_all, name="codegrant-kit passwords", daemon=True).start()
+
     def check_password(self, username: str, password: str) -> bool:
         """True for the right password. Unknown users cost the same time."""
+        self._users_ready.wait()
         with self._lock:
             user = self._users.get(username)
         stored = user.password_hash if user else _dummy_hash(self.config)
         return verify_password(password, stored) and user is not None
 
     def usernames(self) -> list[str]:
+        self._users_ready.wait()
         with self._lock:
             return sorted(self._users)
 
@@ -446,6 +480,7 @@ class Store:
                     return code  # LAB: the code stays redeemable
                 del self._codes[value]
                 self._used_codes[value] = code
+                self._expires("_used_codes", value, code.expires_at)
                 if self._db is not None:
                     self._db.save_code(code, used=True)
             return code
@@ -500,7 +535,9 @@ class Store:
             for token in issued:
                 self._tokens[token.value] = token
                 grant.tokens.add(token.value)
+                self._expires("_tokens", token.value, token.expires_at)
             grant.expires_at = expires_at
+            self._expires("_grants", grant_id, expires_at)
         return access, refresh
 
     def rotate_refresh_token(
@@ -533,6 +570,7 @@ class Store:
                 self._db.save_token(token, rotated=True)
             del self._tokens[value]
             self._rotated[value] = token
+            self._expires("_rotated", value, token.expires_at)
             grant = self._grants.get(token.grant_id)
             if grant is not None:
                 grant.tokens.discard(value)
@@ -596,24 +634,46 @@ class Store:
         if now - self._last_purge >= PURGE_EVERY:
             self.purge(now)
 
+    def _expires(self, table: str, key: str, expires_at: float) -> None:
+        """Note when an entry of `table` runs out (called under the lock)."""
+        heapq.heappush(self._expiry, (expires_at, table, key))
+
     def purge(self, now: float | None = None) -> None:
-        """Forget what has expired: codes, used codes, tokens, logins, grants."""
+        """Forget what has expired: codes, used codes, tokens, logins, grants.
+
+        Open login pages and unredeemed codes are few and are scanned; used
+        codes, tokens and grants are many and come off a heap when they are
+        due, so a sweep costs what expires, not what the server holds.
+        """
         with self._lock:
             now = self.now() if now is None else now
             self._last_purge = now
-            for table in (self._codes, self._used_codes, self._tokens, self._rotated):
-                for key in [k for k, v in table.items() if v.expires_at <= now]:
-                    del table[key]
             for key in [k for k, v in self._pending.items() if v.expires_at <= now]:
                 del self._pending[key]
                 self.progress.forget_pending(key)
-            for key, grant in list(self._grants.items()):
-                if grant.expires_at <= now:
-                    del self._grants[key]
-                else:
-                    grant.tokens.intersection_update(self._tokens)
+            for key in [k for k, v in self._codes.items() if v.expires_at <= now]:
+                self._drop_grant_if_due(self._codes.pop(key).grant_id, now)
+            while self._expiry and self._expiry[0][0] <= now:
+                _, table, key = heapq.heappop(self._expiry)
+                entries = getattr(self, table)
+                entry = entries.get(key)
+                if entry is None or entry.expires_at > now:
+                    continue  # gone already (revoked), or a grant given longer since
+                del entries[key]
+                if table == "_tokens":
+                    grant = self._grants.get(entry.grant_id)
+                    if grant is not None:
+                        grant.tokens.discard(key)
+                elif table == "_used_codes":
+                    # a grant that never got tokens (its code replayed, say)
+                    self._drop_grant_if_due(entry.grant_id, now)
             if self._db is not None:
                 self._db.purge(now)
+
+    def _drop_grant_if_due(self, grant_id: str, now: float) -> None:
+        grant = self._grants.get(grant_id)
+        if grant is not None and grant.expires_at <= now:
+            del self._grants[grant_id]
 
     def dashboard(self) -> dict[str, Any]:
         """Who reached which step, and how much the server holds, for the instructor."""
@@ -632,6 +692,7 @@ class Store:
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """What the server remembers right now, as plain data for a learner to read."""
+        self._users_ready.wait()
         with self._lock:
             now = self.now()
             return {
