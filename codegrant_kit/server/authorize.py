@@ -41,7 +41,7 @@ from .httpio import client_address, rate_limited, read_form, redirect
 from .pages import error_page, render
 from .params import Params
 from .registration import REGEXP_PREFIX
-from .scopes import DESCRIPTIONS, parse_scope
+from .scopes import parse_scope
 from .store import Client, PendingAuthorization, Store
 
 BROWSER_COOKIE = "cgk_browser"
@@ -370,7 +370,6 @@ class AuthorizationEndpoint:
             client_name=client.client_name,
             username=pending.username,
             scopes=pending.scope,
-            scope_descriptions=DESCRIPTIONS,
             redirect_uri=pending.redirect_uri,
             session_data_key=pending.id,
             csrf_token=pending.csrf_token,
