@@ -9,7 +9,6 @@ between the kit and a baseline measures the applications, not their serving.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import signal
 from collections.abc import Callable
 
@@ -35,6 +34,6 @@ def serve_main(make_app: Callable[[str], Starlette], description: str) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
     try:
-        asyncio.run(server.serve(sockets=[sock]))
+        server.run(sockets=[sock])  # on uvloop when installed (the config's loop)
     finally:
         sock.close()
