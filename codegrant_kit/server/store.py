@@ -40,7 +40,7 @@ CODE_BYTES = 24
 TOKEN_BYTES = 32
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Client:
     client_id: str
     client_secret: str
@@ -68,13 +68,13 @@ class Client:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class User:
     username: str
     password_hash: str = field(repr=False)
 
 
-@dataclass
+@dataclass(slots=True)
 class PendingAuthorization:
     """One authorization request between the login page and the redirect."""
 
@@ -93,7 +93,7 @@ class PendingAuthorization:
     failed_logins: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuthorizationCode:
     code: str
     client_id: str
@@ -107,7 +107,7 @@ class AuthorizationCode:
     grant_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     value: str
     kind: TokenKind
@@ -119,7 +119,7 @@ class Token:
     grant_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Consent:
     username: str
     client_id: str
@@ -127,7 +127,7 @@ class Consent:
     granted_at: float
 
 
-@dataclass
+@dataclass(slots=True)
 class _Grant:
     """Everything issued from one authorization code, revoked together."""
 
