@@ -110,7 +110,12 @@ def main() -> None:
     parser.add_argument("--refresh", action="store_true", help="add a refresh_token grant")
     parser.add_argument("--server-pid", type=int, default=0)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args))))
+    # the servers' loop when installed: less of the load generator's CPU in each flow
+    try:
+        from uvloop import run as run_loop
+    except ImportError:
+        run_loop = asyncio.run
+    print(json.dumps(run_loop(run(args))))
 
 
 if __name__ == "__main__":

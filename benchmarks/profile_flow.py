@@ -35,6 +35,7 @@ LAYERS = [
     ("start-up: imports", "_find_and_load"),
     ("socket send() of responses", "_SelectorSocketTransport.write"),
     ("request parsing (h11, uvicorn)", "H11Protocol.data_received"),
+    ("request parsing (httptools, uvicorn)", "HttpToolsProtocol.data_received"),
     ("response headers/body (uvicorn, h11)", "RequestResponseCycle.send"),
     ("application: kit endpoints", "codegrant_kit/server/"),
     ("application: Authlib + its glue", "authlib/"),
@@ -64,8 +65,11 @@ def summarize_pyspy(raw: Path, flows: int, top: int) -> None:
         stack, count = line.rsplit(" ", 1)
         frames = stack.split(";")
         stacks.append((frames, int(count)))
-    # the event loop's thread is the one whose stacks run BaseEventLoop.run_forever
-    loop_threads = {f[0] for f, _ in stacks if any("run_forever" in x for x in f)}
+    # the event loop's thread: its stacks run BaseEventLoop.run_forever, or Runner.run
+    # on uvloop (whose loop is C code that py-spy does not see)
+    loop_threads = {
+        f[0] for f, _ in stacks if any("run_forever" in x or "Runner.run" in x for x in f)
+    }
     for frames, count in stacks:
         if frames[0] not in loop_threads:
             continue
