@@ -94,7 +94,8 @@ class AuthorizationEndpoint:
             fields = self._validate(params, client)
         except OAuthError as exc:
             return self._error_redirect(redirect_uri, exc, state)
-        browser = request.cookies.get(BROWSER_COOKIE) or self.store.new_secret(16)
+        sent = request.cookies.get(BROWSER_COOKIE)
+        browser = sent or self.store.new_secret(16)
         pending = self.store.add_pending(
             browser=browser,
             client_id=client.client_id,
@@ -104,14 +105,15 @@ class AuthorizationEndpoint:
             **fields,
         )
         response = self._login_page(request, pending, client)
-        response.set_cookie(
-            BROWSER_COOKIE,
-            browser,
-            path=request.scope.get("root_path") or "/",
-            httponly=True,
-            samesite="lax",
-            secure=self.config.issuer.startswith("https:"),
-        )
+        if not sent:  # a browser that has its cookie keeps it: nothing to set again
+            response.set_cookie(
+                BROWSER_COOKIE,
+                browser,
+                path=request.scope.get("root_path") or "/",
+                httponly=True,
+                samesite="lax",
+                secure=self.config.issuer.startswith("https:"),
+            )
         return response
 
     def _trusted_client(self, params: Params) -> tuple[Client, str]:

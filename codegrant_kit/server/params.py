@@ -45,10 +45,11 @@ class Params:
             # of its time: codes, tokens and keys need no unquoting
             if text.count("&") >= MAX_FIELDS:
                 raise ValueError("Max number of fields exceeded")
-            pairs = [
-                (_decode(name), _decode(value))
-                for name, _, value in (piece.partition("=") for piece in text.split("&") if piece)
-            ]
+            pieces = (piece.partition("=") for piece in text.split("&") if piece)
+            if "%" in text or "+" in text:
+                pairs = [(_decode(name), _decode(value)) for name, _, value in pieces]
+            else:  # nothing encoded: most forms of the flow
+                pairs = [(name, value) for name, _, value in pieces]
         except (UnicodeDecodeError, ValueError) as exc:
             raise InvalidRequest(
                 "The request could not be read: parameters must be URL-encoded UTF-8 "

@@ -46,6 +46,15 @@ def test_login_page_headers(server, browser):
     assert "httponly" in cookie and "samesite=lax" in cookie
 
 
+def test_the_browser_cookie_is_set_once(server, browser):
+    first = authorize(browser, server.client)
+    assert "set-cookie" in first.headers
+    second = authorize(browser, server.client)
+    assert "set-cookie" not in second.headers  # the browser keeps the one it has
+    code_page = submit(browser, sign_in(browser, second), consent="approve")
+    assert "code" in redirect_params(code_page)
+
+
 def test_frame_ancestors_option():
     kit = InProcess.create(frame_ancestors=("http://localhost:8888",))
     try:
