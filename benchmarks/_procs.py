@@ -52,7 +52,7 @@ def load_test_args() -> list[str]:
     return ["--rate-limit", "authorize=off", "--rate-limit", "token=off"]
 
 
-def kit_command(fixes: list[str], serve_args: list[str]) -> list[str]:
+def kit_command(serve_args: list[str]) -> list[str]:
     serve = [
         "serve",
         "--port",
@@ -65,15 +65,12 @@ def kit_command(fixes: list[str], serve_args: list[str]) -> list[str]:
         f"{CLIENT_ID}:{CLIENT_SECRET}:{CALLBACK}",
         *serve_args,
     ]
-    if fixes:
-        tries = [a for name in fixes for a in ("--try-fix", name)]
-        return [sys.executable, str(HERE / "kit_server.py"), *tries, "--", *serve]
     return [str(BIN / "codegrant-kit"), *serve]
 
 
-def command(name: str, fixes: Sequence[str] = (), serve_args: Sequence[str] = ()) -> list[str]:
+def command(name: str, serve_args: Sequence[str] = ()) -> list[str]:
     if name == "kit":
-        return kit_command(list(fixes), list(serve_args))
+        return kit_command(list(serve_args))
     return [sys.executable, str(HERE / f"{name}_server.py"), "--port", "0"]
 
 

@@ -1,7 +1,6 @@
 """CPU time of the application alone: one flow through the ASGI app, no socket, no HTTP parser.
 
     .venv/bin/python benchmarks/app_cost.py [--rounds 5] [--flows 1000]
-    .venv/bin/python benchmarks/app_cost.py --try-fix inline-fast-hash --try-fix template-no-stat
 
 flow_throughput.py measures what a user sees; this isolates what the
 application adds on top of uvicorn, so that a proposed fix shows its effect
@@ -9,7 +8,6 @@ without the noise of sockets and scheduling. The same flow (benchmarks/_lean.py)
 is driven through `app(scope, receive, send)` directly:
 
     kit      the kit's Starlette app from `runner.build()`, password_hash="fast"
-    kit+fix  the same with the --try-fix patches (EXPERIMENT)
     authlib  baseline (a), authlib_server.make_app
     shaped   the kit's responses, prepared once (shaped_server.make_app): the
              Starlette floor under any app that sends these responses
@@ -32,7 +30,6 @@ import sys
 import time
 from typing import Any
 
-import fixes
 from _lean import CALLBACK, CLIENT_ID, CLIENT_SECRET, Response, one_bare, one_flow
 
 
@@ -106,7 +103,7 @@ class AsgiConnection:
 
 
 def make(name: str) -> Any:
-    if name.startswith("kit"):
+    if name == "kit":
         from codegrant_kit.runner import build
         from codegrant_kit.server import ServerConfig
 
@@ -151,26 +148,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--flows", type=int, default=1000)
-    parser.add_argument("--try-fix", action="append", default=[], choices=sorted(fixes.FIXES))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        if args.child == "kit+fix":
-            fixes.apply(args.try_fix)
         print(json.dumps(asyncio.run(measure(args.child, args.flows))))
         return
     names = ["kit", "authlib", "shaped", "bare"]
-    if args.try_fix:
-        names.insert(1, "kit+fix")
     results: dict[str, list[float]] = {name: [] for name in names}
     for n in range(args.rounds):
         for name in names[n % len(names) :] + names[: n % len(names)]:
             cmd = [sys.executable, __file__, "--child", name, "--flows", str(args.flows)]
-            cmd += [a for fix_name in args.try_fix for a in ("--try-fix", fix_name)]
             done = subprocess.run(cmd, capture_output=True, text=True, check=True)
             results[name].append(json.loads(done.stdout.splitlines()[-1]))
-    if args.try_fix:
-        print(f"kit+fix: EXPERIMENT, the kit with {', '.join(args.try_fix)} (benchmarks/fixes.py)")
     print(f"CPU per flow through the ASGI app alone ({args.rounds} rounds x {args.flows} flows)")
     auth = statistics.median(results["authlib"])
     shaped = statistics.median(results["shaped"])

@@ -1,7 +1,7 @@
 """Flows per second and flow latency at 1, 8 and 32 virtual users, against two baselines.
 
     .venv/bin/python benchmarks/flow_throughput.py [--rounds 3] [--seconds 4] [--refresh]
-    .venv/bin/python benchmarks/flow_throughput.py --try-fix inline-fast-hash   # + EXPERIMENT
+    .venv/bin/python benchmarks/flow_throughput.py --candidate /tmp/candidate   # + kit+diff
 
 One flow: GET /authorize (login page), POST login (consent page), POST consent
 (302 with the code), POST /token [, POST /token with the refresh token]. Three
@@ -12,6 +12,10 @@ settings:
     authlib  baseline (a): benchmarks/authlib_server.py, Authlib's rfc6749 grants
     bare     baseline (b): one Starlette endpoint; its requests/s divided by the
              requests in one flow bound what any flow can reach here
+
+With --candidate DIR, a fourth server, kit+diff, runs the same command with the
+codegrant_kit of DIR (another working tree, e.g. from `git worktree add`) first
+on PYTHONPATH: the way to measure a proposed change against the current kit.
 
 The load generator (loadgen.py, raw asyncio streams, keep-alive) runs in its own
 process; its CPU is reported. Every (users, server) cell is measured once per
@@ -32,7 +36,6 @@ from collections import defaultdict
 from typing import Any
 
 import _procs
-import fixes
 from _lean import percentile, requests_per_flow
 
 
@@ -75,17 +78,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=0.5, help="unmeasured seconds per cell")
     parser.add_argument("--refresh", action="store_true", help="end each flow with a refresh")
     parser.add_argument(
-        "--try-fix",
-        action="append",
-        default=[],
-        choices=sorted(fixes.FIXES),
-        help="EXPERIMENT: also run the kit with this fix (benchmarks/fixes.py)",
-    )
-    parser.add_argument(
         "--candidate",
         metavar="DIR",
-        help="also run the kit from DIR, a patched copy of the repository (its codegrant_kit "
-        "comes first on PYTHONPATH): measures a proposed diff itself, labelled kit+diff",
+        help="also run the kit from DIR, another working tree of the repository (its "
+        "codegrant_kit comes first on PYTHONPATH), labelled kit+diff: the way to measure "
+        "a proposed change",
     )
     parser.add_argument(
         "--shaped",
@@ -119,9 +116,6 @@ def main() -> None:
 
     names = ["kit", "authlib", "bare"]
     commands = {name: _procs.command(name, serve_args=args.serve_arg) for name in names}
-    if args.try_fix:
-        names.insert(1, "kit+fix")
-        commands["kit+fix"] = _procs.command("kit", args.try_fix, args.serve_arg)
     if args.candidate:
         names.insert(1, "kit+diff")
         commands["kit+diff"] = commands["kit"]
@@ -185,8 +179,6 @@ def report(
     )
     if args.candidate:
         print(f"kit+diff: the kit imported from {args.candidate} (a proposed change)")
-    if args.try_fix:
-        print(f"kit+fix: EXPERIMENT, the kit with {', '.join(args.try_fix)} (benchmarks/fixes.py)")
     header = (
         f"{'users':>5} {'server':8} {'flows/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} "
         f"{'errors':>6} "

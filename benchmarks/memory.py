@@ -1,7 +1,6 @@
 """RSS over 10,000 flows against the in-process background server.
 
     .venv/bin/python benchmarks/memory.py [--flows 10000] [--every 1000]
-    .venv/bin/python benchmarks/memory.py --try-fix purge-by-expiry      # EXPERIMENT
 
 Each mode runs in a fresh process: the server from `build()` +
 `BackgroundServer` (as a notebook gets it, `password_hash="fast"`, the
@@ -32,7 +31,6 @@ import sys
 import time
 from typing import Any
 
-import fixes
 import psutil
 from _lean import CALLBACK, CLIENT_ID, CLIENT_SECRET, Connection, one_bare, one_flow, split_url
 
@@ -125,8 +123,6 @@ async def child(mode: str, flows: int, every: int, max_seconds: float) -> list[d
 def run_mode(mode: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     cmd = [sys.executable, __file__, "--child", mode, "--flows", str(args.flows)]
     cmd += ["--every", str(args.every), "--max-seconds", str(args.max_seconds)]
-    for name in args.try_fix:
-        cmd += ["--try-fix", name]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"{mode} failed:\n{done.stderr[-3000:]}")
@@ -173,16 +169,12 @@ def main() -> None:
     parser.add_argument(
         "--max-seconds", type=float, default=300, help="stop a mode after this (slow purges)"
     )
-    parser.add_argument("--try-fix", action="append", default=[], choices=sorted(fixes.FIXES))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        fixes.apply(args.try_fix)
         samples = asyncio.run(child(args.child, args.flows, args.every, args.max_seconds))
         print(json.dumps(samples))
         return
-    if args.try_fix:
-        print(f"EXPERIMENT: the kit with {', '.join(args.try_fix)} (benchmarks/fixes.py)")
     print(f"{args.flows} flows, one after another, RSS sampled every {args.every}")
     for mode in args.modes.split(","):
         report(mode, run_mode(mode, args), args.warm)

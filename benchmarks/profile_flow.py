@@ -3,7 +3,6 @@
     .venv/bin/python benchmarks/profile_flow.py                    # the kit, py-spy
     .venv/bin/python benchmarks/profile_flow.py --server authlib   # the Authlib baseline
     .venv/bin/python benchmarks/profile_flow.py --cprofile         # deterministic, per flow
-    .venv/bin/python benchmarks/profile_flow.py --try-fix inline-fast-hash   # EXPERIMENT
 
 The server runs as a subprocess (py-spy or cProfile wrapped around it), the load
 generator as another; the profile covers the server process only. The py-spy
@@ -25,7 +24,6 @@ from collections import Counter
 from pathlib import Path
 
 import _procs
-import fixes
 
 FRAME = re.compile(r"^(?P<func>.*) \((?P<path>.*?)(?::\d+)?\)$")
 
@@ -126,11 +124,10 @@ def main() -> None:
     parser.add_argument("--cprofile", action="store_true", help="cProfile instead of py-spy")
     parser.add_argument("--refresh", action="store_true")
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--try-fix", action="append", default=[], choices=sorted(fixes.FIXES))
     args = parser.parse_args()
 
     out = Path(tempfile.mkdtemp(prefix="bench-profile-"))
-    cmd = _procs.command(args.server, args.try_fix, _procs.load_test_args())
+    cmd = _procs.command(args.server, _procs.load_test_args())
     if args.cprofile:
         target = out / "server.prof"
         script = cmd[1:] if cmd[0] == sys.executable else cmd
@@ -153,8 +150,6 @@ def main() -> None:
             "--",
         ]
         server = _procs.start(args.server, cmd, wrapper)
-    if args.try_fix:
-        print(f"EXPERIMENT: kit with {', '.join(args.try_fix)} applied (benchmarks/fixes.py)")
     load = subprocess.run(
         [
             sys.executable,

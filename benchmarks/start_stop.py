@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import fixes
 from _lean import percentile
 from jupyter_client.manager import KernelManager
 
@@ -34,7 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 KERNEL_CODE = r"""
 import json, time
-FIXES
 t0 = time.perf_counter()
 import codegrant_kit
 from codegrant_kit import start_server, stop_server
@@ -157,16 +155,8 @@ def slowest_imports(module: str, top: int) -> list[tuple[int, int, str]]:
     return rows[:top]
 
 
-def kernel_report(args: argparse.Namespace, fix_names: list[str]) -> None:
-    code = KERNEL_CODE.replace("CYCLES", str(args.cycles))
-    apply = ""
-    if fix_names:  # EXPERIMENT: patch the kit inside the kernel before it is imported
-        here = str(Path(__file__).resolve().parent)
-        apply = f"import sys; sys.path.insert(0, {here!r}); import fixes\n"
-        apply += f"fixes.apply({fix_names!r})"
-    result = run_in_kernel(code.replace("FIXES", apply))
-    if fix_names:
-        print(f"\nEXPERIMENT: the kit with {', '.join(fix_names)} (benchmarks/fixes.py)")
+def kernel_report(args: argparse.Namespace) -> None:
+    result = run_in_kernel(KERNEL_CODE.replace("CYCLES", str(args.cycles)))
     print(f"inside a Jupyter kernel ({result['kernel_python']}), {args.cycles} cycles each")
     print(f"  import codegrant_kit in the kernel: {1000 * result['import']:.1f} ms")
     first_start, first_stop = result["first"]
@@ -205,17 +195,8 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=20, help="start/stop cycles per server")
     parser.add_argument("--imports", type=int, default=7, help="fresh interpreters per import")
     parser.add_argument("--top", type=int, default=12, help="slowest modules to list")
-    parser.add_argument(
-        "--try-fix",
-        action="append",
-        default=[],
-        choices=sorted(fixes.FIXES),
-        help="EXPERIMENT: also time a second kernel with these fixes (benchmarks/fixes.py)",
-    )
     args = parser.parse_args()
-    kernel_report(args, [])
-    if args.try_fix:
-        kernel_report(args, args.try_fix)
+    kernel_report(args)
 
     print(f"\nimport time, fresh interpreter each ({args.imports} each, interleaved)")
     times = import_times(args.imports)
