@@ -16,6 +16,7 @@ from typing import Any
 from .runner import _Server, build, uvicorn_config
 from .server.config import DEFAULT_SCOPES
 from .server.lab import SWITCHES
+from .server.passwords import SCHEMES
 from .server.persistence import PersistenceError
 from .server.rate_limit import DEFAULT_RATE_LIMITS, RateLimit
 from .tls import WILDCARD_HOSTS, TlsError, trust_instructions
@@ -143,9 +144,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--refresh-token-lifetime", type=_positive, default=86400, metavar="SECONDS")
     serve.add_argument(
         "--password-hash",
-        choices=("scrypt", "fast"),
-        default="scrypt",
-        help="scrypt (default); fast is one SHA-256, for benchmarks and load tests only",
+        choices=SCHEMES,
+        default="argon2id",
+        help="argon2id (default); scrypt, as earlier versions made; fast is one SHA-256, "
+        "for benchmarks and load tests only",
     )
     serve.add_argument(
         "--lab",

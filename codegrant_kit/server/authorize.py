@@ -260,7 +260,7 @@ class AuthorizationEndpoint:
             # one SHA-256 costs less than the trip to the thread pool and back
             ok = self.store.check_password(username, password)
         else:
-            # scrypt takes tens of milliseconds: keep it off the event loop
+            # Argon2id takes tens of milliseconds: keep it off the event loop
             ok = await run_in_threadpool(self.store.check_password, username, password)
         if not ok:
             self.store.throttle.failed(keys)

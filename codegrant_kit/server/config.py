@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .lab import check_switches
-from .passwords import HashScheme
+from .passwords import SCHEMES, HashScheme
 from .randomness import Randomness, SystemRandomness
 from .rate_limit import DEFAULT_RATE_LIMITS, RateLimit
 
@@ -27,7 +27,7 @@ class ServerConfig:
     refresh_token_lifetime: int = 86400  # seconds: WSO2's default
     login_lifetime: int = 600  # seconds a login page stays usable
     max_login_attempts: int = 5  # wrong passwords on one login page before it is closed
-    password_hash: HashScheme = "scrypt"
+    password_hash: HashScheme = "argon2id"
     # "jwt": RS256-signed access tokens (RFC 9068) with a JWKS, as WSO2 API Manager issues
     access_token_format: Literal["opaque", "jwt"] = "opaque"
     # Origins allowed to frame the login and consent pages (CSP frame-ancestors),
@@ -53,6 +53,11 @@ class ServerConfig:
     def __post_init__(self) -> None:
         self.issuer = self.issuer.rstrip("/")
         self.lab_switches = check_switches(frozenset(self.lab_switches))
+        if self.password_hash not in SCHEMES:
+            raise ValueError(
+                f"No password hash is named {self.password_hash!r}; use one of "
+                f"{', '.join(SCHEMES)}."
+            )
         self.rate_limits = {**DEFAULT_RATE_LIMITS, **self.rate_limits}
         unknown = sorted(set(self.rate_limits) - set(DEFAULT_RATE_LIMITS))
         if unknown:

@@ -255,7 +255,7 @@ class Store:
         return user
 
     def add_users_soon(self, users: Mapping[str, str]) -> None:
-        """Add users, their passwords hashed in a worker thread (scrypt: ~60 ms each).
+        """Add users, their passwords hashed in a worker thread (Argon2id: ~25 ms each).
 
         The server can start serving meanwhile; a sign-in waits for the hashes.
         """

@@ -255,8 +255,9 @@ def test_four_wrong_then_right(server, browser):
     assert "Give consent" in sign_in(browser, page, "alice").text
 
 
-def test_default_scrypt_hash_signs_in():
-    kit = InProcess.create(password_hash="scrypt")
+@pytest.mark.parametrize("scheme", ["argon2id", "scrypt"])
+def test_slow_hashes_sign_in(scheme):
+    kit = InProcess.create(password_hash=scheme)
     try:
         assert kit.store.check_password("alice", "wonderland")
         browser = kit.browser()

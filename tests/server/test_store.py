@@ -121,9 +121,9 @@ def test_snapshot_never_shows_passwords_or_login_secrets(server, browser):
 
 
 def test_passwords_are_stored_hashed():
-    store = Store(ServerConfig())  # scrypt
+    store = Store(ServerConfig())  # Argon2id
     user = store.add_user("carol", "s3cret")
-    assert user.password_hash.startswith("scrypt$")
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert "s3cret" not in user.password_hash
     assert store.check_password("carol", "s3cret")
     assert not store.check_password("carol", "S3cret")

@@ -1,0 +1,62 @@
+"""Password hashes: Argon2id by default, earlier scrypt hashes still verify, bad ones refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from codegrant_kit.server import ServerConfig
+from codegrant_kit.server.passwords import hash_password, verify_password
+
+# made by codegrant-kit 0.1 (scrypt, its default then) for "wonderland": a database
+# kept from then must still let alice in
+OLD_SCRYPT = "scrypt$8192$8$2$+jNQOS084k9/rqfmArfJYQ==$TIm3VyYVHiz8uVxxs1XJC2Z/XTYjd0owHMtwjchrDi4="
+
+
+def test_argon2id_at_owasps_minimum():
+    stored = hash_password("wonderland")
+    # RFC 9106 / OWASP Password Storage Cheat Sheet: 19 MiB, 2 passes, 1 lane
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert verify_password("wonderland", stored)
+    assert not verify_password("Wonderland", stored)
+    assert not verify_password("", stored)
+
+
+def test_each_hash_has_its_own_salt():
+    assert hash_password("same") != hash_password("same")
+    assert hash_password("same", "fast") != hash_password("same", "fast")
+
+
+def test_hashes_of_earlier_versions_still_verify():
+    assert verify_password("wonderland", OLD_SCRYPT)
+    assert not verify_password("wonderland!", OLD_SCRYPT)
+
+
+@pytest.mark.parametrize("scheme", ["argon2id", "scrypt", "fast"])
+def test_any_text_is_a_password(scheme):
+    for password in ["pässwörd", "\ud800 lone surrogate", "x" * 10_000, " "]:
+        stored = hash_password(password, scheme)
+        assert verify_password(password, stored)
+        assert not verify_password(password + "x", stored)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "$argon2id$v=19$m=19456,t=2,p=1$not base64$",
+        "scrypt$8192$8$two$AAAA$AAAA",
+        "scrypt$8192$8$2$***$AAAA",
+        "fast$***$AAAA",
+        "bcrypt$2b$12$abc",
+        "",
+    ],
+)
+def test_a_malformed_hash_is_an_error_not_a_match(stored):
+    with pytest.raises(ValueError):
+        verify_password("wonderland", stored)
+
+
+def test_an_unknown_scheme_is_refused():
+    with pytest.raises(ValueError, match="argon2id, scrypt, fast"):
+        ServerConfig(password_hash="md5")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        hash_password("x", "md5")  # type: ignore[arg-type]
