@@ -14,18 +14,27 @@ import binascii
 import hashlib
 import hmac
 import secrets
-from typing import Literal
+from functools import cache
+from typing import TYPE_CHECKING, Literal
 
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 HashScheme = Literal["argon2id", "scrypt", "fast"]
 SCHEMES: tuple[HashScheme, ...] = ("argon2id", "scrypt", "fast")
 
-# RFC 9106 4 and OWASP's minimum for Argon2id: m=19 MiB, t=2, p=1
-ARGON2 = PasswordHasher(
-    time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID
-)
+
+@cache
+def argon2id_hasher() -> PasswordHasher:
+    """The Argon2id hasher, imported on first use (its bindings take ~15 ms to load)."""
+    from argon2 import PasswordHasher, Type
+
+    # RFC 9106 4 and OWASP's minimum for Argon2id: m=19 MiB, t=2, p=1
+    return PasswordHasher(
+        time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID
+    )
+
+
 # N=2**13, r=8, p=2: what earlier versions stored; still made on request
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 2
 
@@ -38,7 +47,7 @@ def hash_password(password: str, scheme: HashScheme = "argon2id") -> str:
     """A self-describing hash: `$argon2id$v=19$m=…`, `scrypt$N$r$p$salt$hash`, `fast$salt$hash`."""
     secret = password.encode("utf-8", errors="surrogatepass")
     if scheme == "argon2id":
-        return ARGON2.hash(secret)
+        return argon2id_hasher().hash(secret)
     salt = secrets.token_bytes(16)
     if scheme == "fast":
         digest = hashlib.sha256(salt + secret).digest()
@@ -53,8 +62,10 @@ def verify_password(password: str, stored: str) -> bool:
     """True when `password` is the one `stored` was made from, compared in constant time."""
     candidate = password.encode("utf-8", errors="surrogatepass")
     if stored.startswith("$argon2id$"):
+        from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
         try:
-            return ARGON2.verify(stored, candidate)
+            return argon2id_hasher().verify(stored, candidate)
         except VerifyMismatchError:  # the wrong password
             return False
         except (VerificationError, InvalidHashError):  # a hash libargon2 cannot read
