@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import re
 import signal
@@ -12,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from _lean import CALLBACK, CLIENT_ID, CLIENT_SECRET, PASSWORD, USER
 
@@ -74,43 +77,41 @@ def command(name: str, serve_args: Sequence[str] = ()) -> list[str]:
     return [sys.executable, str(HERE / f"{name}_server.py"), "--port", "0"]
 
 
-# uvicorn[standard]'s extras, kept out of the shared .venv: with them importable,
-# uvicorn picks httptools and uvloop for every server alike ("auto")
-STANDARD = Path(tempfile.gettempdir()) / "bench-uvicorn-standard"
+# The kit depends on httptools and uvloop, and uvicorn picks them when importable.
+# `--stack h11` puts this directory first on every server's path: its httptools and
+# uvloop fail to import, so uvicorn falls back to h11 and asyncio for all alike.
+HIDE_C_STACK = Path(tempfile.gettempdir()) / "bench-hide-httptools-uvloop"
 
 
-def ensure_standard() -> Path:
-    """Install httptools and uvloop into a private directory, once."""
-    if not (STANDARD / "httptools").is_dir() or not (STANDARD / "uvloop").is_dir():
-        subprocess.run(
-            [
-                str(BIN / "uv"),
-                "pip",
-                "install",
-                "--python",
-                sys.executable,
-                "--compile-bytecode",
-                "--quiet",
-                "--target",
-                str(STANDARD),
-                "httptools",
-                "uvloop",
-            ],
-            check=True,
+def hide_c_stack() -> Path:
+    for name in ("httptools", "uvloop"):
+        package = HIDE_C_STACK / name
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text(
+            f'raise ImportError("{name} is hidden by benchmarks/_procs.py (--stack h11)")\n'
         )
-    return STANDARD
+    return HIDE_C_STACK
+
+
+def stack_name(stack: str) -> str:
+    """What uvicorn runs on for `stack`, as the servers will see it."""
+    if stack == "h11":
+        return "uvicorn + h11 + asyncio loop (httptools and uvloop hidden)"
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio loop"
+    return f"uvicorn + {parser} + {loop} (as installed)"
 
 
 def start(
     name: str,
     cmd: list[str],
     wrapper: Sequence[str] = (),
-    stack: str = "h11",
+    stack: str = "installed",
     tree: str | None = None,
 ) -> Server:
     """Start a server; `tree`: a copy of the repository whose codegrant_kit it imports."""
-    path = ([tree] if tree else []) + [str(HERE)]
-    path += [str(ensure_standard())] if stack == "standard" else []
+    path = ([str(hide_c_stack())] if stack == "h11" else []) + ([tree] if tree else [])
+    path += [str(HERE)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - the server writes it while it runs
         "w+", prefix=f"bench-{name}-", suffix=".log", delete=False
@@ -140,3 +141,13 @@ def start(
             return Server(name, process, log.name, match.group(0), pid)
     process.kill()
     raise RuntimeError(f"{name} did not print its URL: {' '.join(cmd)}; see {log.name}")
+
+
+def run_loadgen(options: Sequence[str]) -> dict[str, Any]:
+    """Run loadgen.py with `options` to the end; its JSON result."""
+    with tempfile.TemporaryDirectory(prefix="bench-loadgen-") as folder:
+        out = Path(folder) / "result.json"
+        cmd = [sys.executable, str(HERE / "loadgen.py"), *options, "--out", str(out)]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        result: dict[str, Any] = json.loads(out.read_text())
+        return result

@@ -20,6 +20,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from codegrant_kit.runner import BackgroundServer, bind_socket, start_server, stop_server
+from codegrant_kit.server.passwords import SCHEMES
 
 CALLBACK = "https://client.example.com/cb"
 HIDDEN = re.compile(r'name="(sessionDataKey|csrf_token)" value="([^"]+)"')
@@ -75,7 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--flows", type=int, default=200)
     parser.add_argument("--starts", type=int, default=20)
-    parser.add_argument("--password-hash", default="scrypt", choices=("scrypt", "fast"))
+    parser.add_argument("--password-hash", default="argon2id", choices=SCHEMES)
     args = parser.parse_args()
 
     starts, stops = [], []

@@ -27,7 +27,6 @@ flow latencies; ratios per round, then their median.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 import subprocess
@@ -42,26 +41,23 @@ from _lean import percentile, requests_per_flow
 def run_load(
     server: _procs.Server, kind: str, users: int, args: argparse.Namespace
 ) -> dict[str, Any]:
-    cmd = [
-        sys.executable,
-        str(_procs.HERE / "loadgen.py"),
-        "--url",
-        server.url,
-        "--kind",
-        kind,
-        "--users",
-        str(users),
-        "--seconds",
-        str(args.seconds),
-        "--warmup",
-        str(args.warmup),
-        "--server-pid",
-        str(server.pid),
-        *(["--refresh"] if args.refresh else []),
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+    return _procs.run_loadgen(
+        [
+            "--url",
+            server.url,
+            "--kind",
+            kind,
+            "--users",
+            str(users),
+            "--seconds",
+            str(args.seconds),
+            "--warmup",
+            str(args.warmup),
+            "--server-pid",
+            str(server.pid),
+            *(["--refresh"] if args.refresh else []),
+        ]
+    )
 
 
 def rate_limit_options() -> list[str]:
@@ -91,10 +87,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--stack",
-        choices=("h11", "standard"),
-        default="h11",
-        help="h11: the .venv as installed (uvicorn with h11 and asyncio); standard: every "
-        "server also gets httptools and uvloop (uvicorn[standard]), from a private directory",
+        choices=("installed", "h11"),
+        default="installed",
+        help="installed: the .venv as it is (httptools and uvloop, the kit's dependencies); "
+        "h11: every server on uvicorn's pure-Python h11 and asyncio",
     )
     parser.add_argument(
         "--keep-rate-limits",
@@ -171,8 +167,7 @@ def report(
         ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=_procs.ROOT
     ).stdout.strip()
     print(f"code: {git} (the kit runs from the working tree)")
-    stack = {"h11": "uvicorn + h11 + asyncio loop", "standard": "uvicorn + httptools + uvloop"}
-    print(f"HTTP stack of every server: {stack[args.stack]}")
+    print(f"HTTP stack of every server: {_procs.stack_name(args.stack)}")
     print(
         "kit: codegrant-kit serve --password-hash fast"
         + (f" {' '.join(args.serve_arg)}" if args.serve_arg else "")

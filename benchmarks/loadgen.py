@@ -17,6 +17,7 @@ import asyncio
 import json
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -109,13 +110,19 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=0.5)
     parser.add_argument("--refresh", action="store_true", help="add a refresh_token grant")
     parser.add_argument("--server-pid", type=int, default=0)
+    parser.add_argument("--out", type=Path, help="write the JSON result here, not to stdout")
     args = parser.parse_args()
     # the servers' loop when installed: less of the load generator's CPU in each flow
     try:
         from uvloop import run as run_loop
     except ImportError:
         run_loop = asyncio.run
-    print(json.dumps(run_loop(run(args))))
+    result = json.dumps(run_loop(run(args)))
+    if args.out is not None:
+        # a file, not a pipe: a pipe once cut a result of 128 KiB and more in two
+        args.out.write_text(result)
+    else:
+        print(result)
 
 
 if __name__ == "__main__":

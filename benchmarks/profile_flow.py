@@ -13,11 +13,9 @@ HTTP parsing, the application...) and lists the hottest functions.
 from __future__ import annotations
 
 import argparse
-import json
 import pstats
 import re
 import signal
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -150,10 +148,8 @@ def main() -> None:
             "--",
         ]
         server = _procs.start(args.server, cmd, wrapper)
-    load = subprocess.run(
+    result = _procs.run_loadgen(
         [
-            sys.executable,
-            str(_procs.HERE / "loadgen.py"),
             "--url",
             server.url,
             "--kind",
@@ -165,12 +161,8 @@ def main() -> None:
             "--warmup",
             "0",
             *(["--refresh"] if args.refresh else []),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+        ]
     )
-    result = json.loads(load.stdout)
     # stop the server itself; its wrapper then writes the profile and exits
     import os
 

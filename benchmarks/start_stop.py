@@ -63,7 +63,7 @@ out["first"] = timed(lambda: start_server(), lambda s: stop_server())
 for n in range(CYCLES):
     order = ["kit", "kit_fast", "bare"]
     for name in order[n % 3:] + order[:n % 3]:
-        if name == "kit":  # the default: scrypt for the default user admin:admin
+        if name == "kit":  # the default: Argon2id for the default user admin:admin
             out[name].append(timed(lambda: start_server(code_lifetime=300 + n % 2),
                                    lambda s: stop_server()))
         elif name == "kit_fast":
@@ -165,7 +165,7 @@ def kernel_report(args: argparse.Namespace) -> None:
         f"its stop {1000 * first_stop:.1f} ms"
     )
     labels = {
-        "kit": "start_server() (default, scrypt)",
+        "kit": "start_server() (default, Argon2id)",
         "kit_fast": "start_server(password_hash='fast')",
         "bare": "baseline: bare Starlette, same runner",
     }
