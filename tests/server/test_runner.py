@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 import httpx
 import pytest
@@ -101,13 +100,11 @@ def test_other_arguments_replace_the_server(live):
     assert f"codegrant-kit {new.url}" not in [t.name for t in server_threads()]
 
 
-def test_starts_well_under_a_second_with_its_url():
+def test_start_returns_a_server_that_already_accepts_connections():
+    # how fast it starts is benchmarks/start_stop.py's to say, not a test's
     stop_server()
-    started = time.perf_counter()
     server = start_server(password_hash="fast")
-    elapsed = time.perf_counter() - started
     try:
-        assert elapsed < 1.0, f"start took {elapsed:.3f} s"
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
         assert accepts_connections(server.url)
         assert server.config.issuer == server.url
