@@ -46,7 +46,7 @@ from .browser import (
     parse_forms,
     read_page,
 )
-from .discovery import Endpoints, discover, metadata_urls
+from .discovery import Endpoints, discover, fetch_jwks, metadata_urls
 from .errors import (
     BrowserError,
     ClientError,
@@ -133,6 +133,7 @@ __all__ = [
     "discover",
     "exchange_code",
     "explain_error",
+    "fetch_jwks",
     "form_urlencode",
     "introspect",
     "introspection_request",

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from ._http import Verify, using
+from ._http import Verify, json_object, using
 from .errors import DiscoveryError, MetadataIssuerMismatch
 
 RFC8414_SUFFIX = "/.well-known/oauth-authorization-server"
@@ -188,6 +188,26 @@ def discover(issuer: str, *, http: httpx.Client | None = None, verify: Verify = 
                 raise MetadataIssuerMismatch(issuer, metadata.get("issuer"))
             return Endpoints.from_metadata(metadata)
     raise DiscoveryError("No metadata found. Tried:\n  " + "\n  ".join(tried))
+
+
+def fetch_jwks(
+    jwks_uri: str, *, http: httpx.Client | None = None, verify: Verify = True
+) -> dict[str, Any]:
+    """The server's public keys: the JWK Set at its metadata's jwks_uri (RFC 8414 2)."""
+    _require_absolute("jwks_uri", jwks_uri)
+    with using(http, verify) as client:
+        try:
+            response = client.get(jwks_uri, headers={"Accept": "application/json"})
+        except httpx.HTTPError as exc:
+            raise DiscoveryError(f"Could not reach {jwks_uri}: {exc}") from exc
+    body = json_object(response)
+    # RFC 7517 5: a JWK Set is a JSON object whose "keys" member is an array
+    if response.status_code != 200 or body is None or not isinstance(body.get("keys"), list):
+        raise DiscoveryError(
+            f"{jwks_uri} answered {response.status_code} {response.reason_phrase} without "
+            "a JWK Set: a JSON object with a 'keys' array (RFC 7517 5)."
+        )
+    return body
 
 
 def _require_absolute(name: str, url: str) -> None:

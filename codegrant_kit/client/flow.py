@@ -37,13 +37,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from types import TracebackType
+from typing import Any
 
 import httpx
 
 from ._http import Verify
 from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
 from .browser import Browser, ConsentChoice, Page
-from .discovery import Endpoints, discover
+from .discovery import Endpoints, discover, fetch_jwks
 from .errors import StepOutOfOrder
 from .redirect import AuthorizationResponse, parse_redirect
 from .registration import Application, register_client
@@ -177,6 +178,22 @@ class Flow:
         self.browser.stop_at = self.redirect_uri
         return self.authorization_request
 
+    def use_request(
+        self, request: AuthorizationRequest, pkce: PkcePair | None = None
+    ) -> AuthorizationRequest:
+        """Use an authorization request built elsewhere: by hand, or changed in a panel.
+
+        `pkce` is the pair whose challenge the request carries, if any: its verifier
+        goes with the code to the token endpoint (RFC 7636 4.5).
+        """
+        self.authorization_request = request
+        self.pkce = pkce
+        self.authorization_response = None
+        if request.redirect_uri is not None:
+            self.redirect_uri = request.redirect_uri
+        self.browser.stop_at = self.redirect_uri
+        return request
+
     # (B) the user-agent: login and consent
 
     def open_authorization_page(self) -> Page:
@@ -279,6 +296,15 @@ class Flow:
             auth=self.auth,
             http=self.http,
         )
+
+    def fetch_jwks(self) -> dict[str, Any]:
+        """The keys that verify the server's JWT access tokens (RFC 9068 4, RFC 7517)."""
+        if self.endpoints.jwks_uri is None:
+            raise StepOutOfOrder(
+                "The server's metadata lists no jwks_uri: it publishes no keys, so its "
+                "access tokens are opaque. Introspect them instead (RFC 7662)."
+            )
+        return fetch_jwks(self.endpoints.jwks_uri, http=self.http)
 
     def close(self) -> None:
         self.http.close()

@@ -199,15 +199,12 @@ class FlowState(HasTraits):
         self.sync()
 
     def use_request(self, request: AuthorizationRequest, pkce: PkcePair | None) -> None:
-        """Make ``request`` the flow's authorization request (built in the panel)."""
-        flow = self.require_flow()
-        # Flow.authorize() always takes the application's client_id and a new PKCE
-        # pair; the panel lets a learner change both, so it sets the request itself.
-        flow.authorization_request = request
-        flow.pkce = pkce
-        flow.authorization_response = None
-        flow.redirect_uri = request.redirect_uri
-        flow.browser.stop_at = request.redirect_uri
+        """Make ``request`` the flow's authorization request (built in the panel).
+
+        Flow.authorize() always takes the application's client_id and a new PKCE
+        pair; the panel lets a learner change both.
+        """
+        self.require_flow().use_request(request, pkce)
         self.sync()
 
     def open_authorization_page(self) -> Page:
@@ -270,20 +267,4 @@ class FlowState(HasTraits):
 
     def fetch_jwks(self) -> dict[str, Any]:
         """The server's public keys (RFC 7517) from its metadata's jwks_uri."""
-
-        def fetch(flow: Flow) -> dict[str, Any]:
-            uri = flow.endpoints.jwks_uri
-            if uri is None:
-                raise StepOutOfOrder(
-                    "The server lists no jwks_uri: it issues opaque tokens. Start it with "
-                    "access_token_format='jwt'."
-                )
-            # The client layer has no JWKS helper; the flow's own recorded client
-            # fetches it, so the request shows in the transcript.
-            response = flow.http.get(uri, headers={"Accept": "application/json"})
-            body = response.json() if response.status_code == 200 else None
-            if not isinstance(body, dict) or not isinstance(body.get("keys"), list):
-                raise StepOutOfOrder(f"{uri} answered {response.status_code} without a JWKS.")
-            return body
-
-        return self._step(fetch)
+        return self._step(lambda flow: flow.fetch_jwks())

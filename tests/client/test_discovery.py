@@ -6,6 +6,7 @@ from codegrant_kit.client import (
     Endpoints,
     MetadataIssuerMismatch,
     discover,
+    fetch_jwks,
     keycloak,
     metadata_urls,
     wso2_api_manager,
@@ -158,3 +159,20 @@ def test_every_preset_has_a_one_line_note():
     for preset in all_presets():
         assert preset.note and "\n" not in preset.note
         assert preset.name
+
+
+def test_fetch_jwks_wants_a_jwk_set_rfc7517_5():
+    jwks = {"keys": [{"kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB"}]}
+    good = "https://as.example/jwks"
+    http, seen = metadata_server({good: jwks, "https://as.example/list": ["keys"]})
+    assert fetch_jwks(good, http=http) == jwks
+    assert seen == [good]
+    with pytest.raises(DiscoveryError, match="404 Not Found without a JWK Set"):
+        fetch_jwks("https://as.example/missing", http=http)
+    with pytest.raises(DiscoveryError, match="without a JWK Set"):
+        fetch_jwks("https://as.example/list", http=http)
+    http, _ = metadata_server({good: {"keys": "k1"}})
+    with pytest.raises(DiscoveryError, match="'keys' array"):
+        fetch_jwks(good, http=http)
+    with pytest.raises(ValueError, match="absolute"):
+        fetch_jwks("/jwks")

@@ -4,15 +4,20 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import REDIRECT_URI
+from joserfc import jwt
+from joserfc.jwk import KeySet
 
 from codegrant_kit.client import (
+    AuthorizationRequest,
     BasicAuthSteps,
     Flow,
     OAuthResponseError,
+    PkcePair,
+    StepOutOfOrder,
     exchange_code,
     refresh,
 )
-from codegrant_kit.runner import BackgroundServer, start_server
+from codegrant_kit.runner import BackgroundServer, build, start_server
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +221,43 @@ def test_registration_without_a_callback_is_refused(ours):
         flow.register("No callback")
     assert (caught.value.status, caught.value.error) == (400, "invalid_redirect_uri")
     assert "callback URL" in caught.value.explanation.likely_cause
+
+
+def test_a_request_built_by_hand_is_used_as_it_is(flow):
+    app = flow.register("By hand", redirect_uri=REDIRECT_URI)
+    pair = PkcePair.generate()
+    request = AuthorizationRequest.build(
+        flow.endpoints.authorization_endpoint,
+        app.client_id,
+        REDIRECT_URI,
+        scope="PRODUCTION",
+        state="chosen-by-hand",
+        pkce=pair,
+    )
+    assert flow.use_request(request, pair) is request
+    flow.open_authorization_page()
+    flow.login("admin", "admin")
+    flow.consent("approve")
+    assert flow.receive_redirect().state == "chosen-by-hand"
+    assert flow.exchange_code().access_token  # the pair's verifier went with the code
+
+
+def test_jwt_access_tokens_check_out_with_the_servers_keys():
+    built = build(host="127.0.0.1", port=0, users={"admin": "admin"}, access_token_format="jwt")
+    with (
+        BackgroundServer(*built).start() as server,
+        Flow.discover(server.url, scope="PRODUCTION") as flow,
+    ):
+        flow.register("JWT", redirect_uri=REDIRECT_URI)
+        code_for(flow)
+        token = flow.exchange_code().access_token
+        # joserfc (Authlib's JOSE library), not our code, checks the RS256 signature
+        keys = KeySet.import_key_set(flow.fetch_jwks())
+        claims = jwt.decode(token, keys, algorithms=["RS256"]).claims
+        assert claims["iss"] == server.url
+        assert claims["client_id"] == flow.application.client_id
+
+
+def test_opaque_tokens_have_no_keys_to_fetch(flow):
+    with pytest.raises(StepOutOfOrder, match="no jwks_uri"):
+        flow.fetch_jwks()
