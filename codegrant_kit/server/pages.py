@@ -2,9 +2,9 @@
 
 Templates are compiled once, with autoescaping. The login and consent pages
 differ between requests only by the two random values of their form, so each is
-rendered once per context and the values are put in afterwards. Every page is sent with
-`Cache-Control: no-store`, `Referrer-Policy: no-referrer` (RFC 9700 4.2.4: codes
-must not leak through Referer) and a Content-Security-Policy whose
+rendered once per context and the values are put in afterwards. Every page is
+sent with `Cache-Control: no-store`, `Referrer-Policy: no-referrer` (RFC 9700
+4.2.4: codes must not leak through Referer) and a Content-Security-Policy whose
 `frame-ancestors` stops clickjacking of the consent page (RFC 9700 4.16).
 """
 
