@@ -41,9 +41,17 @@ LIFETIMES = {
     "default": {},
     "bare": {},
 }
-# seconds before growth counts: "short" must first fill up to its steady state
-WARM_SECONDS = {"short": 8 + 2, "default": 0.0, "bare": 0.0}
 TABLES = ("_pending", "_codes", "_used_codes", "_tokens", "_rotated", "_grants")
+
+
+def warm_seconds(mode: str) -> float:
+    """Seconds before growth counts: a mode whose tokens expire must first fill up to
+    its steady state, its longest lifetime and then a sweep or two."""
+    if not LIFETIMES[mode]:
+        return 0.0
+    from codegrant_kit.server.store import PURGE_EVERY
+
+    return max(LIFETIMES[mode].values()) + 2 * PURGE_EVERY
 
 
 def start(mode: str) -> Any:
@@ -123,7 +131,7 @@ async def child(
         if block < every:
             samples[-1]["stopped"] = True
             break
-        warm = done >= warm_flows and time.perf_counter() - started >= WARM_SECONDS[mode]
+        warm = done >= warm_flows and time.perf_counter() - started >= warm_seconds(mode)
         if target is None and warm:
             samples[-1]["warm"] = True
             target = done + flows
