@@ -24,7 +24,7 @@ class IntrospectionEndpoint:
             return method_not_allowed("POST")
         try:
             # RFC 7662 2.1: the endpoint MUST require some form of authorization
-            params, _ = await authenticated_form(request, self.store)
+            params, client = await authenticated_form(request, self.store)
             # REQUIRED. The string value of the token.
             value = params.require("token")
         except OAuthError as exc:
@@ -32,6 +32,10 @@ class IntrospectionEndpoint:
         token = self.store.active_token(value)
         if token is None:
             # RFC 7662 2.2: an unknown, expired or revoked token is just inactive
+            return json_response({"active": False})
+        if token.client_id != client.client_id:
+            # RFC 7662 4: "the authorization server MAY respond with an inactive
+            # response" to a client not allowed to see this token: answer as for an unknown one
             return json_response({"active": False})
         body: dict[str, Any] = {
             "active": True,

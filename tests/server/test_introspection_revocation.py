@@ -172,6 +172,15 @@ def test_revocation_needs_client_authentication(server, browser):
     assert photos(browser, issued["access_token"]).status_code == 200
 
 
+def test_another_clients_token_is_inactive_to_it(server, browser):
+    # RFC 7662 4: no client reads the username, scope or exp of another client's token
+    issued = tokens(browser, server.client)
+    other = server.add_client()
+    for token in (issued["access_token"], issued["refresh_token"]):
+        assert introspect(browser, other, token) == {"active": False}
+        assert introspect(browser, server.client, token)["active"] is True
+
+
 def test_another_clients_token_is_not_revoked(server, browser):
     issued = tokens(browser, server.client)
     other = server.add_client()
