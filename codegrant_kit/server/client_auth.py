@@ -41,9 +41,17 @@ def parse_basic(header: str) -> tuple[str, str]:
 
 
 def authenticate_client(
-    store: Store, authorization: str | None, params: Params, address: str = "unknown"
+    store: Store,
+    authorization: str | None,
+    params: Params,
+    address: str = "unknown",
+    *,
+    token_endpoint: bool = False,
 ) -> Client:
-    """The client that this request authenticates, or InvalidClient."""
+    """The client that this request authenticates, or InvalidClient.
+
+    At the token endpoint the client must use the method it registered.
+    """
     body_id, body_secret = params.get("client_id"), params.get("client_secret")
     if authorization is not None:
         # RFC 6749 2.3: the client MUST NOT use more than one authentication method
@@ -58,8 +66,10 @@ def authenticate_client(
             raise InvalidClient("The Basic credentials are not URL-encoded UTF-8.") from None
         if body_id is not None and body_id != client_id:
             raise InvalidRequest("client_id in the body differs from the one in the header.")
+        method = "client_secret_basic"
     elif body_id is not None and body_secret is not None:
         client_id, secret = body_id, body_secret
+        method = "client_secret_post"
     elif body_id is not None:
         raise InvalidClient(
             "client_secret is missing: this server's clients are confidential and must "
@@ -87,10 +97,29 @@ def authenticate_client(
     if client is None or not matches:
         store.throttle.failed(keys)
         raise InvalidClient("Client authentication failed: unknown client or wrong secret.")
+    # RFC 7591 2: token_endpoint_auth_method, the method the client registered; the
+    # introspection and revocation endpoints have their own (RFC 8414 2): either works there
+    registered = client.token_endpoint_auth_method
+    if token_endpoint and method != registered:
+        how = _HOW.get(registered, "authenticate with that method")
+        raise InvalidClient(
+            f"This application registered token_endpoint_auth_method {registered}: {how} "
+            "(RFC 7591 2)."
+        )
     return client
 
 
-async def authenticated_form(request: Request, store: Store) -> tuple[Params, Client]:
+_HOW = {
+    "client_secret_basic": "send client_id and client_secret in an Authorization: Basic "
+    "header, not in the body",
+    "client_secret_post": "send client_id and client_secret in the body, not in an "
+    "Authorization header",
+}
+
+
+async def authenticated_form(
+    request: Request, store: Store, *, token_endpoint: bool = False
+) -> tuple[Params, Client]:
     """The form of a client-authenticated POST and the client it authenticates.
 
     Used by the token, introspection and revocation endpoints; RFC 6749 3.2: each
@@ -99,6 +128,10 @@ async def authenticated_form(request: Request, store: Store) -> tuple[Params, Cl
     params = await read_form(request)
     params.check_not_repeated()
     client = authenticate_client(
-        store, request.headers.get("authorization"), params, client_address(request)
+        store,
+        request.headers.get("authorization"),
+        params,
+        client_address(request),
+        token_endpoint=token_endpoint,
     )
     return params, client

@@ -76,7 +76,7 @@ class TokenEndpoint:
         if limited is not None:
             return json_error(limited)
         try:
-            params, client = await authenticated_form(request, self.store)
+            params, client = await authenticated_form(request, self.store, token_endpoint=True)
             grant_type = params.require("grant_type")
             if grant_type == "authorization_code":
                 access, refresh = self.authorization_code(params, client)

@@ -19,7 +19,14 @@ LIVE = {
             "client_secret": "live-secret",
             "client_name": "Import Photos",
             "redirect_uris": [REDIRECT_URI],
-        }
+        },
+        {
+            "client_id": "live-post-app",
+            "client_secret": "live-post-secret",
+            "client_name": "Import Photos (client_secret_post)",
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "client_secret_post",
+        },
     ],
     "password_hash": "fast",
 }

@@ -355,7 +355,7 @@ def redeem(
     client: Client,
     code: str,
     *,
-    auth: str = "basic",
+    auth: str | None = None,
     **params: str | None,
 ) -> httpx.Response:
     """POST /token with grant_type=authorization_code."""
@@ -373,9 +373,12 @@ def token_request(
     client: Client,
     body: Mapping[str, str | None],
     *,
-    auth: str = "basic",
+    auth: str | None = None,
     path: str = "/token",
 ) -> httpx.Response:
+    """A client-authenticated POST; `auth` "basic", "post" or "none", else as registered."""
+    if auth is None:
+        auth = "post" if client.token_endpoint_auth_method == "client_secret_post" else "basic"
     data = {k: v for k, v in body.items() if v is not None}
     headers = {}
     if auth == "basic":

@@ -78,8 +78,10 @@ def test_basic_credentials_must_be_form_encoded(server, browser):
 
 
 def test_client_secret_post(server, browser):
-    code = get_code(browser, server.client)
-    assert redeem(browser, server.client, code, auth="post").status_code == 200
+    # a client registered with client_secret_post (server.client uses Basic)
+    client = server.add_client(token_endpoint_auth_method="client_secret_post")
+    code = get_code(browser, client)
+    assert redeem(browser, client, code, auth="post").status_code == 200
 
 
 def test_basic_and_body_secret_at_once_is_invalid_request(server, browser):
@@ -184,3 +186,23 @@ def test_non_latin1_header_bytes(server):
     )
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Basic")
+
+
+# -- the registered method (RFC 7591 2) ----------------------------------------------
+
+
+def test_a_basic_client_may_not_send_its_secret_in_the_body(server, browser):
+    code = get_code(browser, server.client)
+    response = redeem(browser, server.client, code, auth="post")
+    body = assert_json_error(response, "invalid_client", 401)
+    assert "client_secret_basic" in body["error_description"]
+    assert "Authorization: Basic" in body["error_description"]
+    assert redeem(browser, server.client, code).status_code == 200
+
+
+def test_a_post_client_may_not_use_basic(server, browser):
+    client = server.add_client(token_endpoint_auth_method="client_secret_post")
+    code = get_code(browser, client)
+    body = assert_json_error(redeem(browser, client, code, auth="basic"), "invalid_client", 401)
+    assert "client_secret_post" in body["error_description"]
+    assert redeem(browser, client, code, auth="post").status_code == 200

@@ -43,9 +43,14 @@ def test_authlib_accepts_the_metadata(live):
 @pytest.mark.parametrize("auth_method", ["client_secret_basic", "client_secret_post"])
 def test_authlib_runs_the_flow(live, auth_method):
     metadata = metadata_of(live)
+    # each client uses the method it registered (RFC 7591 2)
+    client_id, secret = {
+        "client_secret_basic": ("live-app", "live-secret"),
+        "client_secret_post": ("live-post-app", "live-post-secret"),
+    }[auth_method]
     client = OAuth2Client(
-        client_id="live-app",
-        client_secret="live-secret",
+        client_id=client_id,
+        client_secret=secret,
         scope="photos:read profile",
         redirect_uri=REDIRECT_URI,
         code_challenge_method="S256",
@@ -84,7 +89,7 @@ def test_authlib_runs_the_flow(live, auth_method):
         active = client.introspect_token(
             metadata["introspection_endpoint"], token=refreshed["access_token"]
         ).json()
-        assert active["active"] is True and active["client_id"] == "live-app"
+        assert active["active"] is True and active["client_id"] == client_id
         revoked = client.revoke_token(
             metadata["revocation_endpoint"], token=refreshed["refresh_token"]
         )

@@ -121,9 +121,11 @@ def test_missing_refresh_token(server, browser):
 
 
 def test_refresh_with_client_secret_post(server, browser):
-    first = tokens(browser, server.client)
+    # a client registered with client_secret_post (server.client uses Basic)
+    client = server.add_client(token_endpoint_auth_method="client_secret_post")
+    first = tokens(browser, client)
     body = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
-    assert token_request(browser, server.client, body, auth="post").status_code == 200
+    assert token_request(browser, client, body, auth="post").status_code == 200
 
 
 def test_refresh_needs_client_authentication(server, browser):
