@@ -4,9 +4,11 @@ RFC 6749 10.10: "The authorization server MUST prevent attackers from guessing
 access tokens, authorization codes, refresh tokens, resource owner passwords,
 and client credentials." Two defences work together: secrets nobody can guess
 (this server makes 28-character ones; RFC 9700 2.5 prefers keys to secrets),
-and a lockout that slows guessing down: after 10 wrong passwords for one user,
-or 20 wrong secrets for one client, in 15 minutes, every attempt is refused
-unchecked, with a message that says so. Lab switch: `no_throttle`.
+and a lockout that slows guessing down: after 10 wrong passwords for one user
+from one address, or 20 wrong secrets for one client from one address, or 200
+failures of any kind from one address, in 15 minutes, every attempt from there is
+refused unchecked, with a message that says so. The owner, signing in from their
+own address, is not locked out by a guesser elsewhere. Lab switch: `no_throttle`.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def guess_password(
 
     A new login page is opened every `per_page` guesses, so a limit per page
     (this server closes a page after 5 wrong passwords) does not stop the
-    attacker: only a lockout per user or per address does.
+    attacker: only a lockout per user and address, or per address, does.
     """
     t = as_target(target)
     username = username or t.victim.username
@@ -113,7 +115,8 @@ def guess_password(
         found is not None,
         what,
         SECTION,
-        "Lockout per user and per address after repeated failures, with a clear message.",
+        "Lockout per user and address, and per address, after repeated failures, with a clear "
+        "message.",
         tuple(steps),
         evidence,
     )

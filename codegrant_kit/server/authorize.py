@@ -245,7 +245,10 @@ class AuthorizationEndpoint:
     ) -> Response:
         username = form.get("username") or ""
         password = form.get("password") or ""
-        keys = [("user", username), ("address", client_address(request))]
+        address = client_address(request)
+        # per user AND address, as client_auth counts per client and address: usernames
+        # are known, so a count per user alone would let anyone lock the real user out
+        keys = [("user", f"{username} {address}"), ("address", address)]
         wait = self.store.throttle.retry_after(keys)
         if wait is not None:
             # RFC 6749 10.10: slow guessing down; the password is not even checked
@@ -276,7 +279,7 @@ class AuthorizationEndpoint:
                     status_code=429,
                 )
             return self._login_page(request, pending, client, RETRY_MESSAGE, username)
-        self.store.throttle.succeeded(("user", username))
+        self.store.throttle.succeeded(keys[0])
         self.store.sign_in(pending, username)
         # LAB consent_any_scope: any earlier Approve Always counts, whatever its scope
         scope = () if self.config.lab("consent_any_scope") else pending.scope

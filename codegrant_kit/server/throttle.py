@@ -1,4 +1,4 @@
-"""Lockout after repeated failures, per user, per address and per client.
+"""Lockout after repeated failures, per user and address, per address, per client and address.
 
 RFC 6749 10.10 asks that credentials not be guessable; RFC 9700 2.5 (and every
 password policy) adds that guessing be slowed down. Failures are counted in a
@@ -11,7 +11,10 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 
-Key = tuple[str, str]  # ("user", name), ("address", ip), ("client", client_id)
+# ("user", "name ip"), ("address", ip), ("client", "client_id ip"): a user or client is
+# counted per address, so that a guesser elsewhere cannot lock its owner out; the
+# address alone is counted too, so that one address cannot guess at many accounts
+Key = tuple[str, str]
 
 WINDOW = 900.0  # seconds: failures older than 15 minutes are forgotten
 LIMITS = {"user": 10, "address": 200, "client": 20}

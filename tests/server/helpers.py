@@ -60,8 +60,10 @@ class FakeClock:
 class SyncASGITransport(httpx.BaseTransport):
     """httpx's ASGITransport (async only) driven from a private event loop."""
 
-    def __init__(self, app: Starlette) -> None:
-        self._transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    def __init__(self, app: Starlette, address: str = "127.0.0.1") -> None:
+        self._transport = httpx.ASGITransport(
+            app=app, raise_app_exceptions=False, client=(address, 123)
+        )
         self._loop = asyncio.new_event_loop()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -96,6 +98,7 @@ class InProcess:
     client: Client
     _transport: SyncASGITransport = field(repr=False)
     _browsers: list[httpx.Client] = field(default_factory=list, repr=False)
+    _elsewhere: list[SyncASGITransport] = field(default_factory=list, repr=False)
 
     @classmethod
     def create(cls, **options: Any) -> InProcess:
@@ -112,9 +115,13 @@ class InProcess:
         app = create_app(config, store)
         return cls(config, store, app, clock, client, SyncASGITransport(app))
 
-    def browser(self) -> httpx.Client:
-        """A new browser (own cookie jar) on this server."""
-        browser = httpx.Client(transport=self._transport, base_url=ISSUER)
+    def browser(self, address: str | None = None) -> httpx.Client:
+        """A new browser (own cookie jar) on this server, from `address` if given."""
+        transport = self._transport
+        if address is not None:
+            transport = SyncASGITransport(self.app, address)
+            self._elsewhere.append(transport)
+        browser = httpx.Client(transport=transport, base_url=ISSUER)
         self._browsers.append(browser)
         return browser
 
@@ -139,7 +146,8 @@ class InProcess:
     def close(self) -> None:
         for browser in self._browsers:
             browser.close()
-        self._transport.close()
+        for transport in [self._transport, *self._elsewhere]:
+            transport.close()
 
 
 async def asgi_request(

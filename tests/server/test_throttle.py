@@ -41,6 +41,17 @@ def test_ten_wrong_passwords_lock_the_account(server, browser):
     assert "Give consent" in sign_in(browser, authorize(browser, server.client), "alice").text
 
 
+def test_a_guesser_elsewhere_does_not_lock_the_owner_out(server, browser):
+    # RFC 6749 10.10: guessing stays slow, but only for the guesser's address
+    attacker = server.browser(address="203.0.113.66")
+    wrong_passwords(attacker, server.client, LIMITS["user"])
+    assert sign_in(attacker, authorize(attacker, server.client), "alice").status_code == 429
+    owner = server.browser(address="198.51.100.7")
+    assert "Give consent" in sign_in(owner, authorize(owner, server.client), "alice").text
+    # and the owner signing in does not clear the guesser's count
+    assert sign_in(attacker, authorize(attacker, server.client), "alice").status_code == 429
+
+
 def test_a_locked_account_is_not_even_checked(server, browser):
     wrong_passwords(browser, server.client, LIMITS["user"])
     page = authorize(browser, server.client)
