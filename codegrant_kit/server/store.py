@@ -38,6 +38,12 @@ CLIENT_ID_BYTES = 21
 CLIENT_SECRET_BYTES = 21
 CODE_BYTES = 24
 TOKEN_BYTES = 32
+# A grant's memory is bounded however often it is refreshed. Live tokens: issuing one
+# more retires the oldest (RFC 6749 does not ask that old access tokens survive a
+# refresh). Rotated refresh tokens, kept to detect their reuse (RFC 9700 4.14.2): the
+# oldest is forgotten, and presenting it again gets invalid_grant, not the grant revoked.
+MAX_GRANT_TOKENS = 10
+MAX_ROTATED_REFRESH_TOKENS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +137,13 @@ class Consent:
 class _Grant:
     """Everything issued from one authorization code, revoked together."""
 
-    # a tuple, not a set: one object less per grant for the cycle collector to walk,
-    # and 150 bytes less; a grant holds two or three tokens
-    tokens: tuple[str, ...] = ()
+    # dicts used as ordered sets, oldest first: O(1) to add and remove, never rebuilt;
+    # holding only strings, the cycle collector does not track them
+    tokens: dict[str, None] = field(default_factory=dict)  # live, <= MAX_GRANT_TOKENS
+    rotated: dict[str, None] = field(default_factory=dict)  # <= MAX_ROTATED_REFRESH_TOKENS
     revoked: bool = False
     expires_at: float = 0.0
+    queued: bool = False  # has an entry in the purge heap (one at most)
 
 
 class Store:
@@ -196,20 +204,25 @@ class Store:
                 self._codes[code.code] = code
         for row in saved.grants:
             self._grants[row["grant_id"]] = _Grant(
-                revoked=bool(row["revoked"]), expires_at=row["expires_at"]
+                revoked=bool(row["revoked"]), expires_at=row["expires_at"], queued=True
             )
             self._expires("_grants", row["grant_id"], row["expires_at"])
-        for row in saved.tokens:
+        # oldest first, so that each grant's ordered sets come back in issue order
+        for row in sorted(saved.tokens, key=lambda row: row["issued_at"]):
             token = restore(Token, row)
+            grant = self._grants.get(token.grant_id)
             if row["rotated"]:
                 self._rotated[token.value] = token
                 self._expires("_rotated", token.value, token.expires_at)
+                if grant is not None:
+                    grant.rotated[token.value] = None
+                    self._bound_rotated(grant)
                 continue
             self._tokens[token.value] = token
             self._expires("_tokens", token.value, token.expires_at)
-            grant = self._grants.get(token.grant_id)
             if grant is not None:
-                grant.tokens = (*grant.tokens, token.value)
+                grant.tokens[token.value] = None
+                self._bound_tokens(grant)
         for row in saved.consents:
             consent = restore(Consent, row, sets=True)
             self._consents[(consent.username, consent.client_id)] = consent
@@ -529,17 +542,22 @@ class Store:
                 raise InvalidGrant("The grant was revoked while these tokens were made.")
             issued = [token for token in (access, refresh) if token is not None]
             expires_at = max(grant.expires_at, *(token.expires_at for token in issued))
-            if self._db is not None:
-                with self._db.transaction():
+            with self._transaction():
+                if self._db is not None:
                     for token in issued:
                         self._db.save_token(token)
                     self._db.save_grant(grant_id, False, expires_at)
+                for token in issued:
+                    grant.tokens[token.value] = None
+                self._bound_tokens(grant)
             for token in issued:
                 self._tokens[token.value] = token
                 self._expires("_tokens", token.value, token.expires_at)
-            grant.tokens = (*grant.tokens, *(token.value for token in issued))
             grant.expires_at = expires_at
-            self._expires("_grants", grant_id, expires_at)
+            if not grant.queued:
+                # one heap entry per grant: purge puts it back if the grant was extended
+                self._expires("_grants", grant_id, expires_at)
+                grant.queued = True
         return access, refresh
 
     def rotate_refresh_token(
@@ -568,12 +586,17 @@ class Store:
             if token.expires_at <= now:
                 raise InvalidGrant("The refresh token has expired.")
             check(token)
-            if self._db is not None:
-                self._db.save_token(token, rotated=True)
+            grant = self._grants.get(token.grant_id)
+            with self._transaction():
+                if self._db is not None:
+                    self._db.save_token(token, rotated=True)
+                if grant is not None:
+                    grant.tokens.pop(value, None)
+                    grant.rotated[value] = None
+                    self._bound_rotated(grant)
             del self._tokens[value]
             self._rotated[value] = token
             self._expires("_rotated", value, token.expires_at)
-            self._forget_token(token.grant_id, value)
             return token
 
     def active_token(self, value: str) -> Token | None:
@@ -608,13 +631,32 @@ class Store:
         grant.revoked = True
         for value in grant.tokens:
             self._tokens.pop(value, None)
-        grant.tokens = ()
+        grant.tokens.clear()
 
     def _forget_token(self, grant_id: str, value: str) -> None:
-        """The grant no longer lists this token (revoked, rotated or expired)."""
+        """The grant no longer lists this token (revoked or expired)."""
         grant = self._grants.get(grant_id)
         if grant is not None:
-            grant.tokens = tuple(token for token in grant.tokens if token != value)
+            grant.tokens.pop(value, None)
+            grant.rotated.pop(value, None)
+
+    def _bound_tokens(self, grant: _Grant) -> None:
+        """Retire the grant's oldest live tokens beyond MAX_GRANT_TOKENS."""
+        while len(grant.tokens) > MAX_GRANT_TOKENS:
+            oldest = next(iter(grant.tokens))
+            del grant.tokens[oldest]
+            self._tokens.pop(oldest, None)
+            if self._db is not None:
+                self._db.delete_token(oldest)
+
+    def _bound_rotated(self, grant: _Grant) -> None:
+        """Forget the grant's oldest rotated refresh tokens beyond MAX_ROTATED_REFRESH_TOKENS."""
+        while len(grant.rotated) > MAX_ROTATED_REFRESH_TOKENS:
+            oldest = next(iter(grant.rotated))
+            del grant.rotated[oldest]
+            self._rotated.pop(oldest, None)
+            if self._db is not None:
+                self._db.delete_token(oldest)
 
     # -- consents -------------------------------------------------------------
 
@@ -641,6 +683,14 @@ class Store:
     def _expires(self, table: str, key: str, expires_at: float) -> None:
         """Note when an entry of `table` runs out (called under the lock)."""
         heapq.heappush(self._expiry, (expires_at, table, key))
+        live = len(self._used_codes) + len(self._tokens) + len(self._rotated) + len(self._grants)
+        if len(self._expiry) > 2 * live + 64:
+            # most entries are of entries gone already (retired, rotated, revoked): drop
+            # them, so the heap stays within twice what is alive (amortized O(1) a push)
+            self._expiry = [
+                entry for entry in self._expiry if entry[2] in getattr(self, entry[1])
+            ]
+            heapq.heapify(self._expiry)
 
     def purge(self, now: float | None = None) -> None:
         """Forget what has expired: codes, used codes, tokens, logins, grants.
@@ -661,10 +711,13 @@ class Store:
                 _, table, key = heapq.heappop(self._expiry)
                 entries = getattr(self, table)
                 entry = entries.get(key)
-                if entry is None or entry.expires_at > now:
-                    continue  # gone already (revoked), or a grant given longer since
+                if entry is None:
+                    continue  # gone already (revoked, retired)
+                if entry.expires_at > now:
+                    heapq.heappush(self._expiry, (entry.expires_at, table, key))
+                    continue  # a grant given longer since its entry was made
                 del entries[key]
-                if table == "_tokens":
+                if table in ("_tokens", "_rotated"):
                     self._forget_token(entry.grant_id, key)
                 elif table == "_used_codes":
                     # a grant that never got tokens (its code replayed, say)

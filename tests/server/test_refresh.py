@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from codegrant_kit.server.store import MAX_GRANT_TOKENS, MAX_ROTATED_REFRESH_TOKENS
+
 from .helpers import (
     FORM,
+    InProcess,
     assert_json_error,
     basic,
     introspect,
@@ -141,3 +144,99 @@ def test_repeated_scope_on_refresh(server, browser):
     body = f"grant_type=refresh_token&refresh_token={first['refresh_token']}&scope=a&scope=b"
     headers = {**FORM, "Authorization": basic(server.client.client_id, server.client.client_secret)}
     assert_json_error(browser.post("/token", content=body, headers=headers), "invalid_request")
+
+
+# -- a grant's memory stays bounded however often it is refreshed (RFC 9700 4.14.2) ---
+
+
+def refresh_in_store(store, current):
+    """One refresh as the token endpoint does it: rotate, then issue a new pair."""
+    old = store.rotate_refresh_token(current.value, current.client_id, check=lambda _: None)
+    return store.issue_tokens(
+        client_id=old.client_id,
+        username=old.username,
+        scope=old.scope,
+        grant_id=old.grant_id,
+        refresh_scope=old.scope,
+    )
+
+
+def refreshed_grant(server, browser, times):
+    """A grant refreshed `times` times, a second apart; its store, grant and tokens."""
+    issued = tokens(browser, server.client)
+    store = server.store
+    current = store.active_token(issued["refresh_token"])
+    history = [current]
+    for _ in range(times):
+        server.clock.advance(1)
+        _, current = refresh_in_store(store, current)
+        history.append(current)
+    [grant] = store._grants.values()
+    return store, grant, history
+
+
+def sizes(store, grant):
+    return (
+        len(grant.tokens),
+        len(grant.rotated),
+        len(store._tokens),
+        len(store._rotated),
+        len(store._expiry),
+    )
+
+
+def test_a_grant_remembers_a_bounded_number_of_tokens(server, browser):
+    store, grant, history = refreshed_grant(server, browser, 3000)
+    assert len(grant.tokens) <= MAX_GRANT_TOKENS
+    assert len(grant.rotated) <= MAX_ROTATED_REFRESH_TOKENS
+    assert len(store._tokens) <= MAX_GRANT_TOKENS
+    assert len(store._rotated) <= MAX_ROTATED_REFRESH_TOKENS
+    # the purge heap holds no pile of entries for tokens that are gone already
+    assert len(store._expiry) <= 4 * (MAX_GRANT_TOKENS + MAX_ROTATED_REFRESH_TOKENS) + 64
+    # the newest tokens are the live ones; the oldest access tokens were retired
+    assert history[-1].value in grant.tokens
+    assert store.active_token(history[-1].value) is not None
+
+
+def test_refresh_work_does_not_grow_with_history(server, browser):
+    store, grant, _ = refreshed_grant(server, browser, 200)
+    early = sizes(store, grant)
+    other = InProcess.create()
+    try:
+        late_store, late_grant, _ = refreshed_grant(other, other.browser(), 3000)
+        # what a refresh walks (the grant's tokens, its rotated ones, the heap) is as
+        # big after 3000 refreshes as after 200
+        late = sizes(late_store, late_grant)
+        assert late[:4] == early[:4]
+        assert late[4] <= early[4] + 64
+    finally:
+        other.close()
+
+
+def test_reuse_of_a_recent_rotated_token_still_revokes_after_long_use(server, browser):
+    store, grant, history = refreshed_grant(server, browser, 3000)
+    stolen = history[-MAX_ROTATED_REFRESH_TOKENS]  # rotated long ago, still remembered
+    response = refresh(browser, server.client, stolen.value)
+    assert_json_error(response, "invalid_grant")
+    assert grant.revoked
+    assert store.active_token(history[-1].value) is None
+
+
+def test_a_forgotten_rotated_token_gets_nothing(server, browser):
+    store, grant, history = refreshed_grant(server, browser, 100)
+    forgotten = history[0]
+    assert_json_error(refresh(browser, server.client, forgotten.value), "invalid_grant")
+    assert store.active_token(history[-1].value) is not None
+
+
+def test_the_database_keeps_a_bounded_number_of_rows(tmp_path):
+    kit = InProcess.create(db=tmp_path / "server.db")
+    try:
+        store, grant, history = refreshed_grant(kit, kit.browser(), 1000)
+        rows = store._db._db.execute("SELECT rotated, count(*) FROM tokens GROUP BY rotated")
+        counts = dict(rows.fetchall())
+        assert counts[0] <= MAX_GRANT_TOKENS
+        assert counts[1] <= MAX_ROTATED_REFRESH_TOKENS
+    finally:
+        kit.close()
+        kit.store.close()
