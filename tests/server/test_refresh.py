@@ -223,7 +223,7 @@ def test_reuse_of_a_recent_rotated_token_still_revokes_after_long_use(server, br
 
 
 def test_a_forgotten_rotated_token_gets_nothing(server, browser):
-    store, grant, history = refreshed_grant(server, browser, 100)
+    store, _grant, history = refreshed_grant(server, browser, 100)
     forgotten = history[0]
     assert_json_error(refresh(browser, server.client, forgotten.value), "invalid_grant")
     assert store.active_token(history[-1].value) is not None
@@ -232,7 +232,7 @@ def test_a_forgotten_rotated_token_gets_nothing(server, browser):
 def test_the_database_keeps_a_bounded_number_of_rows(tmp_path):
     kit = InProcess.create(db=tmp_path / "server.db")
     try:
-        store, grant, history = refreshed_grant(kit, kit.browser(), 1000)
+        store, _grant, _history = refreshed_grant(kit, kit.browser(), 1000)
         rows = store._db._db.execute("SELECT rotated, count(*) FROM tokens GROUP BY rotated")
         counts = dict(rows.fetchall())
         assert counts[0] <= MAX_GRANT_TOKENS
