@@ -220,7 +220,15 @@ def parser() -> argparse.ArgumentParser:
         type=_count,
         default=None,
         metavar="N",
-        help="applications one address may register (default 1000)",
+        help="applications one address may register (default 100; unused ones are "
+        "forgotten after an hour)",
+    )
+    classroom.add_argument(
+        "--max-clients",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="applications the server holds in all (default 10000)",
     )
 
     demo = commands.add_parser(
@@ -260,6 +268,8 @@ def serve(args: argparse.Namespace) -> int:
         options["rate_limits"] = dict(args.rate_limit)
     if args.max_clients_per_address:
         options["max_clients_per_address"] = args.max_clients_per_address
+    if args.max_clients:
+        options["max_clients"] = args.max_clients
     if args.host in WILDCARD_HOSTS and not args.public_url:
         print(
             f"codegrant-kit: listening on {args.host or 'every interface'}; give --public-url "

@@ -36,7 +36,12 @@ class ServerConfig:
     max_clients: int = 10_000
     # A classroom: applications one address may register, and requests per address
     # (token buckets on "authorize", "token" and "register"; None turns one off).
-    max_clients_per_address: int = 1_000
+    # 100 covers one learner running every tutorial and attack several times (about 20
+    # applications a run); filling max_clients takes 100 addresses, more than a class.
+    max_clients_per_address: int = 100
+    # seconds a registered application that never redeemed a code is kept: one that
+    # completed a flow stays; a --client given at start never expires
+    unused_client_lifetime: int = 3600
     rate_limits: Mapping[str, RateLimit | None] = field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
     )

@@ -26,7 +26,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 APPLICATION_ID = 0x43474B31  # "CGK1"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# what turns a file of an earlier schema into the next one, in place, at start
+MIGRATIONS = {
+    1: "ALTER TABLE clients ADD COLUMN unused_until REAL;",
+}
 LOCK_TIMEOUT = 0.5  # seconds to wait for a file that another server holds
 
 SCHEMA = """
@@ -44,7 +48,9 @@ CREATE TABLE clients (
     token_endpoint_auth_method TEXT NOT NULL,
     scope TEXT NOT NULL,
     client_id_issued_at INTEGER NOT NULL,
-    registered_from TEXT  -- the address that registered it, for the per-address cap
+    registered_from TEXT,  -- the address that registered it, for the per-address cap
+    -- forgotten then unless it redeems a code first (NULL: kept)
+    unused_until REAL
 );
 CREATE TABLE pending (
     id TEXT PRIMARY KEY,
@@ -217,7 +223,7 @@ class Database:
                         "it was left unchanged. Give a new file to --db."
                     )
                 version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version != SCHEMA_VERSION:
+                if version != SCHEMA_VERSION and version not in MIGRATIONS:
                     raise PersistenceError(
                         f"{path} was written by another version of codegrant-kit (schema "
                         f"{version}, this one reads {SCHEMA_VERSION}); it was left unchanged."
@@ -227,6 +233,11 @@ class Database:
                     raise PersistenceError(
                         f"{path} is damaged ({'; '.join(problems[:3])}); it was left "
                         "unchanged. Restore a copy, or give a new file to --db."
+                    )
+                if version != SCHEMA_VERSION:
+                    steps = "".join(MIGRATIONS[v] for v in range(version, SCHEMA_VERSION))
+                    db.executescript(
+                        f"BEGIN; {steps} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
                     )
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
@@ -309,8 +320,19 @@ class Database:
     def save_user(self, user: Any) -> None:
         self._put("users", columns(user))
 
-    def save_client(self, client: Any, registered_from: str | None) -> None:
-        self._put("clients", columns(client, registered_from=registered_from))
+    def save_client(
+        self, client: Any, registered_from: str | None, unused_until: float | None = None
+    ) -> None:
+        self._put(
+            "clients",
+            columns(client, registered_from=registered_from, unused_until=unused_until),
+        )
+
+    def client_used(self, client_id: str) -> None:
+        self._db.execute("UPDATE clients SET unused_until = NULL WHERE client_id = ?", (client_id,))
+
+    def delete_client(self, client_id: str) -> None:
+        self._db.execute("DELETE FROM clients WHERE client_id = ?", (client_id,))
 
     def save_pending(self, pending: Any, anonymous: bool) -> None:
         self._put("pending", columns(pending, anonymous=int(anonymous)))
@@ -347,3 +369,4 @@ class Database:
         with self.transaction():
             for table in ("pending", "codes", "tokens", "grants"):
                 self._db.execute(f"DELETE FROM {table} WHERE expires_at <= ?", (now,))  # noqa: S608
+            self._db.execute("DELETE FROM clients WHERE unused_until <= ?", (now,))

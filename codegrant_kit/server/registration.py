@@ -106,7 +106,7 @@ class RegistrationEndpoint:
             try:
                 client = self.store.add_client(**fields, registered_from=client_address(request))
             except OverflowError as exc:
-                raise InvalidClientMetadata(f"{exc} No more can be registered.") from None
+                raise InvalidClientMetadata(f"No more applications now. {exc}") from None
         except OAuthError as exc:
             return json_error(exc)
         # RFC 7591 3.2.1: 201 Created with the client information

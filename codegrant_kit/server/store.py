@@ -164,6 +164,9 @@ class Store:
         # purge pops what is due instead of scanning them all (10,000 grants: seconds)
         self._expiry: list[tuple[float, str, str]] = []
         self._per_address: dict[str, int] = {}  # address -> applications it registered
+        # registered applications that never redeemed a code: client_id -> (when they
+        # are forgotten, the address that registered them), earliest first
+        self._unused: dict[str, tuple[float, str]] = {}
         self._instructor: User | None = None
         self._users_ready = threading.Event()  # cleared while add_users_soon hashes
         self._users_ready.set()
@@ -185,6 +188,9 @@ class Store:
         """Everything the database kept that has not expired."""
         for row in saved.users:
             self._users[row["username"]] = User(**row)
+        unused = [row for row in saved.clients if row["unused_until"] is not None]
+        for row in sorted(unused, key=lambda row: row["unused_until"]):
+            self._unused[row["client_id"]] = (row["unused_until"], row["registered_from"])
         for row in saved.clients:
             client = restore(Client, row)
             self._clients[client.client_id] = client
@@ -349,7 +355,15 @@ class Store:
             scope=tuple(scope) if scope is not None else self.config.scopes,
             client_id_issued_at=int(self.now()),
         )
+        lifetime = self.config.unused_client_lifetime
+        # what to do when full: reuse, wait for unused ones to go, or raise the cap
+        advice = (
+            f"Reuse an application you have (its client_id and client_secret); applications "
+            f"that never redeemed a code are forgotten {lifetime} s after registration"
+        )
         with self._lock:
+            now = self.now()
+            self._forget_unused_clients(now)
             old = self._clients.get(client.client_id)
             if old is not None and not replace:
                 raise ValueError(f"A client with id {client.client_id!r} exists already.")
@@ -358,23 +372,41 @@ class Store:
             elif len(self._clients) >= self.config.max_clients:
                 raise OverflowError(
                     f"This server holds {self.config.max_clients} applications, its maximum "
-                    "(max_clients)."
+                    f"(max_clients). {advice}; the instructor can raise --max-clients."
                 )
             limit = self.config.max_clients_per_address
             if registered_from is not None and self._per_address.get(registered_from, 0) >= limit:
                 raise OverflowError(
                     f"Your address {registered_from} has registered {limit} applications, the "
-                    "most one address may (max_clients_per_address). Reuse one of them."
+                    f"most one address may (max_clients_per_address). {advice}; the "
+                    "instructor can raise --max-clients-per-address."
                 )
+            unused_until = now + lifetime if registered_from is not None else None
             if self._db is not None:
-                self._db.save_client(client, registered_from)
+                self._db.save_client(client, registered_from, unused_until)
             self._clients[client.client_id] = client
-            if registered_from is not None:
+            self._unused.pop(client.client_id, None)
+            if registered_from is not None and unused_until is not None:
                 self._count_registration(registered_from)
+                self._unused[client.client_id] = (unused_until, registered_from)
         return client
 
     def _count_registration(self, address: str) -> None:
         self._per_address[address] = self._per_address.get(address, 0) + 1
+
+    def _forget_unused_clients(self, now: float) -> None:
+        """Forget registered applications that never redeemed a code in their lifetime."""
+        while self._unused:
+            client_id, (until, address) = next(iter(self._unused.items()))
+            if until > now:
+                break  # one lifetime for all: the first to register is the first to go
+            del self._unused[client_id]
+            self._clients.pop(client_id, None)
+            self._per_address[address] -= 1
+            if not self._per_address[address]:
+                del self._per_address[address]
+            if self._db is not None:
+                self._db.delete_client(client_id)
 
     def get_client(self, client_id: str) -> Client | None:
         with self._lock:
@@ -491,6 +523,8 @@ class Store:
             check(code)
             with self._transaction():
                 self.progress.count(code.username, "code_redeemed")
+                if self._unused.pop(code.client_id, None) is not None and self._db is not None:
+                    self._db.client_used(code.client_id)  # it completed a flow: kept
                 if self.config.lab("code_replay"):
                     return code  # LAB: the code stays redeemable
                 del self._codes[value]
@@ -687,9 +721,7 @@ class Store:
         if len(self._expiry) > 2 * live + 64:
             # most entries are of entries gone already (retired, rotated, revoked): drop
             # them, so the heap stays within twice what is alive (amortized O(1) a push)
-            self._expiry = [
-                entry for entry in self._expiry if entry[2] in getattr(self, entry[1])
-            ]
+            self._expiry = [entry for entry in self._expiry if entry[2] in getattr(self, entry[1])]
             heapq.heapify(self._expiry)
 
     def purge(self, now: float | None = None) -> None:
@@ -707,6 +739,7 @@ class Store:
                 self.progress.forget_pending(key)
             for key in [k for k, v in self._codes.items() if v.expires_at <= now]:
                 self._drop_grant_if_due(self._codes.pop(key).grant_id, now)
+            self._forget_unused_clients(now)
             while self._expiry and self._expiry[0][0] <= now:
                 _, table, key = heapq.heappop(self._expiry)
                 entries = getattr(self, table)

@@ -253,6 +253,30 @@ def test_a_newer_schema_is_refused(tmp_path):
         Store(config(path, Clock()))
 
 
+def test_a_file_of_schema_1_is_upgraded_and_keeps_its_applications(tmp_path):
+    path = tmp_path / "class.db"
+    store = Store(config(path, Clock()))
+    client = store.add_client(redirect_uris=[REDIRECT_URI], registered_from="10.0.0.7")
+    store.close()
+    with sqlite3.connect(path) as db:  # the file as the first release wrote it
+        names = [row[1] for row in db.execute("PRAGMA table_info(clients)")]
+        kept = ", ".join(name for name in names if name != "unused_until")
+        db.execute(f"CREATE TABLE first AS SELECT {kept} FROM clients")
+        db.execute("DROP TABLE clients")
+        db.execute("ALTER TABLE first RENAME TO clients")
+        db.execute("PRAGMA user_version=1")
+    db.close()
+    again = Store(config(path, Clock()))
+    try:
+        assert again.get_client(client.client_id) == client
+        assert again._per_address == {"10.0.0.7": 1}
+    finally:
+        again.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    db.close()
+
+
 @pytest.mark.parametrize(
     ("where", "message"),
     [("folder", "is a directory"), ("missing/class.db", "does not exist")],
