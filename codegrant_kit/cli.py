@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .runner import _Server, build, uvicorn_config
+from .runner import _Server, build, no_longer_admitted, uvicorn_config
 from .server.config import DEFAULT_SCOPES
 from .server.lab import SWITCHES
 from .server.passwords import SCHEMES
@@ -241,6 +241,8 @@ def parser() -> argparse.ArgumentParser:
 def serve(args: argparse.Namespace) -> int:
     users = dict(user for users_file in args.users_file for user in users_file)
     users.update(args.user)
+    # without any --user, a database's users stay the users (a restart on the same file)
+    keep_database_users = not users
     if not users:
         if not is_loopback(args.host):
             print(
@@ -289,6 +291,7 @@ def serve(args: argparse.Namespace) -> int:
             certfile=args.cert,
             keyfile=args.key,
             instructor=args.instructor,
+            keep_database_users=keep_database_users,
             **options,
         )
     except (OSError, ValueError, PersistenceError, TlsError) as exc:
@@ -303,6 +306,8 @@ def serve(args: argparse.Namespace) -> int:
             print(trust_instructions(app.state.tls, issuer), flush=True)
         if store.persistent:
             print(f"Everything it remembers is kept in {Path(args.db).resolve()}.", flush=True)
+        if app.state.removed_users:
+            print(no_longer_admitted(app.state.removed_users), flush=True)
         if args.instructor:
             print(f"Dashboard: {issuer}/dashboard (as {args.instructor[0]})", flush=True)
 

@@ -121,9 +121,14 @@ def build(
     certfile: str | os.PathLike[str] | None = None,
     keyfile: str | os.PathLike[str] | None = None,
     instructor: tuple[str, str] | None = None,
+    keep_database_users: bool = False,
     **options: Any,
 ) -> tuple[socket.socket, Starlette]:
     """Bind the socket first, so the issuer carries the real port, then make the app.
+
+    With a `db`, its users not in `users` are no longer admitted (their names end up
+    in `app.state.removed_users`), unless `keep_database_users`: `serve` without any
+    --user keeps the file's users.
 
     `tls` makes a local CA (in `tls_dir`, else next to the `db`, else a temporary
     folder) and serves https; `certfile` and `keyfile` serve given ones. The TLS
@@ -148,6 +153,8 @@ def build(
         store = Store(config)
         # hashed while uvicorn starts: start_server() returns ~60 ms sooner per user
         store.add_users_soon(users)
+        # the users given at start are the users: a database's others are let go
+        removed_users = [] if keep_database_users else store.admit_only(users)
         for client in clients:
             # with a database, a client given at every start replaces the one it kept
             store.add_client(**client, replace=store.persistent)
@@ -155,12 +162,34 @@ def build(
             store.set_instructor(*instructor)
         app = create_app(config, store)
         app.state.tls = files
+        app.state.removed_users = removed_users  # for the start to say (no_longer_admitted)
         return sock, app
     except BaseException:
         if store is not None:
             store.close()  # nor the database file
         sock.close()  # a refused option must not keep the port
         raise
+
+
+def no_longer_admitted(usernames: list[str]) -> str:
+    """What start says of the database's users it no longer admits.
+
+    >>> print(no_longer_admitted(["bob", "carol"]))  # doctest: +NORMALIZE_WHITESPACE
+    The database's users bob and carol are no longer admitted: they were not given
+    with --user or --users-file.
+    >>> print(no_longer_admitted(["bob"]))  # doctest: +NORMALIZE_WHITESPACE
+    The database's user bob is no longer admitted: bob was not given with --user or
+    --users-file.
+    """
+    if len(usernames) == 1:
+        who, verb, subject = f"user {usernames[0]}", "is", f"{usernames[0]} was"
+    else:
+        names = ", ".join(usernames[:-1]) + f" and {usernames[-1]}"
+        who, verb, subject = f"users {names}", "are", "they were"
+    return (
+        f"The database's {who} {verb} no longer admitted: {subject} not given with "
+        "--user or --users-file."
+    )
 
 
 def uvicorn_config(app: Starlette) -> uvicorn.Config:

@@ -320,6 +320,17 @@ class Database:
     def save_user(self, user: Any) -> None:
         self._put("users", columns(user))
 
+    def delete_user(self, username: str) -> None:
+        self._db.execute("DELETE FROM users WHERE username = ?", (username,))
+
+    def delete_code(self, code: str) -> None:
+        self._db.execute("DELETE FROM codes WHERE code = ?", (code,))
+
+    def delete_consent(self, username: str, client_id: str) -> None:
+        self._db.execute(
+            "DELETE FROM consents WHERE username = ? AND client_id = ?", (username, client_id)
+        )
+
     def save_client(
         self, client: Any, registered_from: str | None, unused_until: float | None = None
     ) -> None:

@@ -294,6 +294,43 @@ class Store:
 
         threading.Thread(target=hash_all, name="codegrant-kit passwords", daemon=True).start()
 
+    def admit_only(self, usernames: Iterable[str]) -> list[str]:
+        """Forget the database's users not among `usernames`; who they were, sorted.
+
+        The users given at start are the users: one dropped from --user or
+        --users-file no longer signs in, and what it holds (tokens, codes, consents,
+        a login it finished) is revoked with it, so no access outlives the account.
+        """
+        keep = set(usernames)
+        with self._lock, self._transaction():
+            gone = sorted(set(self._users) - keep)
+            if not gone:
+                return []
+            removed = set(gone)
+            for username in gone:
+                del self._users[username]
+                if self._db is not None:
+                    self._db.delete_user(username)
+            grants = {t.grant_id for t in self._tokens.values() if t.username in removed}
+            grants |= {c.grant_id for c in self._codes.values() if c.username in removed}
+            for grant_id in grants:
+                self._revoke_grant(grant_id)
+            for codes in (self._codes, self._used_codes):
+                for code in [c for c in codes.values() if c.username in removed]:
+                    del codes[code.code]
+                    if self._db is not None:
+                        self._db.delete_code(code.code)
+            for key in [k for k in self._consents if k[0] in removed]:
+                del self._consents[key]
+                if self._db is not None:
+                    self._db.delete_consent(*key)
+            for pending in [p for p in self._pending.values() if p.username in removed]:
+                del self._pending[pending.id]
+                self.progress.forget_pending(pending.id)
+                if self._db is not None:
+                    self._db.delete_pending(pending.id)
+            return gone
+
     def check_password(self, username: str, password: str) -> bool:
         """True for the right password. Unknown users cost the same time."""
         self._users_ready.wait()

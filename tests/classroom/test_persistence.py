@@ -253,6 +253,32 @@ def test_a_newer_schema_is_refused(tmp_path):
         Store(config(path, Clock()))
 
 
+def test_a_user_no_longer_admitted_loses_everything_it_held(tmp_path):
+    path = tmp_path / "class.db"
+    store = Store(config(path, Clock()))
+    busy_store(store)
+    store.add_user("grace", "hopper")
+    store.close()
+    again = Store(config(path, Clock()))
+    try:
+        assert again.admit_only(["grace"]) == ["ada"]
+        assert again.usernames() == ["grace"]
+        assert not again.check_password("ada", "lovelace")
+        held = again.snapshot()
+        assert held["tokens"] == held["codes"] == held["consents"] == []
+        assert all(p["username"] != "ada" for p in held["pending"])
+        assert again.admit_only(["grace"]) == []
+    finally:
+        again.close()
+    third = Store(config(path, Clock()))  # and the file forgot them too
+    try:
+        assert third.usernames() == ["grace"]
+        held = third.snapshot()
+        assert held["tokens"] == held["codes"] == held["consents"] == []
+    finally:
+        third.close()
+
+
 def test_a_file_of_schema_1_is_upgraded_and_keeps_its_applications(tmp_path):
     path = tmp_path / "class.db"
     store = Store(config(path, Clock()))

@@ -111,3 +111,29 @@ def test_a_second_server_on_the_same_file_is_refused(tmp_path):
         done = failed_start("--port", "0", "--db", db, *FAST)
     assert done.returncode == 1
     assert "in use by another codegrant-kit server" in done.stderr
+
+
+def test_users_dropped_from_the_command_line_are_no_longer_admitted(tmp_path, flows):
+    db = str(tmp_path / "class.db")
+    with serve("--port", "0", "--db", db, *learners(), *FAST) as first:
+        issuer = first.issuer
+        api = f"{issuer}/api/photos"
+        linus = flows.enter_context(Flow.discover(issuer, api_url=api, scope="photos:read"))
+        linus.register("Linus's importer", redirect_uri=REDIRECT_URI)
+        to_code(linus, "linus")
+        linus.exchange_code()
+        assert linus.call_api().status_code == 200
+    only_ada = ("--user", f"ada:{USERS['ada']}")
+    with serve("--port", "0", "--db", db, *only_ada, *FAST) as second:
+        said = [second.next_line(), second.next_line()]
+        assert (
+            "The database's users grace and linus are no longer admitted: they were not "
+            "given with --user or --users-file.\n"
+        ) in said
+        bearer = {"Authorization": f"Bearer {linus.tokens.access_token}"}
+        assert httpx.get(f"{second.issuer}/api/photos", headers=bearer).status_code == 401
+        again = flows.enter_context(Flow.discover(second.issuer, scope="photos:read"))
+        again.register("Linus again", redirect_uri=REDIRECT_URI)
+        again.authorize()
+        again.open_authorization_page()
+        assert again.login("linus", USERS["linus"]).kind == "retry"  # refused, as a wrong password
