@@ -257,14 +257,24 @@ class AuthorizationEndpoint:
                 f"{max(1, round(wait / 60))} minute(s)."
             )
             return self._login_page(request, pending, client, message, username, 429)
-        if not (username and password):
-            ok = False
-        elif self.config.password_hash == "fast":
-            # one SHA-256 costs less than the trip to the thread pool and back
-            ok = self.store.check_password(username, password)
-        else:
-            # Argon2id takes tens of milliseconds: keep it off the event loop
-            ok = await run_in_threadpool(self.store.check_password, username, password)
+        try:
+            if not (username and password):
+                ok = False
+            elif self.config.password_hash == "fast":
+                # one SHA-256 costs less than the trip to the thread pool and back
+                ok = self.store.check_password(username, password)
+            else:
+                # Argon2id takes tens of milliseconds: keep it off the event loop
+                ok = await run_in_threadpool(self.store.check_password, username, password)
+        except ValueError:  # the stored hash cannot be read: no password can match it
+            return error_page(
+                request,
+                self.config,
+                "This account cannot sign in",
+                "Its stored password is damaged, so no password can be checked against it. "
+                "Ask the instructor to give the account again with --user NAME:PASSWORD.",
+                status_code=503,
+            )
         if not ok:
             self.store.throttle.failed(keys)
             failures = self.store.failed_sign_in(pending, username)

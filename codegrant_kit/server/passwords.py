@@ -62,6 +62,31 @@ def hash_password(password: str, scheme: HashScheme = "argon2id") -> str:
     raise ValueError(f"Unknown password hash scheme {scheme!r}; use one of {', '.join(SCHEMES)}.")
 
 
+def check_hash(stored: str) -> None:
+    """ValueError unless `stored` is a hash `verify_password` can read (no password needed)."""
+    if stored.startswith("$argon2id$"):
+        from argon2 import extract_parameters
+        from argon2.exceptions import InvalidHashError
+
+        try:
+            extract_parameters(stored)
+        except (InvalidHashError, ValueError):
+            raise ValueError("Malformed Argon2id password hash.") from None
+        return
+    parts = stored.split("$")
+    try:
+        if parts[0] == "fast" and len(parts) == 3:
+            _unb64(*parts[1:])
+            return
+        if parts[0] == "scrypt" and len(parts) == 6:
+            [int(x) for x in parts[1:4]]
+            _unb64(*parts[4:])
+            return
+    except (binascii.Error, ValueError):
+        raise ValueError(f"Malformed {parts[0]} password hash.") from None
+    raise ValueError("Unknown password hash format.")
+
+
 def verify_password(password: str, stored: str) -> bool:
     """True when `password` is the one `stored` was made from, compared in constant time."""
     candidate = password.encode("utf-8", errors="surrogatepass")

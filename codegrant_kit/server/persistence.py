@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .passwords import check_hash
+
 APPLICATION_ID = 0x43474B31  # "CGK1"
 SCHEMA_VERSION = 2
 # what turns a file of an earlier schema into the next one, in place, at start
@@ -119,6 +121,14 @@ CREATE TABLE secrets (
 """
 
 JSON_COLUMNS = frozenset({"redirect_uris", "grant_types", "response_types", "scope"})
+TABLES = ("users", "clients", "pending", "codes", "tokens", "grants", "consents", "progress")
+# what a value of each declared column type must be in Python, to be used as one
+COLUMN_TYPES: dict[str, type | tuple[type, ...]] = {
+    "TEXT": str,
+    "INTEGER": int,
+    "REAL": (int, float),
+    "BLOB": bytes,
+}
 T = TypeVar("T")
 
 
@@ -289,14 +299,51 @@ class Database:
     # -- reading everything back --------------------------------------------------
 
     def load(self, now: float) -> Saved:
+        """Every row that has not expired; PersistenceError, changing nothing, for a damaged one."""
+        for name in TABLES:
+            for row in self._db.execute(f"SELECT * FROM {name}"):  # noqa: S608
+                self._check_row(name, dict(row))
         self.purge(now)
         saved = Saved()
-        for name in (
-            "users", "clients", "pending", "codes", "tokens", "grants", "consents", "progress"
-        ):  # fmt: skip
+        for name in TABLES:
             rows = [dict(row) for row in self._db.execute(f"SELECT * FROM {name}")]  # noqa: S608
             setattr(saved, name, rows)
         return saved
+
+    def _check_row(self, table: str, row: dict[str, Any]) -> None:
+        """A row as this version writes it, or a PersistenceError naming it."""
+        columns = self._db.execute(f"PRAGMA table_info({table})").fetchall()
+        key = ", ".join(str(row[c["name"]]) for c in columns if c["pk"])
+        problem = None
+        for column in columns:
+            name, value = column["name"], row[column["name"]]
+            if value is None:
+                if column["notnull"]:
+                    problem = f"{name} is missing"
+                continue
+            kind = COLUMN_TYPES.get(column["type"])
+            if kind is not None and not isinstance(value, kind):
+                problem = f"{name} holds {type(value).__name__} {value!r}, not {column['type']}"
+            elif name in JSON_COLUMNS:
+                try:
+                    items = json.loads(value)
+                except ValueError:
+                    items = None
+                if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                    problem = f"{name} is not a JSON array of strings"
+            elif table == "users" and name == "password_hash":
+                try:
+                    check_hash(value)
+                except ValueError as exc:
+                    problem = f"password_hash: {exc}"
+            if problem is not None:
+                break
+        if problem is not None:
+            raise PersistenceError(
+                f"{self.path}: the row {key!r} of table {table} is damaged ({problem}); the "
+                f"file was left unchanged. Fix or delete that row (sqlite3 {self.path}), or "
+                "give a new file to --db."
+            )
 
     def secret(self, name: str, make: Callable[[], bytes]) -> bytes:
         """A value kept across restarts (the JWT signing key), made once."""

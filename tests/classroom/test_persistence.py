@@ -253,6 +253,41 @@ def test_a_newer_schema_is_refused(tmp_path):
         Store(config(path, Clock()))
 
 
+@pytest.mark.parametrize(
+    ("table", "change", "key", "problem"),
+    [
+        ("clients", "redirect_uris = '[not json'", "CLIENT", "redirect_uris is not a JSON array"),
+        ("clients", "scope = '\"photos:read\"'", "CLIENT", "scope is not a JSON array"),
+        ("users", "password_hash = 'fast$!!$x'", "ada", "password_hash: Malformed fast"),
+        ("users", "password_hash = 'md5$abc'", "ada", "Unknown password hash format"),
+        ("tokens", "expires_at = 'soon'", "TOKEN", "expires_at holds str 'soon', not REAL"),
+        ("grants", "revoked = 'yes'", "GRANT", "revoked holds str"),
+    ],
+)
+def test_a_damaged_row_stops_the_start_and_names_itself(tmp_path, table, change, key, problem):
+    path = tmp_path / "class.db"
+    store = Store(config(path, Clock()))
+    kept = busy_store(store)
+    grant_id = store._used_codes[kept["used_code"]].grant_id
+    keys = {"CLIENT": kept["client_id"], "TOKEN": kept["access"], "GRANT": grant_id, "ada": "ada"}
+    store.close()
+    column = {"clients": "client_id", "users": "username", "tokens": "value", "grants": "grant_id"}
+    with sqlite3.connect(path) as db:
+        db.execute(
+            f"UPDATE {table} SET {change} WHERE {column[table]} = ?",
+            (keys[key],),
+        )
+    db.close()
+    before = unchanged(path)
+    with pytest.raises(PersistenceError) as refused:
+        Store(config(path, Clock()))
+    message = str(refused.value)
+    assert f"the row {keys[key]!r} of table {table} is damaged" in message
+    assert problem in message
+    assert "Fix or delete that row" in message
+    assert unchanged(path) == before
+
+
 def test_a_user_no_longer_admitted_loses_everything_it_held(tmp_path):
     path = tmp_path / "class.db"
     store = Store(config(path, Clock()))

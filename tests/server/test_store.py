@@ -4,10 +4,12 @@ import pytest
 
 from codegrant_kit.server import SeededRandomness, ServerConfig, Store
 from codegrant_kit.server.errors import InvalidGrant
+from codegrant_kit.server.store import User
 
 from .helpers import (
     USERS,
     FakeClock,
+    assert_error_page,
     authorize,
     get_code,
     redeem,
@@ -182,3 +184,14 @@ def test_redeemed_code_marks_the_snapshot(server, browser):
     redeem(browser, server.client, code)
     [entry] = server.store.snapshot()["codes"]
     assert entry["code"] == code and entry["used"] is True
+
+
+@pytest.mark.parametrize("damaged", ["fast$!!$x", "md5$abc", "$argon2id$v=19$garbage"])
+def test_a_sign_in_against_a_damaged_hash_is_a_clear_page(server, browser, damaged):
+    server.store._users["alice"] = User("alice", damaged)
+    page = sign_in(browser, authorize(browser, server.client))
+    text = assert_error_page(page, 503)
+    assert "This account cannot sign in" in text
+    assert "--user NAME:PASSWORD" in text
+    # the others still sign in
+    assert "Give consent" in sign_in(browser, authorize(browser, server.client), "bob").text
