@@ -208,6 +208,14 @@ def test_credentials_in_the_body_instead_of_basic(panels: Panels) -> None:
     assert "Authorization:" not in panels.token.model.raw_request
     assert f"client_id={key}&client_secret={secret}" in panels.token.model.body
     panels.token._send.click()
+    # the portal registered client_secret_basic, and the server holds the application
+    # to the method it registered (RFC 7591 2): the body is refused, the code left unused
+    assert "registered token_endpoint_auth_method client_secret_basic" in (
+        panels.token.model.error
+    )
+    assert panels.state.tokens is None
+    panels.token._in_body.value = False
+    panels.token._send.click()
     assert panels.token.model.error == ""
     assert panels.state.tokens is not None
 
