@@ -23,7 +23,7 @@ from codegrant_kit.lab import (
     intercept_code, late_code, login_csrf, mix_up, open_redirector, pkce_downgrade,
     referrer_leak, regexp_redirect, replay_code, run_checklist, stop_all, token_in_url,
 )
-from codegrant_kit.lab.exercises import check
+from codegrant_kit.exercises import check
 
 servers = []
 
@@ -175,7 +175,7 @@ pkce_downgrade(lab("pkce_downgrade"))
 # knowledge does not help her.
 
 # %%
-from codegrant_kit.lab.exercises import VERIFIER
+from codegrant_kit.exercises import VERIFIER
 
 challenge = "..."  # BASE64URL(SHA256(ASCII(VERIFIER))), without "=" padding
 check("pkce-s256", challenge)
