@@ -47,6 +47,19 @@ metadata = httpx.get(broken.url + "/.well-known/oauth-authorization-server").jso
 metadata["codegrant_kit_lab_switches"], "LAB SERVER" in httpx.get(broken.url).text
 
 # %% [markdown]
+# Every switch, the defence it turns off, the attacks below that it lets through and
+# its item in the checklist at the end. The table is read from where each switch is
+# declared, once (`codegrant_kit.server.switches`), and where each attack names its
+# switch (`@attack_on`).
+
+# %%
+from IPython.display import Markdown
+
+from codegrant_kit.lab import switch_table
+
+Markdown(switch_table())
+
+# %% [markdown]
 # ## 1. Code replay (RFC 6749 4.1.2, RFC 9700 4.2.4)
 #
 # **The attacker's steps**: alice's client redeems its code as usual; mallory, who can
