@@ -26,30 +26,16 @@ The exercises of the tutorial are in `codegrant_kit.exercises`.
 
 from __future__ import annotations
 
-from .attacks import (
-    ATTACKS,
-    BY_SWITCH,
-    callback_csrf,
-    clickjack,
-    consent_upgrade,
-    guess_client_secret,
-    guess_password,
-    intercept_code,
-    late_code,
-    login_csrf,
-    mix_up,
-    open_redirector,
-    pkce_downgrade,
-    referrer_leak,
-    regexp_redirect,
-    replay_code,
-    switch_table,
-    token_in_url,
-)
+from .attacks import ATTACKS, BY_SWITCH, switch_table
 from .checklist import CHECKS, ChecklistItem, ChecklistReport, run_checklist
-from .consent import may_frame
-from .leaks import referer_sent
-from .mix_up import MaliciousServer
+from .code_injection import intercept_code, pkce_downgrade
+from .code_replay import replay_code
+from .consent import clickjack, consent_upgrade, may_frame
+from .csrf import callback_csrf, login_csrf
+from .guessing import guess_client_secret, guess_password
+from .leaks import late_code, referer_sent, referrer_leak, token_in_url
+from .mix_up import MaliciousServer, mix_up
+from .redirect_uri import open_redirector, regexp_redirect
 from .registry import attack_on
 from .result import AttackResult, Unsupported
 from .scenario import (

@@ -1,14 +1,14 @@
 """Every attack of the lab, and the lab switch that lets each one through.
 
 Each attack names its switch where it is defined (`registry.attack_on`); the
-switches are declared in `codegrant_kit.server.switches`. Everything below is
+switches are declared in `codegrant_kit.server.switches`. Everything here is
 read from those two places, the README's list of switches included:
 
     python -m codegrant_kit.lab            # the list, as Markdown
     python -m codegrant_kit.lab README.md  # rewrite it in the README
 
 Each attack takes a `LabServer`, a `Target`, a running server or an issuer URL,
-and returns an `AttackResult`.
+and returns an `AttackResult`; `codegrant_kit.lab` exports them all.
 """
 
 from __future__ import annotations
@@ -16,21 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..server.switches import SWITCHES
-from .code_injection import intercept_code, pkce_downgrade
-from .code_replay import replay_code
-from .consent import clickjack, consent_upgrade
-from .csrf import callback_csrf, login_csrf
-from .guessing import guess_client_secret, guess_password
-from .leaks import late_code, referrer_leak, token_in_url
-from .mix_up import mix_up
-from .redirect_uri import open_redirector, regexp_redirect
+from . import code_injection, code_replay, consent, csrf, guessing, leaks, mix_up, redirect_uri
 from .registry import REGISTERED, Attack, Registered
 
-# The modules that hold the attacks, in the order the tutorial (07-Security-Lab) tells them.
-FAMILIES = (
-    "code_replay", "redirect_uri", "csrf", "code_injection", "mix_up", "leaks", "guessing",
-    "consent",
-)  # fmt: skip
+# The modules that hold the attacks, in the order the tutorial (07-Security-Lab) tells
+# them; importing one registers its attacks.
+_IN_ORDER = (code_replay, redirect_uri, csrf, code_injection, mix_up, leaks, guessing, consent)
+FAMILIES = tuple(module.__name__.rpartition(".")[2] for module in _IN_ORDER)
 ATTACKS: tuple[Registered, ...] = tuple(
     sorted(REGISTERED, key=lambda attack: FAMILIES.index(attack.family))
 )
@@ -102,22 +94,9 @@ __all__ = [
     "BY_SWITCH",
     "FAMILIES",
     "Attack",
-    "callback_csrf",
-    "clickjack",
-    "consent_upgrade",
     "counts",
-    "guess_client_secret",
-    "guess_password",
-    "intercept_code",
-    "late_code",
-    "login_csrf",
-    "mix_up",
-    "open_redirector",
-    "pkce_downgrade",
     "readme_section",
-    "referrer_leak",
-    "regexp_redirect",
-    "replay_code",
+    "rewrite_readme",
     "switch_table",
-    "token_in_url",
+    "without_switch",
 ]

@@ -27,7 +27,9 @@ import httpx
 from ..client import Application, ClientError, TokenFactory, Verify
 from ..runner import BackgroundServer
 from ..server.switches import SWITCHES
-from .attacks import BY_SWITCH, guess_client_secret, guess_password, intercept_code
+from .attacks import BY_SWITCH
+from .code_injection import intercept_code
+from .guessing import guess_client_secret, guess_password
 from .registry import known_switch
 from .result import Unsupported
 from .scenario import CALLBACK, Account, LabServer, Target, as_target
