@@ -15,10 +15,10 @@ from typing import Any
 
 from .runner import _Server, build, uvicorn_config
 from .server.config import DEFAULT_SCOPES
-from .server.lab import SWITCHES
 from .server.passwords import SCHEMES
 from .server.persistence import PersistenceError
 from .server.rate_limit import DEFAULT_RATE_LIMITS, RateLimit
+from .server.switches import SWITCHES
 from .tls import WILDCARD_HOSTS, TlsError, trust_instructions
 
 LOOPBACK_NAMES = ("localhost",)

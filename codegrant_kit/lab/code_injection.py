@@ -17,7 +17,9 @@ verifier; the server must then refuse a token request that carries one
 from __future__ import annotations
 
 from ..client import Application, OAuthResponseError, TokenResponse
+from ..server.switches import SWITCHES
 from ._steps import authorization_url, code_from, forged_callback, params_of, sign_in, whose
+from .registry import attack_on
 from .result import AttackResult
 from .scenario import Target, TargetLike, as_target, refused
 
@@ -40,6 +42,7 @@ def _inject(
             return exc
 
 
+@attack_on(None, defence="the client uses PKCE")
 def intercept_code(target: TargetLike, *, pkce: bool = True) -> AttackResult:
     """The victim's code is intercepted and injected; `pkce` is whether the client uses PKCE."""
     t = as_target(target)
@@ -68,6 +71,7 @@ def intercept_code(target: TargetLike, *, pkce: bool = True) -> AttackResult:
     )
 
 
+@attack_on("pkce_downgrade")
 def pkce_downgrade(target: TargetLike) -> AttackResult:
     """The victim follows an authorization link without code_challenge; the code is injected."""
     t = as_target(target)
@@ -88,7 +92,7 @@ def pkce_downgrade(target: TargetLike) -> AttackResult:
         outcome,
         steps,
         "PKCE downgrade",
-        "RFC 9700 4.8, 2.1.1",
+        SWITCHES["pkce_downgrade"].source,
         "A token request with a code_verifier is accepted only for a code issued for a "
         "code_challenge.",
     )

@@ -18,13 +18,16 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from ..client import BrowserError, OAuthResponseError
+from ..server.switches import SWITCHES
 from ._steps import consent_offers, signed_in, whose
+from .registry import attack_on
 from .result import AttackResult, Unsupported
 from .scenario import TargetLike, as_target, refused
 
 ATTACKER_ORIGIN = "https://attacker.example"
 
 
+@attack_on("consent_any_scope")
 def consent_upgrade(target: TargetLike) -> AttackResult:
     """The victim approves one scope always; later the client asks for more."""
     t = as_target(target)
@@ -81,7 +84,7 @@ def consent_upgrade(target: TargetLike) -> AttackResult:
     )
 
 
-SECTION_CONSENT = "RFC 6749 3.3, 10.2; RFC 9700 2.3"
+SECTION_CONSENT = SWITCHES["consent_any_scope"].source
 DEFENCE_CONSENT = "Approve Always covers the approved scopes only; more scope, a new consent."
 
 
@@ -136,6 +139,7 @@ def may_frame(headers: Mapping[str, str], page_url: str, framer: str) -> tuple[b
     return True, "neither frame-ancestors nor X-Frame-Options"
 
 
+@attack_on("framing")
 def clickjack(target: TargetLike, *, framer: str = ATTACKER_ORIGIN) -> AttackResult:
     """Can the attacker's page frame the consent page (or the login page before it)?"""
     t = as_target(target)
@@ -161,7 +165,7 @@ def clickjack(target: TargetLike, *, framer: str = ATTACKER_ORIGIN) -> AttackRes
         "Clickjacking",
         allowed,
         what,
-        "RFC 9700 4.16, RFC 6749 10.13",
+        SWITCHES["framing"].source,
         "Content-Security-Policy: frame-ancestors 'none' (or the allowed origins) and "
         "X-Frame-Options: DENY on the login and consent pages.",
         tuple(steps),

@@ -14,11 +14,14 @@ RFC 6749 10.12). Lab switch: `login_csrf`.
 from __future__ import annotations
 
 from ..client import OAuthResponseError, StateMismatch, parse_redirect
+from ..server.switches import SWITCHES
 from ._steps import code_from, fields_of, params_of, sign_in, whose
+from .registry import attack_on
 from .result import AttackResult, Unsupported
 from .scenario import TargetLike, as_target
 
 
+@attack_on(None, defence="the client checks state on the callback")
 def callback_csrf(target: TargetLike, *, check_state: bool = True) -> AttackResult:
     """The attacker plants a callback with their own code in the victim's browser.
 
@@ -81,6 +84,7 @@ DEFENCE_STATE = (
 )
 
 
+@attack_on("login_csrf")
 def login_csrf(target: TargetLike) -> AttackResult:
     """The attacker's page posts the attacker's login form from the victim's browser."""
     t = as_target(target)
@@ -126,7 +130,7 @@ def login_csrf(target: TargetLike) -> AttackResult:
         "Login CSRF",
         signed_in,
         what,
-        "RFC 9700 4.7, RFC 6749 10.12",
+        SWITCHES["login_csrf"].source,
         "The login and consent forms carry a CSRF token and work only with the cookie of "
         "the browser that opened them.",
         tuple(steps),

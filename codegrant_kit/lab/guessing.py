@@ -16,7 +16,9 @@ from collections.abc import Sequence
 
 from ..client import Page, client_authenticated_request
 from ..client._http import json_object
+from ..server.switches import SWITCHES
 from ._steps import authorization_url
+from .registry import attack_on
 from .result import AttackResult, Unsupported
 from .scenario import TargetLike, as_target
 
@@ -34,7 +36,7 @@ COMMON_SECRETS = (
     "s3cr3t", "P@ssw0rd", "apikey", "api_secret", "clientsecret", "mysecret", "topsecret",
     "supersecret", "secret", "hunter2",
 )  # fmt: skip
-SECTION = "RFC 6749 10.10, RFC 9700 2.5"
+SECTION = SWITCHES["no_throttle"].source
 _LOCKED = re.compile(r"too many|locked|try again (later|in)", re.IGNORECASE)
 
 
@@ -42,6 +44,7 @@ def _locked_out(page: Page) -> bool:
     return page.status == 429 or bool(_LOCKED.search(page.message))
 
 
+@attack_on("no_throttle")
 def guess_password(
     target: TargetLike,
     *,
@@ -119,6 +122,7 @@ def guess_password(
     )
 
 
+@attack_on("no_throttle")
 def guess_client_secret(
     target: TargetLike, *, client_id: str | None = None, wordlist: Sequence[str] = COMMON_SECRETS
 ) -> AttackResult:

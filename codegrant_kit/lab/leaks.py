@@ -19,7 +19,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from ..client import OAuthResponseError
+from ..server.switches import SWITCHES
 from ._steps import code_from, forged_callback, params_of, sign_in, whose
+from .registry import attack_on
 from .result import AttackResult, Unsupported
 from .scenario import TargetLike, as_target, refused
 
@@ -91,6 +93,7 @@ def referer_sent(document_url: str, policy: str, request_url: str) -> str | None
     return full  # unsafe-url
 
 
+@attack_on("referrer_leak")
 def referrer_leak(target: TargetLike, *, browser_default: str = LEGACY_DEFAULT) -> AttackResult:
     """The login page links to a third party: does its Referer carry the state?"""
     t = as_target(target)
@@ -125,13 +128,14 @@ def referrer_leak(target: TargetLike, *, browser_default: str = LEGACY_DEFAULT) 
         "Leak through the Referer header",
         leaked,
         what,
-        "RFC 9700 4.2.2, 4.2.4",
+        SWITCHES["referrer_leak"].source,
         "Referrer-Policy: no-referrer on the authorization server's pages and redirects.",
         tuple(steps),
         {"Referrer-Policy": header or "(none)", "Referer sent to the tracker": referer or "(none)"},
     )
 
 
+@attack_on(None, defence="codes that die within minutes: code_lifetime")
 def late_code(target: TargetLike, *, delay: float = 600.0) -> AttackResult:
     """A code from the victim's browser history, injected `delay` seconds later.
 
@@ -197,6 +201,7 @@ SECTION_LIFETIME = "RFC 6749 4.1.2, RFC 9700 4.3.1"
 DEFENCE_LIFETIME = "Codes expire within minutes (10 at most; WSO2 and this server: 5)."
 
 
+@attack_on("token_in_query")
 def token_in_url(target: TargetLike) -> AttackResult:
     """A careless client puts the access token in the URL; the URL ends up in a log."""
     t = as_target(target)
@@ -245,7 +250,7 @@ def token_in_url(target: TargetLike) -> AttackResult:
         "Access token in the URL",
         succeeded,
         what,
-        "RFC 9700 4.3.2, RFC 6750 2.3",
+        SWITCHES["token_in_query"].source,
         "The API accepts bearer tokens only in the Authorization header.",
         tuple(steps),
         evidence,

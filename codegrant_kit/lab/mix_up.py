@@ -41,7 +41,9 @@ from ..client import (
 from ..client._http import new_client
 from ..runner import BackgroundServer, bind_socket, issuer_for
 from ..server import ServerConfig, Store
+from ..server.switches import SWITCHES
 from ._steps import code_from, forged_callback, params_of, sign_in, whose
+from .registry import attack_on
 from .result import AttackResult
 from .scenario import Target, TargetLike, as_target
 
@@ -145,6 +147,7 @@ class MaliciousServer:
         )
 
 
+@attack_on("no_iss")
 def mix_up(target: TargetLike, malicious: MaliciousServer | None = None) -> AttackResult:
     """Run the mix-up against `target` (the honest server) with `malicious` as A-AS.
 
@@ -270,7 +273,7 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
     )
 
 
-SECTION = "RFC 9700 4.4, 2.1; RFC 9207"
+SECTION = SWITCHES["no_iss"].source
 DEFENCE = (
     "The server names itself in iss in every authorization response, and the client "
     "refuses a response whose iss is not the server its session started with."

@@ -16,13 +16,13 @@ from .dashboard import DashboardEndpoint
 from .forwarded_prefix import ForwardedPrefix
 from .introspection import IntrospectionEndpoint
 from .jwt_access_tokens import JWKS_PATH, JwtSigner
-from .lab import SWITCHES
 from .metadata import PATHS, WELL_KNOWN, MetadataEndpoint, server_metadata
 from .pages import render
 from .registration import RegistrationEndpoint
 from .resource import PhotosEndpoint
 from .revocation import RevocationEndpoint
 from .store import Store
+from .switches import SWITCHES
 from .token_endpoint import TokenEndpoint
 
 log = logging.getLogger("codegrant_kit.server")

@@ -8,10 +8,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .lab import check_switches
 from .passwords import SCHEMES, HashScheme
 from .randomness import Randomness, SystemRandomness
 from .rate_limit import DEFAULT_RATE_LIMITS, RateLimit
+from .switches import check_switches
 
 # Scopes a learner meets in WSO2 API Manager (PRODUCTION and SANDBOX keys) and
 # in the sample "Import Photos" app.
@@ -45,7 +45,7 @@ class ServerConfig:
     # Behind jupyter-server-proxy or another reverse proxy that strips a path prefix:
     # take the prefix from X-Forwarded-Prefix. Never by default: anyone can send the header.
     trust_forwarded_prefix: bool = False
-    # Lab switches (see `lab.SWITCHES`): each turns one defence off. None by default.
+    # Lab switches (see `switches.SWITCHES`): each turns one defence off. None by default.
     lab_switches: frozenset[str] = frozenset()
     randomness: Randomness = field(default_factory=SystemRandomness)
     clock: Callable[[], float] = time.time
