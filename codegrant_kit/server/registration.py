@@ -124,6 +124,16 @@ class RegistrationEndpoint:
             raise InvalidClientMetadata("The body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise InvalidClientMetadata("The client metadata must be a JSON object.")
+        try:
+            # RFC 8259 8.2: an escape such as "\ud800" alone is no character, and
+            # UTF-8 cannot carry it: refuse it here, before anything is stored
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidClientMetadata(
+                "The JSON holds a lone surrogate escape (such as \\ud800), which is no "
+                "character (RFC 8259 8.2). Send text as UTF-8, or escape a character "
+                "outside the BMP as a surrogate pair."
+            ) from None
         return data
 
     def validate(self, metadata: dict[str, Any]) -> dict[str, Any]:

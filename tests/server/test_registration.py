@@ -175,3 +175,28 @@ def test_config_scopes_bound_registration():
         assert register(kit.browser()).json()["scope"] == "photos:read"
     finally:
         kit.close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"client_name": "\\ud800", "redirect_uris": ["https://client.example.com/cb"]}',
+        b'{"redirect_uris": ["https://client.example.com/\\udfff"]}',
+        b'{"redirect_uris": ["https://client.example.com/cb"], "\\ud83d": 1}',
+        b'{"redirect_uris": ["https://client.example.com/cb"], "scope": "a\\ud800b"}',
+    ],
+)
+def test_lone_surrogates_are_refused_and_nothing_is_stored(server, browser, body):
+    # RFC 8259 8.2: a lone surrogate is no character; it cannot be stored or sent back
+    before = server.store.dashboard()["clients"]
+    response = browser.post("/register", content=body, headers={"Content-Type": "application/json"})
+    error = assert_json_error(response, "invalid_client_metadata", 400)
+    assert "surrogate" in error["error_description"]
+    assert server.store.dashboard()["clients"] == before
+
+
+def test_a_surrogate_pair_is_one_character(server, browser):
+    body = b'{"client_name": "\\ud83d\\udcf7 Photos", "redirect_uris": ["https://client.example.com/cb"]}'
+    response = browser.post("/register", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 201
+    assert response.json()["client_name"] == "\U0001f4f7 Photos"
