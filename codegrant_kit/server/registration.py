@@ -32,6 +32,11 @@ AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 MAX_REDIRECT_URIS = 20
 MAX_URI_LENGTH = 2048
 REGEXP_PREFIX = "regexp="  # WSO2: a callback URL given as a regular expression
+OUT_OF_BAND = "urn:ietf:wg:oauth:2.0:oob"
+ALLOWED_SCHEMES = (
+    "Use https, or http on this teaching server, or for a native app a private-use "
+    "scheme named after a domain it owns, such as com.example.app:/callback (RFC 8252 7.1)."
+)
 
 
 def check_redirect_uri(uri: object, *, allow_regexp: bool = False) -> str:
@@ -63,13 +68,30 @@ def check_redirect_uri(uri: object, *, allow_regexp: bool = False) -> str:
     # RFC 6749 3.1.2: the redirection endpoint URI MUST be an absolute URI
     if not parts.scheme or not (parts.netloc or parts.path):
         raise InvalidRedirectUri(f"The redirect URI {uri!r} is not absolute (RFC 6749 3.1.2).")
-    if parts.scheme in ("http", "https") and not hostname:
-        raise InvalidRedirectUri(f"The redirect URI {uri!r} has no host.")
     # RFC 6749 3.1.2: the endpoint URI MUST NOT include a fragment component
     if "#" in uri:
         raise InvalidRedirectUri(f"The redirect URI {uri!r} has a fragment (RFC 6749 3.1.2).")
-    if parts.scheme.lower() in ("javascript", "data", "vbscript", "file"):
-        raise InvalidRedirectUri(f"The scheme {parts.scheme!r} is not allowed in a redirect URI.")
+    if parts.scheme in ("http", "https"):
+        if not hostname:
+            raise InvalidRedirectUri(f"The redirect URI {uri!r} has no host.")
+        # RFC 9700 4.1.1: "https://good.example@evil.example/" goes to evil.example
+        if "@" in parts.netloc:
+            raise InvalidRedirectUri(
+                f"The redirect URI {uri!r} holds a user name or password before '@', which "
+                "hides the real host; leave it out."
+            )
+        return uri
+    if parts.scheme == "urn" and uri.lower().startswith(OUT_OF_BAND):
+        # RFC 8252 7: native apps use a private-use scheme or a loopback port instead
+        raise InvalidRedirectUri(
+            f"{OUT_OF_BAND} (out-of-band, the code shown for copying) is deprecated and "
+            f"not supported. {ALLOWED_SCHEMES}"
+        )
+    # RFC 8252 7.1: a native app's private-use scheme is a reverse domain name
+    if "." not in parts.scheme:
+        raise InvalidRedirectUri(
+            f"The scheme {parts.scheme!r} is not allowed in a redirect URI. {ALLOWED_SCHEMES}"
+        )
     return uri
 
 
