@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import pkce
+from .callback_patterns import PatternTimeout, fullmatch_any
 from .config import ServerConfig
 from .errors import (
     AccessDenied,
@@ -181,7 +182,15 @@ class AuthorizationEndpoint:
             for u in client.redirect_uris
             if u.startswith(REGEXP_PREFIX)
         ]
-        return any(re.fullmatch(pattern, redirect_uri) for pattern in patterns)
+        try:
+            return fullmatch_any(patterns, redirect_uri)
+        except PatternTimeout as exc:
+            raise FatalAuthorizationError(
+                "Callback pattern took too long",
+                f"{exc} A pattern with nested quantifiers, such as (a+)+, backtracks "
+                "exponentially: one more reason to match redirect URIs exactly "
+                "(RFC 9700 2.1).",
+            ) from None
 
     def _validate(self, params: Params, client: Client) -> dict[str, Any]:
         """The rest of the request; errors here go back to the client."""

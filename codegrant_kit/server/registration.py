@@ -47,15 +47,16 @@ def check_redirect_uri(uri: object, *, allow_regexp: bool = False) -> str:
     """
     if not isinstance(uri, str) or not uri:
         raise InvalidRedirectUri("Each redirect URI must be a non-empty string.")
+    if len(uri) > MAX_URI_LENGTH:
+        raise InvalidRedirectUri(f"A redirect URI may be {MAX_URI_LENGTH} characters at most.")
     if allow_regexp and uri.startswith(REGEXP_PREFIX):
-        # LAB: WSO2's callback pattern, matched with re.fullmatch as WSO2 does
+        # LAB: WSO2's callback pattern, matched with re.fullmatch (in bounded time,
+        # callback_patterns) as WSO2 does
         try:
             re.compile(uri.removeprefix(REGEXP_PREFIX))
         except re.error as exc:
             raise InvalidRedirectUri(f"The callback pattern does not compile: {exc}.") from None
         return uri
-    if len(uri) > MAX_URI_LENGTH:
-        raise InvalidRedirectUri(f"A redirect URI may be {MAX_URI_LENGTH} characters at most.")
     if any(ch.isspace() or ord(ch) < 0x20 for ch in uri):
         raise InvalidRedirectUri(
             f"The redirect URI {uri!r} holds white space or control characters."
