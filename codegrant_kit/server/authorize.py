@@ -159,7 +159,7 @@ class AuthorizationEndpoint:
         if self._pattern_matches(client, redirect_uri):
             return client, redirect_uri
         localhost = ""
-        if redirect_uri.startswith("http://localhost:"):
+        if redirect_uri.startswith(("http://localhost:", "http://localhost/")):
             localhost = (
                 " 'localhost' is matched exactly, port too: RFC 8252 8.3 advises against it; "
                 "register http://127.0.0.1/... to have any port accepted."

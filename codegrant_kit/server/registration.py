@@ -75,7 +75,7 @@ def check_redirect_uri(uri: object, *, allow_regexp: bool = False) -> str:
     if parts.scheme in ("http", "https"):
         if not hostname:
             raise InvalidRedirectUri(f"The redirect URI {uri!r} has no host.")
-        # RFC 9700 4.1.1: "https://good.example@evil.example/" goes to evil.example
+        # RFC 3986 7.6: "https://good.example@evil.example/" goes to evil.example
         if "@" in parts.netloc:
             raise InvalidRedirectUri(
                 f"The redirect URI {uri!r} holds a user name or password before '@', which "

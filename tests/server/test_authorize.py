@@ -535,4 +535,6 @@ def test_localhost_gets_no_port_exception(server, browser):
     text = assert_error_page(authorize(browser, client, redirect_uri="http://localhost:8001/cb"))
     assert "Redirect URI mismatch" in text
     assert "RFC 8252 8.3" in text
+    text = assert_error_page(authorize(browser, client, redirect_uri="http://localhost/cb"))
+    assert "RFC 8252 8.3" in text
     assert get_code(browser, client, redirect_uri="http://localhost:8000/cb")
