@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import pkce
+from .callback_patterns import PatternTimeout, fullmatch_any
 from .config import ServerConfig
 from .errors import (
     AccessDenied,
@@ -148,13 +149,27 @@ class AuthorizationEndpoint:
                 )
             return client, client.redirect_uris[0]
         # RFC 9700 2.1: redirect URIs are compared by exact string matching
-        if redirect_uri in client.redirect_uris or self._pattern_matches(client, redirect_uri):
+        if redirect_uri in client.redirect_uris:
             return client, redirect_uri
+        # RFC 8252 7.3: "MUST allow any port to be specified at the time of the request
+        # for loopback IP redirect URIs", the one exception RFC 9700 2.1 makes
+        portless = _loopback_without_port(redirect_uri)
+        if portless is not None and portless in map(_loopback_without_port, client.redirect_uris):
+            return client, redirect_uri
+        if self._pattern_matches(client, redirect_uri):
+            return client, redirect_uri
+        localhost = ""
+        if redirect_uri.startswith(("http://localhost:", "http://localhost/")):
+            localhost = (
+                " 'localhost' is matched exactly, port too: RFC 8252 8.3 advises against it; "
+                "register http://127.0.0.1/... to have any port accepted."
+            )
         raise UnregisteredRedirectUri(
             "Redirect URI mismatch",
             f"redirect_uri {redirect_uri!r} is not registered for {client.client_name!r}. "
             f"Registered: {', '.join(client.redirect_uris)}. The match is exact, "
-            "character by character (RFC 9700 2.1).",
+            "character by character (RFC 9700 2.1), except for the port of "
+            f"http://127.0.0.1 and http://[::1] (RFC 8252 7.3).{localhost}",
             redirect_uri,
         )
 
@@ -167,7 +182,15 @@ class AuthorizationEndpoint:
             for u in client.redirect_uris
             if u.startswith(REGEXP_PREFIX)
         ]
-        return any(re.fullmatch(pattern, redirect_uri) for pattern in patterns)
+        try:
+            return fullmatch_any(patterns, redirect_uri)
+        except PatternTimeout as exc:
+            raise FatalAuthorizationError(
+                "Callback pattern took too long",
+                f"{exc} A pattern with nested quantifiers, such as (a+)+, backtracks "
+                "exponentially: one more reason to match redirect URIs exactly "
+                "(RFC 9700 2.1).",
+            ) from None
 
     def _validate(self, params: Params, client: Client) -> dict[str, Any]:
         """The rest of the request; errors here go back to the client."""
@@ -377,3 +400,19 @@ class AuthorizationEndpoint:
             csrf_token=pending.csrf_token,
             message=message,
         )
+
+
+# RFC 8252 7.3: http, a loopback IP literal (not "localhost", 8.3), maybe a port
+_LOOPBACK = re.compile(r"http://(127\.0\.0\.1|\[::1\])(?::([0-9]{1,5}))?(?=[/?]|$)")
+
+
+def _loopback_without_port(uri: str) -> str | None:
+    """A loopback redirect URI with its port left out; None for any other URI.
+
+    >>> _loopback_without_port("http://127.0.0.1:51004/cb")
+    'http://127.0.0.1/cb'
+    """
+    match = _LOOPBACK.match(uri)
+    if match is None or int(match[2] or 0) > 65535:
+        return None
+    return f"http://{match[1]}{uri[match.end() :]}"
