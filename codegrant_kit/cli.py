@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import ipaddress
 import logging
 import os
 import signal
@@ -13,15 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .runner import _Server, build, uvicorn_config
+from .runner import _Server, build, is_loopback, uvicorn_config
 from .server.config import DEFAULT_SCOPES
 from .server.lab import SWITCHES
 from .server.passwords import SCHEMES
 from .server.persistence import PersistenceError
 from .server.rate_limit import DEFAULT_RATE_LIMITS, RateLimit
 from .tls import WILDCARD_HOSTS, TlsError, trust_instructions
-
-LOOPBACK_NAMES = ("localhost",)
 
 
 def _user(text: str) -> tuple[str, str]:
@@ -93,15 +90,6 @@ def _positive(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be a positive number of seconds")
     return value
-
-
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parser() -> argparse.ArgumentParser:

@@ -20,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import ipaddress
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -35,6 +37,7 @@ from starlette.applications import Starlette
 
 from . import tls as tls_files
 from .server import ServerConfig, Store, create_app
+from .server.app import loud_warnings
 
 # The issuer when the server is reached through a proxy: a URL, a URL with
 # "{port}" for the port bound, or a function of that port (None: not proxied).
@@ -42,6 +45,21 @@ PublicUrl = str | Callable[[int], str | None] | None
 
 DEFAULT_USERS: Mapping[str, str] = {"admin": "admin"}  # WSO2's default administrator
 START_TIMEOUT = 10.0  # seconds
+LOOPBACK_NAMES = ("localhost",)
+
+
+def is_loopback(host: str) -> bool:
+    """Can only this machine reach `host`? Then the default admin:admin is allowed.
+
+    >>> is_loopback("127.0.0.2"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -264,6 +282,8 @@ class BackgroundServer:
             warnings.append("PREDICTABLE randomness: tutorials only")
         if self.config.password_hash == "fast":
             warnings.append("FAST password hashing: load tests only")
+        if self.config.lab_switches:
+            warnings.append("LAB SWITCHES ON: " + ", ".join(sorted(self.config.lab_switches)))
         loud = "".join(f" [{w}]" for w in warnings)
         return f"<BackgroundServer {self.url} {state}{loud}>"
 
@@ -294,12 +314,18 @@ def start_server(
     while the server runs, it returns that server; with other arguments, it stops
     the old one first, so a re-run cell never leaves a second server behind.
     """
+    if users is None and not is_loopback(host):
+        raise ValueError(
+            f"Give users={{NAME: PASSWORD, ...}} to listen on {host}: the default "
+            "admin:admin is for a server only this machine can reach."
+        )
     users = dict(DEFAULT_USERS if users is None else users)
     clients = [dict(c) for c in clients]
-    if host in ("127.0.0.1", "localhost", "::1"):
+    if is_loopback(host):
         # Only this machine (and so jupyter-server-proxy) reaches a loopback server,
         # and the prefix only shapes the answer to the request that sent it: trust
         # it, so that a hosted learner's browser can use the pages at /proxy/PORT/.
+        # Not X-Forwarded-For: any local process could then pick its own address.
         options.setdefault("trust_forwarded_prefix", True)
     serving: dict[str, Any] = {
         "public_url": public_url,
@@ -324,7 +350,7 @@ def start_server(
             old_key, old = previous
             if old_key == key and old.running:
                 _current["server"] = previous
-                return old
+                return _announced(old)
             old.stop()
         sock, app = build(
             host=host,
@@ -337,7 +363,14 @@ def start_server(
         )
         server = BackgroundServer(sock, app).start()
         _current["server"] = (key, server)
-        return server
+        return _announced(server)
+
+
+def _announced(server: BackgroundServer) -> BackgroundServer:
+    """In a notebook a log line goes nowhere: print the loud warnings into the cell."""
+    for warning in loud_warnings(server.config):
+        print(f"codegrant-kit: {warning}", file=sys.stderr, flush=True)
+    return server
 
 
 def stop_server() -> None:

@@ -29,29 +29,34 @@ log = logging.getLogger("codegrant_kit.server")
 ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def create_app(config: ServerConfig | None = None, store: Store | None = None) -> Starlette:
-    """An authorization server. `store` is created from `config` when not given."""
-    config = config or ServerConfig()
-    store = store or Store(config)
+def loud_warnings(config: ServerConfig) -> list[str]:
+    """What this server turns off or weakens, a line each: a lab is never mistaken for a server."""
+    warnings = []
     if getattr(config.randomness, "predictable", False):
-        log.warning(
+        warnings.append(
             "PREDICTABLE RANDOMNESS: codes, tokens and secrets of this server can be "
             "guessed. For tutorials and tests only."
         )
     for name in sorted(config.lab_switches):
         switch = SWITCHES[name]
-        log.warning(
-            "LAB SWITCH %s is ON: it turns off %s (%s). This server allows %s.",
-            name,
-            switch.defence,
-            switch.source,
-            switch.attack,
+        warnings.append(
+            f"LAB SWITCH {name} is ON: it turns off {switch.defence} ({switch.source}). "
+            f"This server allows {switch.attack}."
         )
     if config.password_hash == "fast":
-        log.warning(
+        warnings.append(
             "FAST PASSWORD HASHING: passwords are hashed with one SHA-256, for benchmarks "
             "and load tests only."
         )
+    return warnings
+
+
+def create_app(config: ServerConfig | None = None, store: Store | None = None) -> Starlette:
+    """An authorization server. `store` is created from `config` when not given."""
+    config = config or ServerConfig()
+    store = store or Store(config)
+    for warning in loud_warnings(config):
+        log.warning("%s", warning)
 
     async def home(request: Request) -> Response:
         endpoints = [
