@@ -181,8 +181,9 @@ def parser() -> argparse.ArgumentParser:
     classroom.add_argument(
         "--behind-proxy",
         action="store_true",
-        help="trust X-Forwarded-Prefix from a reverse proxy that strips a path prefix "
-        "(jupyter-server-proxy); never without such a proxy in front",
+        help="trust X-Forwarded-For, -Proto and -Prefix from a reverse proxy at 127.0.0.1 "
+        "(or FORWARDED_ALLOW_IPS), such as jupyter-server-proxy or nginx; never without "
+        "such a proxy in front",
     )
     classroom.add_argument(
         "--instructor",
@@ -244,6 +245,7 @@ def serve(args: argparse.Namespace) -> int:
         options["db"] = args.db
     if args.behind_proxy:
         options["trust_forwarded_prefix"] = True
+        options["trust_forwarded_for"] = True
     if args.rate_limit:
         options["rate_limits"] = dict(args.rate_limit)
     if args.max_clients_per_address:

@@ -36,6 +36,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from . import tls as tls_files
+from .connection_limits import ConnectionLimits, limited_protocol
 from .server import ServerConfig, Store, create_app
 from .server.app import loud_warnings
 
@@ -181,10 +182,25 @@ def build(
         raise
 
 
-def uvicorn_config(app: Starlette) -> uvicorn.Config:
+def uvicorn_config(app: Starlette, http: type[asyncio.Protocol] | None = None) -> uvicorn.Config:
+    """How uvicorn serves `app`; `http`: uvicorn's protocol to limit (default httptools, or h11)."""
     files: tls_files.TlsFiles | None = getattr(app.state, "tls", None)
+    config: ServerConfig = app.state.config
+    limits = ConnectionLimits(
+        max_header_bytes=config.max_header_bytes,
+        request_read_timeout=config.request_read_timeout,
+        # behind a proxy every connection comes from the proxy: it must do the counting
+        max_connections_per_address=(
+            None if config.trust_forwarded_for else config.max_connections_per_address
+        ),
+    )
     return uvicorn.Config(
         app,
+        http=limited_protocol(limits, http),
+        ws="none",  # no WebSocket route: an Upgrade is answered as plain HTTP
+        # RFC 7239 8.1: forwarded headers only from a proxy that was declared
+        proxy_headers=config.trust_forwarded_for,
+        h11_max_incomplete_event_size=config.max_header_bytes,  # without httptools
         log_level="warning",  # info lines would land in notebook cells
         access_log=False,
         lifespan="off",
@@ -203,7 +219,9 @@ class BackgroundServer:
     `ca_path` is the authority to trust: `Flow.discover(server.url, verify=server.verify)`.
     """
 
-    def __init__(self, sock: socket.socket, app: Starlette) -> None:
+    def __init__(
+        self, sock: socket.socket, app: Starlette, http: type[asyncio.Protocol] | None = None
+    ) -> None:
         self.app = app
         self.config: ServerConfig = app.state.config
         self.store: Store = app.state.store
@@ -214,7 +232,7 @@ class BackgroundServer:
         self.local_url = issuer_for(host, port, scheme)
         self._socket = sock
         self._ready = threading.Event()
-        self._server = _Server(uvicorn_config(app), self._ready.set)
+        self._server = _Server(uvicorn_config(app, http), self._ready.set)
         self._thread = threading.Thread(
             target=self._run, name=f"codegrant-kit {self.url}", daemon=True
         )
