@@ -14,6 +14,7 @@ from .authorize import AuthorizationEndpoint
 from .config import ServerConfig
 from .dashboard import DashboardEndpoint
 from .forwarded_prefix import ForwardedPrefix
+from .hsts import StrictTransportSecurity
 from .introspection import IntrospectionEndpoint
 from .jwt_access_tokens import JWKS_PATH, JwtSigner
 from .lab import SWITCHES
@@ -114,6 +115,8 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
         routes.append(Route(JWKS_PATH, jwks_endpoint, methods=["GET"]))
     # behind jupyter-server-proxy: the path prefix it strips, from a header it sends
     middleware = [Middleware(ForwardedPrefix)] if config.trust_forwarded_prefix else []
+    # RFC 6797: on https, tell the browser to stay on https
+    middleware.append(Middleware(StrictTransportSecurity))
     app = Starlette(
         routes=routes, middleware=middleware, exception_handlers={Exception: server_error}
     )
