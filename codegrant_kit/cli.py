@@ -211,6 +211,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="applications one address may register (default 1000)",
     )
+    classroom.add_argument(
+        "--max-connections-per-address",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="open connections one address may hold (default 256; more for a load test "
+        "from one machine)",
+    )
 
     demo = commands.add_parser(
         "demo", help="run the whole seed flow against an embedded server and print it"
@@ -250,6 +258,8 @@ def serve(args: argparse.Namespace) -> int:
         options["rate_limits"] = dict(args.rate_limit)
     if args.max_clients_per_address:
         options["max_clients_per_address"] = args.max_clients_per_address
+    if args.max_connections_per_address:
+        options["max_connections_per_address"] = args.max_connections_per_address
     if args.host in WILDCARD_HOSTS and not args.public_url:
         print(
             f"codegrant-kit: listening on {args.host or 'every interface'}; give --public-url "
