@@ -185,7 +185,8 @@ def build(
 def uvicorn_config(app: Starlette, http: type[asyncio.Protocol] | None = None) -> uvicorn.Config:
     """How uvicorn serves `app`; `http`: uvicorn's protocol to limit (default httptools, or h11)."""
     files: tls_files.TlsFiles | None = getattr(app.state, "tls", None)
-    config: ServerConfig = app.state.config
+    # a baseline app of the benchmarks has no config: it is served with the defaults
+    config: ServerConfig = getattr(app.state, "config", None) or ServerConfig()
     limits = ConnectionLimits(
         max_header_bytes=config.max_header_bytes,
         request_read_timeout=config.request_read_timeout,

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from codegrant_kit.runner import BackgroundServer, build
+from codegrant_kit.runner import BackgroundServer, build, uvicorn_config
 
 ATTACKER, LEARNER = "127.0.0.1", "127.0.0.2"
 CAP = 8
@@ -152,3 +153,12 @@ def test_a_connection_that_sends_nothing_is_closed_when_its_time_is_up(limited):
     started = time.monotonic()
     assert answer(sock) == b""
     assert TIMEOUT - 0.1 < time.monotonic() - started < TIMEOUT + 1
+
+
+def test_an_app_without_a_server_config_is_served_with_the_default_limits():
+    # the benchmarks' baseline apps are served exactly as the kit is
+    config = uvicorn_config(Starlette())
+    config.load()
+    limits = config.http_protocol_class.limits  # type: ignore[attr-defined]
+    assert (limits.max_header_bytes, limits.max_connections_per_address) == (32768, 256)
+    assert not config.proxy_headers
