@@ -14,6 +14,7 @@ from .authorize import AuthorizationEndpoint
 from .config import ServerConfig
 from .dashboard import DashboardEndpoint
 from .forwarded_prefix import ForwardedPrefix
+from .hsts import StrictTransportSecurity
 from .introspection import IntrospectionEndpoint
 from .jwt_access_tokens import JWKS_PATH, JwtSigner
 from .metadata import PATHS, WELL_KNOWN, MetadataEndpoint, server_metadata
@@ -29,29 +30,34 @@ log = logging.getLogger("codegrant_kit.server")
 ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def create_app(config: ServerConfig | None = None, store: Store | None = None) -> Starlette:
-    """An authorization server. `store` is created from `config` when not given."""
-    config = config or ServerConfig()
-    store = store or Store(config)
+def loud_warnings(config: ServerConfig) -> list[str]:
+    """What this server turns off or weakens, a line each: a lab is never mistaken for a server."""
+    warnings = []
     if getattr(config.randomness, "predictable", False):
-        log.warning(
+        warnings.append(
             "PREDICTABLE RANDOMNESS: codes, tokens and secrets of this server can be "
             "guessed. For tutorials and tests only."
         )
     for name in sorted(config.lab_switches):
         switch = SWITCHES[name]
-        log.warning(
-            "LAB SWITCH %s is ON: it turns off %s (%s). This server allows %s.",
-            name,
-            switch.defence,
-            switch.source,
-            switch.attack,
+        warnings.append(
+            f"LAB SWITCH {name} is ON: it turns off {switch.defence} ({switch.source}). "
+            f"This server allows {switch.attack}."
         )
     if config.password_hash == "fast":
-        log.warning(
+        warnings.append(
             "FAST PASSWORD HASHING: passwords are hashed with one SHA-256, for benchmarks "
             "and load tests only."
         )
+    return warnings
+
+
+def create_app(config: ServerConfig | None = None, store: Store | None = None) -> Starlette:
+    """An authorization server. `store` is created from `config` when not given."""
+    config = config or ServerConfig()
+    store = store or Store(config)
+    for warning in loud_warnings(config):
+        log.warning("%s", warning)
 
     async def home(request: Request) -> Response:
         endpoints = [
@@ -109,6 +115,8 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
         routes.append(Route(JWKS_PATH, jwks_endpoint, methods=["GET"]))
     # behind jupyter-server-proxy: the path prefix it strips, from a header it sends
     middleware = [Middleware(ForwardedPrefix)] if config.trust_forwarded_prefix else []
+    # RFC 6797: on https, tell the browser to stay on https
+    middleware.append(Middleware(StrictTransportSecurity))
     app = Starlette(
         routes=routes, middleware=middleware, exception_handlers={Exception: server_error}
     )

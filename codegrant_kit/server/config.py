@@ -45,6 +45,18 @@ class ServerConfig:
     # Behind jupyter-server-proxy or another reverse proxy that strips a path prefix:
     # take the prefix from X-Forwarded-Prefix. Never by default: anyone can send the header.
     trust_forwarded_prefix: bool = False
+    # Behind a reverse proxy: take the client's address (and scheme) from X-Forwarded-For
+    # (and -Proto), sent by the proxy (127.0.0.1, or FORWARDED_ALLOW_IPS). Never by default:
+    # any local process could pick its own address and so escape the per-address limits.
+    trust_forwarded_for: bool = False
+    # Each connection (`connection_limits`): the bytes of a request line and headers (a
+    # browser sends 1-8 KiB with its cookies; nginx allows 4 x 8 KiB); seconds from a
+    # request's first byte to its last (a few KiB take milliseconds, even on a crowded
+    # classroom Wi-Fi); and open connections per address (a browser opens 6 per server,
+    # so 30 learners behind one NAT need 180; the rest of 1024 descriptors stays free).
+    max_header_bytes: int = 32 * 1024
+    request_read_timeout: float = 10.0
+    max_connections_per_address: int = 256
     # Lab switches (see `switches.SWITCHES`): each turns one defence off. None by default.
     lab_switches: frozenset[str] = frozenset()
     randomness: Randomness = field(default_factory=SystemRandomness)
@@ -58,6 +70,9 @@ class ServerConfig:
                 f"No password hash is named {self.password_hash!r}; use one of "
                 f"{', '.join(SCHEMES)}."
             )
+        for name in ("max_header_bytes", "request_read_timeout", "max_connections_per_address"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, not {getattr(self, name)!r}.")
         self.rate_limits = {**DEFAULT_RATE_LIMITS, **self.rate_limits}
         unknown = sorted(set(self.rate_limits) - set(DEFAULT_RATE_LIMITS))
         if unknown:
