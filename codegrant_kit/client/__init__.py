@@ -14,12 +14,14 @@ Modules, one step each:
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
 - ``transcript``: every exchange as raw HTTP and as a Mermaid diagram.
 - ``explain``: every error code in plain words; ``errors``: the exceptions.
+- ``new_client``: the ``httpx.Client`` every step uses (never follows a redirect);
+  ``json_object``: a response's JSON object body, or None.
 - ``flow``: one flow's state, one method per step.
 """
 
 from __future__ import annotations
 
-from ._http import Verify, parse_www_authenticate
+from ._http import Verify, json_object, new_client, parse_www_authenticate
 from .authorize_url import (
     AuthorizationRequest,
     PkcePair,
@@ -137,10 +139,12 @@ __all__ = [
     "form_urlencode",
     "introspect",
     "introspection_request",
+    "json_object",
     "keycloak",
     "known_errors",
     "mask_value",
     "metadata_urls",
+    "new_client",
     "new_state",
     "parse_forms",
     "parse_redirect",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from .attacks import (
     BY_SWITCH,
+    Attack,
     callback_csrf,
     clickjack,
     consent_upgrade,
@@ -63,6 +64,7 @@ __all__ = [
     "CHECKS",
     "VICTIM",
     "Account",
+    "Attack",
     "AttackResult",
     "ChecklistItem",
     "ChecklistReport",

@@ -8,7 +8,7 @@ repeats it for codes that leaked. Lab switch: `code_replay`.
 
 from __future__ import annotations
 
-from ..client._http import json_object
+from ..client import json_object
 from ._steps import sign_in, token_state
 from .result import AttackResult
 from .scenario import TargetLike, as_target

@@ -10,6 +10,7 @@
     ApiPanel(state)                           # 7 API, refresh, introspect, revoke
     JwtPanel(state), TranscriptPanel(state)   # a JWT checked; every exchange, raw
     wizard()                                  # the seven in a Stack with Back/Next
+    ChecklistPanel(server)                    # the security lab's RFC 9700 checklist
 
 Each panel is a model (``panel.model``: values, results, ``error`` in plain words)
 and a thin view; set values or ``click()`` buttons from code as well as by hand.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from .api_panel import ApiModel, ApiPanel
 from .authorize_panel import AuthorizeModel, AuthorizePanel
+from .checklist import ChecklistModel, ChecklistPanel
 from .jwt_panel import JwtModel, JwtPanel
 from .login_panel import LoginModel, LoginPanel
 from .portal import PortalModel, PortalPanel
@@ -34,6 +36,8 @@ __all__ = [
     "ApiPanel",
     "AuthorizeModel",
     "AuthorizePanel",
+    "ChecklistModel",
+    "ChecklistPanel",
     "FlowState",
     "JwtModel",
     "JwtPanel",
