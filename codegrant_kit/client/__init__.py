@@ -66,7 +66,7 @@ from .errors import (
 from .explain import Explanation, ParameterNote, explain_error, known_errors
 from .flow import Flow
 from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
-from .redirect import AuthorizationResponse, parse_redirect
+from .redirect import AuthorizationResponse, explain_redirect, parse_redirect
 from .registration import Application, register_client, registration_request
 from .token import (
     AuthMethod,
@@ -135,6 +135,7 @@ __all__ = [
     "discover",
     "exchange_code",
     "explain_error",
+    "explain_redirect",
     "fetch_jwks",
     "form_urlencode",
     "introspect",

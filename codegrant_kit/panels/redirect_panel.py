@@ -11,23 +11,14 @@ RFC 9207 Section 2.4). A Location pasted from a real browser works too.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import ipywidgets as widgets
 from traitlets import List, Unicode, observe
 
+from ..client import explain_redirect
 from . import _html
 from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
 from .state import FlowState
-
-PURPOSES = {
-    "code": "the authorization code, to exchange at the token endpoint; one use, short-lived",
-    "state": "the value the client sent, echoed back",
-    "iss": "the issuer that sent this response (RFC 9207)",
-    "error": "why no code was issued",
-    "error_description": "the server's words for the error",
-    "error_uri": "a page about the error",
-}
 
 
 class RedirectModel(StepModel):
@@ -35,7 +26,7 @@ class RedirectModel(StepModel):
 
     raw = Unicode("")  # the 302 as the browser received it
     location = Unicode("")
-    parameters: List[Any] = List()  # (name, value, what it is for)
+    parameters: List[Any] = List()  # (name, value, what it is for, section)
     code = Unicode("")
     state_sent = Unicode("")
     state_received = Unicode("")
@@ -72,12 +63,10 @@ class RedirectModel(StepModel):
     @observe("location")
     def _take_apart(self, _change: object = None) -> None:
         """Show the parameters at once; checking them is ``check()``."""
-        pairs = parse_qsl(urlsplit(self.location).query, keep_blank_values=True)
-        self.parameters = [
-            (name, value, PURPOSES.get(name, "not an OAuth parameter")) for name, value in pairs
-        ]
-        self.state_received = next((v for n, v in pairs if n == "state"), "")
-        self.iss_received = next((v for n, v in pairs if n == "iss"), "")
+        notes = explain_redirect(self.location)
+        self.parameters = [tuple(note) for note in notes]
+        self.state_received = next((n.value for n in notes if n.parameter == "state"), "")
+        self.iss_received = next((n.value for n in notes if n.parameter == "iss"), "")
         self.code, self.checks, self.error, self.status = "", [], "", ""
 
     def check(self) -> None:
@@ -119,11 +108,7 @@ class RedirectPanel(PanelView):
                 ),
                 html_of(self.model, "raw", _html.pre),
                 self._location,
-                html_of(
-                    self.model,
-                    "parameters",
-                    lambda rows: _html.table(("parameter", "value", "what it is for"), rows),
-                ),
+                html_of(self.model, "parameters", _html.notes_table),
                 html_of(
                     self.model,
                     "state_sent",

@@ -291,7 +291,9 @@ def test_a_token_request_with_credentials_given_needs_no_application(ours):
         flow.receive_redirect(f"{REDIRECT_URI}?code=c0de&state=xyz&iss={ours.url}")
         with pytest.raises(StepOutOfOrder, match="No application yet"):
             flow.token_request()
-        built = flow.token_request(client=("typed-in-id", "typed-in secret"), auth="client_secret_post")
+        built = flow.token_request(
+            client=("typed-in-id", "typed-in secret"), auth="client_secret_post"
+        )
         assert built.content == (
             b"grant_type=authorization_code&code=c0de&redirect_uri=https%3A%2F%2Fclient.example.com"
             b"%2Fcb&client_id=typed-in-id&client_secret=typed-in+secret"
