@@ -12,6 +12,7 @@ Modules, one step each:
 - ``basic_auth``: client authentication step by step (RFC 6749 2.3.1).
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
+- ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
 - ``transcript``: every exchange as raw HTTP and as a Mermaid diagram.
 - ``explain``: every error code in plain words; ``errors``: the exceptions.
 - ``new_client``: the ``httpx.Client`` every step uses (never follows a redirect);
@@ -56,6 +57,7 @@ from .errors import (
     InvalidAuthorizationResponse,
     InvalidTokenResponse,
     IssuerMismatch,
+    JwtFormatError,
     MalformedAuthorizationResponse,
     MetadataIssuerMismatch,
     OAuthResponseError,
@@ -65,6 +67,7 @@ from .errors import (
 )
 from .explain import Explanation, ParameterNote, explain_error, known_errors
 from .flow import Flow
+from .jwt import DecodedJwt, JwtCheck, check_jwt, decode_jwt
 from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
 from .redirect import AuthorizationResponse, explain_redirect, parse_redirect
 from .registration import Application, register_client, registration_request
@@ -99,6 +102,7 @@ __all__ = [
     "ConsentChoice",
     "Credentials",
     "DecodedBasic",
+    "DecodedJwt",
     "DiscoveryError",
     "Endpoints",
     "Exchange",
@@ -110,6 +114,8 @@ __all__ = [
     "InvalidAuthorizationResponse",
     "InvalidTokenResponse",
     "IssuerMismatch",
+    "JwtCheck",
+    "JwtFormatError",
     "MalformedAuthorizationResponse",
     "MetadataIssuerMismatch",
     "Note",
@@ -130,8 +136,10 @@ __all__ = [
     "api_request",
     "body_credentials",
     "call_api",
+    "check_jwt",
     "client_authenticated_request",
     "decode_basic",
+    "decode_jwt",
     "discover",
     "exchange_code",
     "explain_error",
