@@ -2,8 +2,8 @@
 
 The server runs in a background thread of this kernel (``codegrant_kit.runner``).
 Its store holds the users, the applications (clients), the pending logins, the
-authorization codes, the tokens and the consents; ``Store.snapshot()`` gives them
-as plain data, shown here. Live refresh re-reads them at most once a second from a
+authorization codes, the tokens and the consents; ``BackgroundServer.snapshot()``
+gives them as plain data, shown here. Live refresh re-reads them at most once a second from a
 timer thread, and stops with the server or the panel.
 """
 
@@ -124,7 +124,7 @@ class ServerModel(StepModel):
     def _show(self, server: BackgroundServer) -> None:
         self.url = server.url
         self.running = server.running
-        self.snapshot = server.store.snapshot() if server.running else {}
+        self.snapshot = server.snapshot()
 
     @observe("live")
     def _on_live(self, change: dict[str, Any]) -> None:
