@@ -20,6 +20,7 @@ from ..client.jwt import find_key, tamper
 from . import _html
 from ._base import PanelView, StepModel, button, heading, html_of, message_box
 from .state import FlowState
+from .steps import Step
 
 
 class JwtModel(StepModel):
@@ -65,7 +66,7 @@ class JwtModel(StepModel):
         """Fetch the server's JWKS (once per key) and check signature, expiry, issuer, type."""
         self.verdict, self.reasons = "", []
         if not self.token.strip():
-            self.error = "No token yet: get one in step 6, or paste a JWT."
+            self.error = f"No token yet: get one in {Step.TOKEN}, or paste a JWT."
             return
         try:
             kid = decode_jwt(self.token).header.get("kid")

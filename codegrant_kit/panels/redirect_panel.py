@@ -1,4 +1,4 @@
-"""Step 5, the authorization response (RFC 6749 Section 4.1.2): the redirect, taken apart.
+"""The authorization response (RFC 6749 Section 4.1.2): the redirect, taken apart.
 
 The server answers the consent with ``HTTP/1.1 302 Found`` and a ``Location`` on
 the client's redirect URI. Its query carries the ``code`` and the ``state`` the
@@ -17,8 +17,9 @@ from traitlets import List, Unicode, observe
 
 from ..client import explain_redirect
 from . import _html
-from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
+from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
 from .state import FlowState
+from .steps import Step
 
 
 class RedirectModel(StepModel):
@@ -81,15 +82,17 @@ class RedirectModel(StepModel):
             self.error = str(response.explanation)
             return
         self.code = response.code or ""
-        self.status = "Every check passed: the client may exchange this code (step 6)."
+        self.status = f"Every check passed: the client may exchange this code ({Step.TOKEN})."
 
 
 def _checks_html(checks: list[str]) -> str:
     return "".join(f"<div style='color:#1a6e1a'>&#10003; {_html.esc(c)}</div>" for c in checks)
 
 
-class RedirectPanel(PanelView):
+class RedirectPanel(StepPanel):
     """The 302, its Location, the parameters, the state and iss checks."""
+
+    step = Step.REDIRECT
 
     def __init__(
         self, state: FlowState | None = None, *, model: RedirectModel | None = None
@@ -102,7 +105,7 @@ class RedirectPanel(PanelView):
         super().__init__(
             children=[
                 heading(
-                    "5. The redirect back to the client",
+                    self.step.heading,
                     "The server sends the browser to the callback URL with the code. The "
                     "client checks state and iss before it trusts the code.",
                 ),

@@ -38,6 +38,7 @@ from ..client import (
 )
 from ..client.browser import ConsentChoice
 from ._actions import DEFAULT_TIMEOUT, run_bounded
+from .steps import Step
 
 if TYPE_CHECKING:
     import httpx
@@ -145,7 +146,7 @@ class FlowState(HasTraits):
     def require_flow(self) -> Flow:
         if self.flow is None:
             raise StepOutOfOrder(
-                "There is no server to talk to yet: start it in the Server panel (step 1), "
+                f"There is no server to talk to yet: start it in the Server panel ({Step.SERVER}), "
                 "or connect to an issuer."
             )
         return self.flow
@@ -226,7 +227,9 @@ class FlowState(HasTraits):
         """The token request with the credentials typed in, built but not sent."""
         flow = self.require_flow()
         if flow.authorization_response is None:
-            raise StepOutOfOrder("There is no code yet: check the redirect (step 5) first.")
+            raise StepOutOfOrder(
+                f"There is no code yet: check the redirect ({Step.REDIRECT}) first."
+            )
         return flow.token_request(auth=auth, client=(client_id, client_secret))
 
     def send_token_request(self, request: httpx.Request) -> TokenResponse:
