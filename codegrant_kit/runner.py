@@ -274,6 +274,11 @@ class BackgroundServer:
     def running(self) -> bool:
         return self._thread.is_alive() and self._server.started and not self._server.should_exit
 
+    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
+        """What the server remembers right now, as plain data: users, clients, pending
+        logins, codes, tokens and consents. Empty once it has stopped."""
+        return self.store.snapshot() if self.running else {}
+
     def stop(self) -> None:
         """Stop serving and free the port. Stopping twice is harmless."""
         self._server.should_exit = True

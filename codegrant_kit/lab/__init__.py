@@ -26,7 +26,7 @@ The exercises of the tutorial are in `codegrant_kit.exercises`.
 
 from __future__ import annotations
 
-from .attacks import ATTACKS, BY_SWITCH, switch_table
+from .attacks import ATTACKS, BY_SWITCH, Attack, switch_table
 from .checklist import CHECKS, ChecklistItem, ChecklistReport, run_checklist
 from .code_injection import intercept_code, pkce_downgrade
 from .code_replay import replay_code
@@ -56,6 +56,7 @@ __all__ = [
     "CHECKS",
     "VICTIM",
     "Account",
+    "Attack",
     "AttackResult",
     "ChecklistItem",
     "ChecklistReport",

@@ -15,8 +15,8 @@ from ..client import (
     TokenResponse,
     call_api,
     introspect,
+    new_client,
 )
-from ..client._http import new_client
 from .result import Unsupported
 from .scenario import Account, Target
 

@@ -8,7 +8,7 @@ repeats it for codes that leaked. Lab switch: `code_replay`.
 
 from __future__ import annotations
 
-from ..client._http import json_object
+from ..client import json_object
 from ..server.switches import SWITCHES
 from ._steps import sign_in, token_state
 from .registry import attack_on

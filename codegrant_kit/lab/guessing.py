@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..client import Page, client_authenticated_request
-from ..client._http import json_object
+from ..client import Page, client_authenticated_request, json_object
 from ..server.switches import SWITCHES
 from ._steps import authorization_url
 from .registry import attack_on

@@ -36,9 +36,9 @@ from ..client import (
     IssuerMismatch,
     OAuthResponseError,
     discover,
+    new_client,
     register_client,
 )
-from ..client._http import new_client
 from ..runner import BackgroundServer, bind_socket, issuer_for
 from ..server import ServerConfig, Store
 from ..server.switches import SWITCHES

@@ -33,10 +33,10 @@ from ..client import (
     TokenFactory,
     Verify,
     discover,
+    new_client,
     register_client,
     seeded_token_factory,
 )
-from ..client._http import new_client
 from ..runner import BackgroundServer, build
 from ..server import SeededRandomness, ServerConfig, SystemRandomness
 from .result import Unsupported
