@@ -391,8 +391,8 @@ def start_server(
 
 
 def _announced(server: BackgroundServer) -> BackgroundServer:
-    """In a notebook a log line goes nowhere: print the loud warnings into the cell."""
-    for warning in loud_warnings(server.config):
+    """In a notebook a log line goes nowhere: print the defences turned off into the cell."""
+    for warning in loud_warnings(server.config, randomness=False):
         print(f"codegrant-kit: {warning}", file=sys.stderr, flush=True)
     return server
 

@@ -30,10 +30,14 @@ log = logging.getLogger("codegrant_kit.server")
 ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def loud_warnings(config: ServerConfig) -> list[str]:
-    """What this server turns off or weakens, a line each: a lab is never mistaken for a server."""
+def loud_warnings(config: ServerConfig, *, randomness: bool = True) -> list[str]:
+    """What this server turns off or weakens, a line each: a lab is never mistaken for a server.
+
+    `randomness=False` leaves out the seeded randomness that the tutorials choose, so
+    that their outputs repeat; their servers' repr still names it.
+    """
     warnings = []
-    if getattr(config.randomness, "predictable", False):
+    if randomness and getattr(config.randomness, "predictable", False):
         warnings.append(
             "PREDICTABLE RANDOMNESS: codes, tokens and secrets of this server can be "
             "guessed. For tutorials and tests only."

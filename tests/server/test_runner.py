@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from codegrant_kit.runner import build, start_server, stop_server
+from codegrant_kit.server import SeededRandomness, ServerConfig
 
 from .conftest import LIVE
 from .helpers import (
@@ -147,6 +148,12 @@ def test_a_lab_switch_is_printed_into_the_cell_and_named_by_its_repr(capsys):
             "for benchmarks and load tests only.\n"
         )
         assert "[FAST password hashing: load tests only]" in repr(fast)
+    # the tutorials' seeded randomness is their own choice, for outputs that repeat: the
+    # repr names it, the cell stays quiet (no red box on the Start Here notebook)
+    seeded = ServerConfig(randomness=SeededRandomness("quiet"))
+    with start_server(users={"alice": "wonderland"}, config=seeded) as tutorial:
+        assert capsys.readouterr().err == ""
+        assert "[PREDICTABLE randomness: tutorials only]" in repr(tutorial)
 
 
 def test_the_default_admin_is_refused_beyond_loopback():
