@@ -136,10 +136,10 @@ def test_a_lab_switch_is_printed_into_the_cell_and_named_by_its_repr(capsys):
         assert repr(server).endswith(" running [LAB SWITCHES ON: framing, no_iss]>")
     assert first == [
         "codegrant-kit: LAB SWITCH framing is ON: it turns off frame-ancestors 'none' and "
-        "X-Frame-Options: DENY on the pages (RFC 6749 10.13, RFC 9700 4.16). "
+        "X-Frame-Options: DENY on the pages (RFC 9700 4.16, RFC 6749 10.13). "
         "This server allows clickjacking the consent page.",
         "codegrant-kit: LAB SWITCH no_iss is ON: it turns off the iss parameter in every "
-        "authorization response (RFC 9207, RFC 9700 4.4). "
+        "authorization response (RFC 9700 4.4, RFC 9207). "
         "This server allows a mix-up between two authorization servers.",
     ]
     with start_server(users={"alice": "wonderland"}, password_hash="fast") as fast:
