@@ -14,6 +14,8 @@
 The login and consent forms carry the pending request's key (`sessionDataKey`,
 as in WSO2) and a CSRF token, and only work from the browser that opened the
 login page: its cookie is bound to the request (RFC 6749 10.12, RFC 9700 4.7).
+Each request ends once: of two posts of one page, only the one that ends it gets a
+code.
 """
 
 from __future__ import annotations
@@ -277,12 +279,14 @@ class AuthorizationEndpoint:
                 )
             return self._login_page(request, pending, client, RETRY_MESSAGE, username)
         self.store.throttle.succeeded(("user", username))
-        self.store.sign_in(pending, username)
+        if not self.store.sign_in(pending, username):
+            # another post of this page ended it while the password was checked
+            return self._already_answered(request)
         # LAB consent_any_scope: any earlier Approve Always counts, whatever its scope
         scope = () if self.config.lab("consent_any_scope") else pending.scope
         if self.store.has_consent(username, client.client_id, scope):
             # approved always before, for this scope or a wider one
-            return self._approve(pending)
+            return self._approve(request, pending)
         return self._consent_page(request, pending, client)
 
     def _consent(
@@ -297,25 +301,38 @@ class AuthorizationEndpoint:
             return self._consent_page(
                 request, pending, client, "Choose Approve Once, Approve Always or Deny.", 400
             )
-        if self.store.end_pending(pending.id) is None:
-            return error_page(
-                request, self.config, "Already answered", "This consent was sent already."
-            )
         if choice == "deny":
+            if self.store.end_pending(pending.id) is None:
+                return self._already_answered(request)
             return self._error_redirect(
                 pending.redirect_uri,
                 AccessDenied("The resource owner denied the request."),
                 pending.state,
             )
-        if choice == "approveAlways":
-            self.store.remember_consent(pending.username, client.client_id, pending.scope)
-        return self._approve(pending)
+        return self._approve(request, pending, always=choice == "approveAlways")
 
-    def _approve(self, pending: PendingAuthorization) -> Response:
-        self.store.end_pending(pending.id)
+    def _approve(
+        self, request: Request, pending: PendingAuthorization, *, always: bool = False
+    ) -> Response:
+        # RFC 6749 4.1.2: a code for one authorization; of two posts of one page (two
+        # tabs, a double click) only the one that ends the pending authorization gets it
+        if self.store.end_pending(pending.id) is None:
+            return self._already_answered(request)
+        assert pending.username is not None
+        if always:
+            self.store.remember_consent(pending.username, pending.client_id, pending.scope)
         code = self.store.issue_code(pending)
         # RFC 6749 4.1.2 code and state; RFC 9207 2: iss
         return self._redirect(pending.redirect_uri, {"code": code.code, "state": pending.state})
+
+    def _already_answered(self, request: Request) -> Response:
+        return error_page(
+            request,
+            self.config,
+            "Already answered",
+            "This sign-in page was answered already, in another tab or by a second click. "
+            "Go back to the application: it has its answer, or start again there.",
+        )
 
     # -- responses --------------------------------------------------------------
 

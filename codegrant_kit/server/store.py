@@ -388,12 +388,15 @@ class Store:
         if self._db is not None:
             self._db.save_pending(pending, self.progress.is_anonymous(pending.id))
 
-    def sign_in(self, pending: PendingAuthorization, username: str) -> None:
-        """The resource owner signed in on this login page."""
+    def sign_in(self, pending: PendingAuthorization, username: str) -> bool:
+        """The resource owner signed in on this login page; False if it was ended meanwhile."""
         with self._lock, self._transaction():
+            if self._pending.get(pending.id) is not pending:
+                return False  # another post of the page ended it while its password was checked
             pending.username = username
             self.progress.signed_in(pending.id, pending.browser, username)
             self._save_pending(pending)
+            return True
 
     def failed_sign_in(self, pending: PendingAuthorization, username: str) -> int:
         """A wrong password on this login page; how many so far."""
@@ -401,7 +404,8 @@ class Store:
             pending.failed_logins += 1
             known = username if username in self._users else None
             self.progress.failed_sign_in(pending.browser, known)
-            self._save_pending(pending)
+            if self._pending.get(pending.id) is pending:  # never write back an ended page
+                self._save_pending(pending)
             return pending.failed_logins
 
     def get_pending(self, pending_id: str) -> PendingAuthorization | None:
@@ -412,7 +416,11 @@ class Store:
             return pending
 
     def end_pending(self, pending_id: str) -> PendingAuthorization | None:
-        """Take a pending authorization out, so its forms work once."""
+        """Take a pending authorization out, so its forms work once.
+
+        Of two requests that end the same one, the second gets None: only the
+        first may answer it (a code, a denial).
+        """
         with self._lock:
             pending = self._pending.pop(pending_id, None)
             if pending is not None:
