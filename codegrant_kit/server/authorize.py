@@ -13,9 +13,9 @@
 
 The login and consent forms carry the pending request's key (`sessionDataKey`,
 as in WSO2) and a CSRF token, and only work from the browser that opened the
-login page: its cookie is bound to the request (RFC 6749 10.12, RFC 9700 4.7).
-Each request ends once: of two posts of one page, only the one that ends it gets a
-code.
+login page: its cookie, a value the server minted (`browser_cookie`), is bound to
+the request (RFC 6749 10.12, RFC 9700 4.7). Each request ends once: of two posts of
+one page, only the one that ends it gets a code.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import pkce
+from . import browser_cookie, pkce
 from .config import ServerConfig
 from .errors import (
     AccessDenied,
@@ -46,7 +46,7 @@ from .registration import REGEXP_PREFIX
 from .scopes import parse_scope
 from .store import Client, PendingAuthorization, Store
 
-BROWSER_COOKIE = "cgk_browser"
+BROWSER_COOKIE = browser_cookie.NAME  # __Host-cgk_browser under TLS (`browser_cookie`)
 RETRY_MESSAGE = "Login failed! Please recheck the username and password and try again."
 NOT_SENT_BACK = (
     "The client or its redirect URI could not be verified, so this server does not send "
@@ -58,6 +58,7 @@ class AuthorizationEndpoint:
     def __init__(self, config: ServerConfig, store: Store) -> None:
         self.config = config
         self.store = store
+        self._key: bytes | None = None  # the browser cookie's HMAC key, made when first needed
 
     async def handle(self, request: Request) -> Response:
         limited = rate_limited(self.store, "authorize", request)
@@ -96,8 +97,12 @@ class AuthorizationEndpoint:
             fields = self._validate(params, client)
         except OAuthError as exc:
             return self._error_redirect(redirect_uri, exc, state)
-        sent = request.cookies.get(BROWSER_COOKIE)
-        browser = sent or self.store.new_secret(16)
+        sent = request.cookies.get(self._cookie_name(request), "")
+        # RFC 6749 10.12: the forms are tied to a value this server minted, never to
+        # one the browser arrived with from elsewhere (planted, or 64 MiB long)
+        key = self._browser_key()
+        ours = browser_cookie.is_ours(key, sent)
+        browser = sent if ours else browser_cookie.mint(key, self.store.new_secret(16))
         pending = self.store.add_pending(
             browser=browser,
             client_id=client.client_id,
@@ -107,9 +112,9 @@ class AuthorizationEndpoint:
             **fields,
         )
         response = self._login_page(request, pending, client)
-        if not sent:  # a browser that has its cookie keeps it: nothing to set again
+        if not ours:  # a browser that has its cookie keeps it: nothing to set again
             response.set_cookie(
-                BROWSER_COOKIE,
+                self._cookie_name(request),
                 browser,
                 path=request.scope.get("root_path") or "/",
                 httponly=True,
@@ -117,6 +122,19 @@ class AuthorizationEndpoint:
                 secure=self.config.issuer.startswith("https:"),
             )
         return response
+
+    def _cookie_name(self, request: Request) -> str:
+        path = request.scope.get("root_path") or "/"
+        return browser_cookie.cookie_name(self.config.issuer.startswith("https:"), path)
+
+    def _browser_key(self) -> bytes:
+        if self._key is None:
+            # made at the first login page, from the server's randomness (so a seeded
+            # tutorial repeats), and kept with --db: cookies outlive a restart
+            self._key = self.store.keep_secret(
+                "browser_cookie_key", lambda: self.store.new_secret(32).encode()
+            )
+        return self._key
 
     def _trusted_client(self, params: Params) -> tuple[Client, str]:
         """The client and redirect URI, or an error that must not redirect."""
@@ -236,7 +254,7 @@ class AuthorizationEndpoint:
     def _same_browser(self, request: Request, form: Params, pending: PendingAuthorization) -> bool:
         if self.config.lab("login_csrf"):
             return True  # LAB: any page may post these forms
-        cookie = request.cookies.get(BROWSER_COOKIE, "")
+        cookie = request.cookies.get(self._cookie_name(request), "")
         token = form.get("csrf_token") or ""
         return hmac.compare_digest(cookie.encode(), pending.browser.encode()) & hmac.compare_digest(
             token.encode(), pending.csrf_token.encode()
