@@ -222,6 +222,21 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="applications one address may register (default 1000)",
     )
+    classroom.add_argument(
+        "--max-pending-per-address",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="login pages open at once from one address (default 300; a class behind one "
+        "NAT shares it)",
+    )
+    classroom.add_argument(
+        "--max-pending",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="login pages open at once in all (default 5000)",
+    )
 
     demo = commands.add_parser(
         "demo", help="run the whole seed flow against an embedded server and print it"
@@ -260,6 +275,9 @@ def serve(args: argparse.Namespace) -> int:
         options["rate_limits"] = dict(args.rate_limit)
     if args.max_clients_per_address:
         options["max_clients_per_address"] = args.max_clients_per_address
+    for cap in ("max_pending_per_address", "max_pending"):
+        if getattr(args, cap):
+            options[cap] = getattr(args, cap)
     if args.host in WILDCARD_HOSTS and not args.public_url:
         print(
             f"codegrant-kit: listening on {args.host or 'every interface'}; give --public-url "

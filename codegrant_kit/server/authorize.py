@@ -35,6 +35,7 @@ from .errors import (
     FatalAuthorizationError,
     InvalidRequest,
     OAuthError,
+    RateLimited,
     UnauthorizedClient,
     UnregisteredRedirectUri,
     UnsupportedResponseType,
@@ -47,10 +48,16 @@ from .scopes import parse_scope
 from .store import Client, PendingAuthorization, Store
 
 BROWSER_COOKIE = browser_cookie.NAME  # __Host-cgk_browser under TLS (`browser_cookie`)
+# RFC 6749 4.1.1 puts no limit on state; JWT-shaped states of a kilobyte or so exist
+MAX_STATE = 2048
 RETRY_MESSAGE = "Login failed! Please recheck the username and password and try again."
 NOT_SENT_BACK = (
     "The client or its redirect URI could not be verified, so this server does not send "
     "you back to it (RFC 6749 4.1.2.1)."
+)
+NOT_SENT_BACK_STATE = (
+    "An error response must carry the exact state the client sent (RFC 6749 4.1.2.1), "
+    "and this one is too long to keep, so this server does not send you back to it."
 )
 
 
@@ -63,11 +70,7 @@ class AuthorizationEndpoint:
     async def handle(self, request: Request) -> Response:
         limited = rate_limited(self.store, "authorize", request)
         if limited is not None:
-            response = error_page(
-                request, self.config, "Too many requests", limited.description, status_code=429
-            )
-            response.headers["Retry-After"] = str(limited.retry_after)
-            return response
+            return self._too_many(request, "Too many requests", limited)
         if request.method == "GET":
             return await self.start(request)
         if request.method == "POST":
@@ -93,6 +96,19 @@ class AuthorizationEndpoint:
             description = getattr(exc, "description", str(exc))
             return error_page(request, self.config, title, description, note=NOT_SENT_BACK)
         state = params.get("state")
+        if state is not None and len(state) > MAX_STATE:
+            # RFC 6749 4.1.2.1: an error response carries state, "the exact value
+            # received from the client"; it is not kept, so no redirect can be right
+            return error_page(
+                request,
+                self.config,
+                "state is too long",
+                f"The request's state is {len(state)} characters long; this server keeps "
+                f"at most {MAX_STATE}. Send a shorter state (a random value of 32 "
+                "characters is plenty against CSRF), or keep what it stands for in the "
+                "client's session.",
+                note=NOT_SENT_BACK_STATE,
+            )
         try:
             fields = self._validate(params, client)
         except OAuthError as exc:
@@ -103,14 +119,18 @@ class AuthorizationEndpoint:
         key = self._browser_key()
         ours = browser_cookie.is_ours(key, sent)
         browser = sent if ours else browser_cookie.mint(key, self.store.new_secret(16))
-        pending = self.store.add_pending(
-            browser=browser,
-            client_id=client.client_id,
-            redirect_uri=redirect_uri,
-            redirect_uri_given=params.get("redirect_uri") is not None,
-            state=state,
-            **fields,
-        )
+        try:
+            pending = self.store.add_pending(
+                browser=browser,
+                address=client_address(request),
+                client_id=client.client_id,
+                redirect_uri=redirect_uri,
+                redirect_uri_given=params.get("redirect_uri") is not None,
+                state=state,
+                **fields,
+            )
+        except RateLimited as exc:
+            return self._too_many(request, "Too many sign-in pages open", exc)
         response = self._login_page(request, pending, client)
         if not ours:  # a browser that has its cookie keeps it: nothing to set again
             response.set_cookie(
@@ -353,6 +373,12 @@ class AuthorizationEndpoint:
         )
 
     # -- responses --------------------------------------------------------------
+
+    def _too_many(self, request: Request, title: str, error: RateLimited) -> Response:
+        # RFC 6585 4: 429 Too Many Requests, with Retry-After (RFC 9110 10.2.3)
+        response = error_page(request, self.config, title, error.description, status_code=429)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     def _error_redirect(self, redirect_uri: str, error: OAuthError, state: str | None) -> Response:
         # RFC 6749 4.1.2.1: error, error_description, state; RFC 9207 2: iss

@@ -60,7 +60,8 @@ CREATE TABLE pending (
     expires_at REAL NOT NULL,
     username TEXT,
     failed_logins INTEGER NOT NULL,
-    anonymous INTEGER NOT NULL  -- its login page is counted for nobody yet (dashboard)
+    anonymous INTEGER NOT NULL,  -- its login page is counted for nobody yet (dashboard)
+    address TEXT NOT NULL DEFAULT ''  -- where it came from (max_pending_per_address)
 );
 CREATE TABLE codes (
     code TEXT PRIMARY KEY,
@@ -111,6 +112,10 @@ CREATE TABLE secrets (
     value BLOB NOT NULL
 );
 """
+
+# Added to schema 1 after files were written with it: run at every open, so older
+# files get them too. Older kits read such a file still (they ignore the column).
+ADDITIONS = (("pending", "address", "TEXT NOT NULL DEFAULT ''"),)
 
 JSON_COLUMNS = frozenset({"redirect_uris", "grant_types", "response_types", "scope"})
 T = TypeVar("T")
@@ -235,6 +240,7 @@ class Database:
                     f"BEGIN; {SCHEMA} PRAGMA application_id={APPLICATION_ID}; "
                     f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
                 )
+            self._add_what_is_missing()
             # take the write lock now, and keep it (exclusive locking mode)
             db.execute("BEGIN EXCLUSIVE")
             db.execute("COMMIT")
@@ -249,6 +255,16 @@ class Database:
                 f"{path} is not a codegrant-kit database or is damaged ({exc}); it was left "
                 "unchanged. Give a new file to --db, or move this one away."
             ) from None
+
+    def _add_what_is_missing(self) -> None:
+        """The columns added since a file was made (once: then they exist)."""
+        db = self._db
+        alter = []
+        for table, column, declaration in ADDITIONS:
+            have = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                alter.append(f"ALTER TABLE {table} ADD COLUMN {column} {declaration};")
+        db.executescript(f"BEGIN; {' '.join(alter)} COMMIT;")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

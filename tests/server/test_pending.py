@@ -1,20 +1,22 @@
-"""Pending logins: the browser cookie the server mints."""
+"""Pending logins: the browser cookie the server mints, and the caps on open login pages."""
 
 from __future__ import annotations
 
+import html
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
 from codegrant_kit.server import browser_cookie
-from codegrant_kit.server.authorize import BROWSER_COOKIE
+from codegrant_kit.server.authorize import BROWSER_COOKIE, MAX_STATE
 
 from .helpers import (
     REDIRECT_URI,
     InProcess,
     assert_error_page,
     authorize,
+    get_code,
     redirect_params,
     sign_in,
     submit,
@@ -150,5 +152,95 @@ def test_under_tls_behind_a_proxy_the_cookie_is_secure_prefixed_with_the_path():
         assert "secure" in attributes and f"path={prefix}" in attributes
         assert the_form(page.text).action == f"{prefix}/authorize"
         assert "code" in redirect_params(submit(browser, sign_in(browser, page), consent="approve"))
+    finally:
+        kit.close()
+
+
+# -- state and the other parameters: capped -------------------------------------
+
+
+def test_a_state_at_the_cap_is_kept_and_sent_back(server, browser):
+    state = "s" * MAX_STATE
+    page = sign_in(browser, authorize(browser, server.client, state=state))
+    assert redirect_params(submit(browser, page, consent="approve"))["state"] == state
+
+
+@pytest.mark.parametrize("length", [MAX_STATE + 1, 8192, 8193, 64 * 1024])
+def test_an_over_long_state_is_an_error_page_not_a_redirect(server, length):
+    # RFC 6749 4.1.2.1: an error redirect must carry the exact state; it is not kept
+    text = html.unescape(assert_error_page(open_page(server, "10.0.0.1", state="s" * length)))
+    assert str(length) in text
+    assert not server.store._pending
+
+
+def test_an_over_long_parameter_is_an_error_page(server, browser):
+    response = authorize(browser, server.client, scope="photos:read " + "x" * 9000)
+    assert "Parameter 'scope' is 9012 characters" in html.unescape(assert_error_page(response))
+
+
+# -- how many login pages may be open: per address and in all ----------------------
+
+
+def test_pending_logins_per_address_are_capped():
+    kit = InProcess.create(max_pending_per_address=3)
+    try:
+        assert [open_page(kit, "10.0.0.1").status_code for _ in range(3)] == [200] * 3
+        kit.clock.advance(100)
+        refused = open_page(kit, "10.0.0.1")
+        text = html.unescape(assert_error_page(refused, 429))
+        assert "max_pending_per_address" in text and "10.0.0.1" in text
+        assert refused.headers["retry-after"] == "500"  # when the oldest page expires
+        assert len(kit.store._pending) == 3
+        # another address is not held up, and a finished flow frees its page
+        assert open_page(kit, "10.0.0.2").status_code == 200
+        browser = kit.browser()  # from 127.0.0.1
+        for _ in range(2):
+            get_code(browser, kit.client)
+        assert kit.store._pending_per_address == {"10.0.0.1": 3, "10.0.0.2": 1}
+        # expired pages free their room too
+        kit.clock.advance(500)
+        assert open_page(kit, "10.0.0.1").status_code == 200
+        assert kit.store._pending_per_address == {"10.0.0.1": 1, "10.0.0.2": 1}
+    finally:
+        kit.close()
+
+
+def test_pending_logins_in_all_are_capped():
+    kit = InProcess.create(max_pending=4)
+    try:
+        for n in range(4):
+            assert open_page(kit, f"10.0.0.{n}").status_code == 200
+        kit.clock.advance(30)
+        refused = open_page(kit, "10.0.0.9")
+        text = html.unescape(assert_error_page(refused, 429))
+        assert "max_pending" in text and "instructor" in text
+        assert refused.headers["retry-after"] == "570"
+        assert "10.0.0.9" not in kit.store._pending_per_address
+    finally:
+        kit.close()
+
+
+def test_memory_stays_flat_under_a_flood_of_login_pages():
+    # The issue's load: every GET /authorize with a big cookie and a long state. With
+    # the rate limits off, only the caps hold it.
+    kit = InProcess.create(rate_limits={"authorize": None})
+    cap = kit.config.max_pending_per_address
+    try:
+        cookie = f"{BROWSER_COOKIE}={'c' * 16 * 1024}"
+        state = "s" * MAX_STATE
+        statuses = [
+            open_page(kit, "10.0.0.1", cookie, state=state).status_code for _ in range(2000)
+        ]
+        assert statuses == [200] * cap + [429] * (2000 - cap)
+        for n in range(kit.config.max_pending // cap):
+            for _ in range(cap):
+                open_page(kit, f"10.1.0.{n}", cookie, state=state)
+        assert len(kit.store._pending) == kit.config.max_pending
+        assert open_page(kit, "10.2.0.1", cookie, state=state).status_code == 429
+        assert kit.store._pending_per_address["10.0.0.1"] == cap
+        for pending in kit.store._pending.values():
+            assert len(pending.browser) == browser_cookie.LENGTH
+            assert pending.state is not None and len(pending.state) <= MAX_STATE
+        assert len(kit.store.progress._browsers) <= kit.config.max_pending
     finally:
         kit.close()
