@@ -116,6 +116,14 @@ CREATE TABLE secrets (
 # Added to schema 1 after files were written with it: run at every open, so older
 # files get them too. Older kits read such a file still (they ignore the column).
 ADDITIONS = (("pending", "address", "TEXT NOT NULL DEFAULT ''"),)
+# The purge deletes by expires_at every second: without an index, each delete reads
+# the whole table.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS pending_by_expiry ON pending (expires_at);
+CREATE INDEX IF NOT EXISTS codes_by_expiry ON codes (expires_at);
+CREATE INDEX IF NOT EXISTS tokens_by_expiry ON tokens (expires_at);
+CREATE INDEX IF NOT EXISTS grants_by_expiry ON grants (expires_at);
+"""
 
 JSON_COLUMNS = frozenset({"redirect_uris", "grant_types", "response_types", "scope"})
 T = TypeVar("T")
@@ -257,14 +265,14 @@ class Database:
             ) from None
 
     def _add_what_is_missing(self) -> None:
-        """The columns added since a file was made (once: then they exist)."""
+        """The columns and indexes added since a file was made (once: then they exist)."""
         db = self._db
         alter = []
         for table, column, declaration in ADDITIONS:
             have = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
             if column not in have:
                 alter.append(f"ALTER TABLE {table} ADD COLUMN {column} {declaration};")
-        db.executescript(f"BEGIN; {' '.join(alter)} COMMIT;")
+        db.executescript(f"BEGIN; {' '.join(alter)} {INDEXES} COMMIT;")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

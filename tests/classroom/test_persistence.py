@@ -298,7 +298,7 @@ def test_a_failed_write_changes_nothing(tmp_path):
     db.close()
 
 
-# -- pending logins on disk: capped, counted again after a restart --------------------
+# -- pending logins on disk: indexed, capped, counted again after a restart ----------
 
 
 def login_pages(app, client_id: str, addresses: list[str], each: int, cookie: str, state: str):
@@ -357,6 +357,37 @@ def test_the_file_stays_flat_under_a_flood_of_login_pages(tmp_path):
     # its start: it holds at most that and one transaction (a purge: a page a row)
     frames = 1000 + cfg.max_pending
     assert max(wal for _, wal in sizes) <= 32 + frames * (24 + 4096), sizes
+
+
+def test_the_purge_reads_an_index_in_new_and_older_files(tmp_path):
+    new, old = tmp_path / "new.db", tmp_path / "old.db"
+    for path in (new, old):
+        Store(config(path, Clock())).close()
+    # a file made before the indexes and the address column existed
+    with sqlite3.connect(old) as db:
+        for table in ("pending", "codes", "tokens", "grants"):
+            db.execute(f"DROP INDEX {table}_by_expiry")
+        db.execute("ALTER TABLE pending DROP COLUMN address")
+        db.execute(
+            "INSERT INTO pending VALUES ('p1', 'csrf', 'b', 'c', ?, 1, '[]', 'xyz', NULL, "
+            "NULL, ?, NULL, 0, 1)",
+            (REDIRECT_URI, START + 60),
+        )
+    db.close()
+    for path in (new, old):
+        Store(config(path, Clock())).close()  # opened once by this version
+        with sqlite3.connect(path) as db:
+            for table in ("pending", "codes", "tokens", "grants"):
+                plan = db.execute(
+                    f"EXPLAIN QUERY PLAN DELETE FROM {table} WHERE expires_at <= ?", (START,)
+                ).fetchall()
+                assert f"USING INDEX {table}_by_expiry" in plan[0][3], (path.name, plan)
+            assert db.execute("PRAGMA user_version").fetchone() == (1,)  # still schema 1
+        db.close()
+    again = Store(config(old, Clock()))
+    assert again.get_pending("p1").address == ""  # its address is unknown: counted as ""
+    assert again._pending_per_address == {"": 1}
+    again.close()
 
 
 def test_the_caps_on_login_pages_hold_across_a_restart(tmp_path):
