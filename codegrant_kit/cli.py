@@ -219,6 +219,21 @@ def parser() -> argparse.ArgumentParser:
         help="open connections one address may hold (default 256; more for a load test "
         "from one machine)",
     )
+    classroom.add_argument(
+        "--max-pending-per-address",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="login pages open at once from one address (default 300; a class behind one "
+        "NAT shares it)",
+    )
+    classroom.add_argument(
+        "--max-pending",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="login pages open at once in all (default 5000)",
+    )
 
     demo = commands.add_parser(
         "demo", help="run the whole seed flow against an embedded server and print it"
@@ -260,6 +275,9 @@ def serve(args: argparse.Namespace) -> int:
         options["max_clients_per_address"] = args.max_clients_per_address
     if args.max_connections_per_address:
         options["max_connections_per_address"] = args.max_connections_per_address
+    for cap in ("max_pending_per_address", "max_pending"):
+        if getattr(args, cap):
+            options[cap] = getattr(args, cap)
     if args.host in WILDCARD_HOSTS and not args.public_url:
         print(
             f"codegrant-kit: listening on {args.host or 'every interface'}; give --public-url "

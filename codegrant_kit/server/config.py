@@ -26,6 +26,11 @@ class ServerConfig:
     access_token_lifetime: int = 3600  # seconds: WSO2's default
     refresh_token_lifetime: int = 86400  # seconds: WSO2's default
     login_lifetime: int = 600  # seconds a login page stays usable
+    # Login pages open at once (each kept login_lifetime unless finished): from one
+    # address, and in all. A class of 30 behind one NAT with a few tabs each needs
+    # about 150; past a cap /authorize answers 429 with Retry-After.
+    max_pending_per_address: int = 300
+    max_pending: int = 5_000
     max_login_attempts: int = 5  # wrong passwords on one login page before it is closed
     password_hash: HashScheme = "argon2id"
     # "jwt": RS256-signed access tokens (RFC 9068) with a JWKS, as WSO2 API Manager issues

@@ -60,7 +60,8 @@ CREATE TABLE pending (
     expires_at REAL NOT NULL,
     username TEXT,
     failed_logins INTEGER NOT NULL,
-    anonymous INTEGER NOT NULL  -- its login page is counted for nobody yet (dashboard)
+    anonymous INTEGER NOT NULL,  -- its login page is counted for nobody yet (dashboard)
+    address TEXT NOT NULL DEFAULT ''  -- where it came from (max_pending_per_address)
 );
 CREATE TABLE codes (
     code TEXT PRIMARY KEY,
@@ -110,6 +111,18 @@ CREATE TABLE secrets (
     name TEXT PRIMARY KEY,
     value BLOB NOT NULL
 );
+"""
+
+# Added to schema 1 after files were written with it: run at every open, so older
+# files get them too. Older kits read such a file still (they ignore the column).
+ADDITIONS = (("pending", "address", "TEXT NOT NULL DEFAULT ''"),)
+# The purge deletes by expires_at every second: without an index, each delete reads
+# the whole table.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS pending_by_expiry ON pending (expires_at);
+CREATE INDEX IF NOT EXISTS codes_by_expiry ON codes (expires_at);
+CREATE INDEX IF NOT EXISTS tokens_by_expiry ON tokens (expires_at);
+CREATE INDEX IF NOT EXISTS grants_by_expiry ON grants (expires_at);
 """
 
 JSON_COLUMNS = frozenset({"redirect_uris", "grant_types", "response_types", "scope"})
@@ -235,6 +248,7 @@ class Database:
                     f"BEGIN; {SCHEMA} PRAGMA application_id={APPLICATION_ID}; "
                     f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
                 )
+            self._add_what_is_missing()
             # take the write lock now, and keep it (exclusive locking mode)
             db.execute("BEGIN EXCLUSIVE")
             db.execute("COMMIT")
@@ -249,6 +263,16 @@ class Database:
                 f"{path} is not a codegrant-kit database or is damaged ({exc}); it was left "
                 "unchanged. Give a new file to --db, or move this one away."
             ) from None
+
+    def _add_what_is_missing(self) -> None:
+        """The columns and indexes added since a file was made (once: then they exist)."""
+        db = self._db
+        alter = []
+        for table, column, declaration in ADDITIONS:
+            have = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                alter.append(f"ALTER TABLE {table} ADD COLUMN {column} {declaration};")
+        db.executescript(f"BEGIN; {' '.join(alter)} {INDEXES} COMMIT;")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -165,10 +165,12 @@ def test_limits_are_configured_by_name():
 def test_the_command_line_takes_limits_and_caps():
     args = parser().parse_args(
         ["serve", "--rate-limit", "token=2.5/30", "--rate-limit", "register=off",
-         "--max-clients-per-address", "50"]
+         "--max-clients-per-address", "50", "--max-pending-per-address", "600",
+         "--max-pending", "9000"]
     )  # fmt: skip
     assert dict(args.rate_limit) == {"token": RateLimit(2.5, 30), "register": None}
     assert args.max_clients_per_address == 50
+    assert (args.max_pending_per_address, args.max_pending) == (600, 9000)
     for bad in ("token=fast", "photos=1/2", "token=0/5", "token"):
         with pytest.raises(SystemExit):
             parser().parse_args(["serve", "--rate-limit", bad])

@@ -36,6 +36,9 @@ def test_a_whole_flow_over_tls_with_the_ca_file(tls_server, tmp_path):
         # the login cookie is only ever sent over TLS
         cookie = next(h for p in flow.browser.history for h in p.headers.get_list("set-cookie"))
         assert "; secure" in cookie.lower()
+        # RFC 6265bis 4.1.3.2: no sibling domain or http page can plant it, and the
+        # kit's own browser sends it back (the flow above got its code)
+        assert cookie.startswith("__Host-cgk_browser=") and "; path=/;" in cookie.lower()
         assert flow.authorization_response.iss == tls_server.url  # iss: the https issuer
         assert flow.exchange_code().token_type == "Bearer"
         assert flow.call_api().json()["user"] == "ada"
