@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from types import TracebackType
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.applications import Starlette
@@ -50,19 +49,19 @@ from .scenario import Target, TargetLike, as_target
 ATTACKER_CLIENT_ID = "666RVZJTA"  # RFC 9700 4.4.1's example id at the attacker's server
 
 
-class MaliciousServer:
+class MaliciousServer(BackgroundServer):
     """The attacker's authorization server: it bounces browsers to the honest one, keeps codes.
 
     `forward_to` is the honest server's authorization URL the attacker wants the
     victim to open; `captured` holds every token request the server received.
+    It starts with `start()` or a `with` block, and stops as any `BackgroundServer`.
     """
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         sock = bind_socket(host, 0)
-        self.url = issuer_for(host, sock.getsockname()[1])
         self.forward_to: str | None = None
         self.captured: list[dict[str, str]] = []
-        self._lock = threading.Lock()
+        self._capture_lock = threading.Lock()
         app = Starlette(
             routes=[
                 Route("/.well-known/oauth-authorization-server", self._metadata),
@@ -71,28 +70,14 @@ class MaliciousServer:
                 Route("/token", self._token, methods=["POST"]),
             ]
         )
-        config = ServerConfig(issuer=self.url)
+        config = ServerConfig(issuer=issuer_for(host, sock.getsockname()[1]))
         app.state.config = config  # BackgroundServer reads these two
         app.state.store = Store(config)
-        self._server = BackgroundServer(sock, app)
-
-    def start(self) -> MaliciousServer:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
+        super().__init__(sock, app)
 
     def __enter__(self) -> MaliciousServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self.start()
+        return self
 
     def __repr__(self) -> str:
         return f"<MaliciousServer {self.url}: the attacker's authorization server>"
@@ -139,7 +124,7 @@ class MaliciousServer:
 
     async def _token(self, request: Request) -> Response:
         form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
-        with self._lock:
+        with self._capture_lock:
             self.captured.append(form)
         return JSONResponse(
             {"error": "temporarily_unavailable", "error_description": "Please try again."},
@@ -154,12 +139,10 @@ def mix_up(target: TargetLike, malicious: MaliciousServer | None = None) -> Atta
     Without `malicious`, one is started for the attack and stopped after it.
     """
     t = as_target(target)
-    evil = malicious or MaliciousServer().start()
-    try:
+    if malicious is not None:
+        return _mix_up(t, malicious)
+    with MaliciousServer() as evil:
         return _mix_up(t, evil)
-    finally:
-        if malicious is None:
-            evil.stop()
 
 
 def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
