@@ -41,9 +41,9 @@ from ..client import (
 from ..runner import BackgroundServer, bind_socket, issuer_for
 from ..server import ServerConfig, Store
 from ..server.switches import SWITCHES
-from ._steps import code_from, forged_callback, params_of, sign_in, whose
+from ._steps import code_from, forged_callback, params_of, redeem_planted, sign_in, whose
 from .registry import attack_on
-from .result import AttackResult
+from .result import AttackResult, Lesson
 from .scenario import Target, TargetLike, as_target
 
 ATTACKER_CLIENT_ID = "666RVZJTA"  # RFC 9700 4.4.1's example id at the attacker's server
@@ -191,14 +191,11 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
                 victim_session.receive_redirect()
             except IssuerMismatch as exc:
                 steps.append("the client compares iss with the server this session chose")
-                return AttackResult(
-                    "Mix-up",
+                return MIX_UP.result(
                     False,
                     "The client dropped the response: iss names the honest server, but this "
                     f"session talked to the attacker's. {exc}",
-                    SECTION,
-                    DEFENCE,
-                    tuple(steps),
+                    steps,
                     {"iss in the response": iss, "server the session chose": evil.url},
                 )
             # the attacker's token endpoint answers an error: the code is gone anyway
@@ -209,14 +206,10 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
             f"the client sends the code to the attacker's token endpoint: captured {captured}"
         )
         if captured is None:
-            return AttackResult(
-                "Mix-up",
+            return MIX_UP.result(
                 False,
                 "The client did not send the code to the attacker's server.",
-                SECTION,
-                DEFENCE,
-                tuple(steps),
-                {},
+                steps,
             )
         forged = forged_callback(
             attacker_request.redirect_uri or target.redirect_uri,
@@ -224,40 +217,33 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
             attacker_request.state,
             iss,
         )
-        attacker_session.receive_redirect(forged)
-        try:
-            tokens = attacker_session.exchange_code()
-        except OAuthResponseError as exc:
+        outcome = redeem_planted(attacker_session, forged)
+        if isinstance(outcome, OAuthResponseError):
             steps.append(f"{target.attacker.username} injects it into her session: refused")
-            return AttackResult(
-                "Mix-up",
+            return MIX_UP.result(
                 False,
-                f"The code reached the attacker, but the honest server refused it: {exc}",
-                SECTION,
-                DEFENCE,
-                tuple(steps),
+                f"The code reached the attacker, but the honest server refused it: {outcome}",
+                steps,
                 {"captured code": captured},
             )
-    owner = whose(target, honest_app, tokens)
+    owner = whose(target, honest_app, outcome)
     steps.append(
         f"{target.attacker.username} injects it into her own session, whose PKCE challenge it "
         f"carries; the client redeems it and her session opens {owner}'s account"
     )
-    return AttackResult(
-        "Mix-up",
+    return MIX_UP.result(
         True,
         f"The attacker's server received a code of the honest server, and the attacker's "
         f"session now works on {owner}'s account. Without iss the client could not tell "
         "which server answered.",
-        SECTION,
-        DEFENCE,
-        tuple(steps),
+        steps,
         {"captured code": captured, "iss in the response": iss or "(none)", "account": owner},
     )
 
 
-SECTION = SWITCHES["no_iss"].source
-DEFENCE = (
+MIX_UP = Lesson(
+    "Mix-up",
+    SWITCHES["no_iss"].source,
     "The server names itself in iss in every authorization response, and the client "
-    "refuses a response whose iss is not the server its session started with."
+    "refuses a response whose iss is not the server its session started with.",
 )
