@@ -19,7 +19,7 @@ from ..client import Page, client_authenticated_request, json_object
 from ..server.switches import SWITCHES
 from ._steps import authorization_url
 from .registry import attack_on
-from .result import AttackResult, Unsupported
+from .result import AttackResult, Lesson, Unsupported
 from .scenario import TargetLike, as_target
 
 # A small dictionary of passwords people pick; the lab's victim chose one of them.
@@ -42,14 +42,13 @@ _LOCKED = re.compile(r"too many|locked|try again (later|in)", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Guessing:
-    """A dictionary attack in words: what it is called, what stops it, how a run can end.
+    """A dictionary attack in words: its lesson, and how each way a run can end is told.
 
     In `found_what` and `locked_what`, {n} is the number of guesses, {wrong} the
     wrong ones before the lockout, {said} the server's answer and {who} the account.
     """
 
-    attack: str
-    defence: str
+    lesson: Lesson
     found: str  # the last step when a guess works: "guess 15 opens the account: 'sunshine'"
     found_as: str  # the name of that guess in the evidence
     found_what: str
@@ -77,14 +76,15 @@ class Guessing:
             steps.append("no guess worked")
             what = f"None of the {tried} guesses worked, and the server never locked out."
         evidence["locked out"] = lockout is not None
-        return AttackResult(
-            self.attack, found is not None, what, SECTION, self.defence, tuple(steps), evidence
-        )
+        return self.lesson.result(found is not None, what, steps, evidence)
 
 
 PASSWORDS = Guessing(
-    "Password guessing",
-    "Lockout per user and per address after repeated failures, with a clear message.",
+    Lesson(
+        "Password guessing",
+        SECTION,
+        "Lockout per user and per address after repeated failures, with a clear message.",
+    ),
     found="opens the account",
     found_as="password found",
     found_what="The password was found after {n} guesses: nothing slowed the attacker down, "
@@ -93,8 +93,11 @@ PASSWORDS = Guessing(
     "rest unchecked: {said}",
 )
 SECRETS = Guessing(
-    "Client secret guessing",
-    "Lockout per client and per address after repeated failures; long random secrets.",
+    Lesson(
+        "Client secret guessing",
+        SECTION,
+        "Lockout per client and per address after repeated failures; long random secrets.",
+    ),
     found="gets past client authentication",
     found_as="secret found",
     found_what="The client secret was found after {n} guesses; the attacker can now redeem "
