@@ -226,43 +226,6 @@ def run_check(check: Check, target: Target) -> ChecklistItem:
     return ChecklistItem(check.key, check.title, check.section, check.switch, status, reason)
 
 
-def checklist_target(
-    server: str | LabServer | BackgroundServer | Target,
-    *,
-    username: str | None = None,
-    password: str | None = None,
-    client_id: str | None = None,
-    client_secret: str | None = None,
-    redirect_uri: str | None = None,
-    api_url: str | None = None,
-    scopes: tuple[str, ...] = (),
-    verify: Verify | None = None,
-    token_factory: TokenFactory | None = None,
-) -> Target:
-    """The target the checks run against: one account plays victim and attacker."""
-    base = as_target(server)
-    account = base.victim
-    if username is not None:
-        account = Account(username, password or "")
-    redirect_uri = redirect_uri or base.redirect_uri or CALLBACK
-    application = base.application
-    if client_id:
-        application = Application.manual(client_id, client_secret or None, redirect_uri)
-    return replace(
-        base,
-        victim=account,
-        attacker=account,
-        application=application,
-        redirect_uri=redirect_uri,
-        api_url=api_url if api_url is not None else base.api_url,
-        scopes=scopes or base.scopes,
-        verify=base.verify if verify is None else verify,
-        token_factory=token_factory or base.token_factory,
-        weak_client_id=None,
-        _endpoints=None,
-    )
-
-
 def run_checklist(
     server: str | LabServer | BackgroundServer | Target,
     *,
@@ -282,17 +245,25 @@ def run_checklist(
     Without `client_id` the checks register their own clients; without
     `api_url` the check of tokens in URLs is skipped (a LabServer gives its own).
     """
-    target = checklist_target(
-        server,
-        username=username,
-        password=password,
-        client_id=client_id,
-        client_secret=client_secret,
+    base = as_target(server)
+    account = base.victim if username is None else Account(username, password or "")
+    redirect_uri = redirect_uri or base.redirect_uri or CALLBACK
+    application = base.application
+    if client_id:
+        application = Application.manual(client_id, client_secret or None, redirect_uri)
+    # one account plays victim and attacker
+    target = replace(
+        base,
+        victim=account,
+        attacker=account,
+        application=application,
         redirect_uri=redirect_uri,
-        api_url=api_url,
-        scopes=scopes,
-        verify=verify,
-        token_factory=token_factory,
+        api_url=api_url if api_url is not None else base.api_url,
+        scopes=scopes or base.scopes,
+        verify=base.verify if verify is None else verify,
+        token_factory=token_factory or base.token_factory,
+        weak_client_id=None,
+        _endpoints=None,
     )
     target.endpoints()  # fails here, with DiscoveryError, if there is no server
     keys = [check.key for check in CHECKS]

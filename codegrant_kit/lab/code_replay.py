@@ -12,13 +12,14 @@ from ..client import json_object
 from ..server.switches import SWITCHES
 from ._steps import sign_in, token_state
 from .registry import attack_on
-from .result import AttackResult
+from .result import AttackResult, Lesson
 from .scenario import TargetLike, as_target
 
-SECTION = SWITCHES["code_replay"].source
-DEFENCE = (
+REPLAY = Lesson(
+    "Code replay",
+    SWITCHES["code_replay"].source,
     "A code works once; a second redemption is refused, and the tokens the code first "
-    "gave are revoked, so the theft shows."
+    "gave are revoked, so the theft shows.",
 )
 
 
@@ -62,4 +63,4 @@ def replay_code(target: TargetLike) -> AttackResult:
             f"The replay was refused with {body.get('error', replay.status_code)}. "
             f"{description} The victim's first token is {victim_token}: the theft shows."
         )
-    return AttackResult("Code replay", succeeded, what, SECTION, DEFENCE, tuple(steps), evidence)
+    return REPLAY.result(succeeded, what, steps, evidence)

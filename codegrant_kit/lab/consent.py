@@ -21,7 +21,7 @@ from ..client import BrowserError, OAuthResponseError
 from ..server.switches import SWITCHES
 from ._steps import consent_offers, signed_in, whose
 from .registry import attack_on
-from .result import AttackResult, Unsupported
+from .result import AttackResult, Lesson, Unsupported
 from .scenario import TargetLike, as_target, refused
 
 ATTACKER_ORIGIN = "https://attacker.example"
@@ -52,13 +52,10 @@ def consent_upgrade(target: TargetLike) -> AttackResult:
         )
         if page.kind == "consent":
             steps.append(f"the server asks again, listing {extra!r}: she can say no")
-            return AttackResult(
-                "Approve Always stretched",
+            return APPROVE_ALWAYS.result(
                 False,
                 f"The server asked for consent again, because {extra!r} was never approved.",
-                SECTION_CONSENT,
-                DEFENCE_CONSENT,
-                tuple(steps),
+                steps,
                 {"after sign-in": "the consent page, asking again"},
             )
         try:
@@ -72,20 +69,20 @@ def consent_upgrade(target: TargetLike) -> AttackResult:
         f"no consent page: straight back with a code; the token's scope is {tokens.scope!r}"
     )
     widened = extra in (tokens.scope or "").split()
-    return AttackResult(
-        "Approve Always stretched",
+    return APPROVE_ALWAYS.result(
         widened,
         f"The server skipped consent and granted {tokens.scope!r} on {owner}'s account, "
         f"though she only ever approved {narrow!r}.",
-        SECTION_CONSENT,
-        DEFENCE_CONSENT,
-        tuple(steps),
+        steps,
         {"after sign-in": "a redirect with a code, no consent page", "scope": tokens.scope},
     )
 
 
-SECTION_CONSENT = SWITCHES["consent_any_scope"].source
-DEFENCE_CONSENT = "Approve Always covers the approved scopes only; more scope, a new consent."
+APPROVE_ALWAYS = Lesson(
+    "Approve Always stretched",
+    SWITCHES["consent_any_scope"].source,
+    "Approve Always covers the approved scopes only; more scope, a new consent.",
+)
 
 
 def _origin(url: str) -> str:

@@ -17,7 +17,7 @@ from ..client import OAuthResponseError, StateMismatch, parse_redirect
 from ..server.switches import SWITCHES
 from ._steps import code_from, fields_of, params_of, sign_in, whose
 from .registry import attack_on
-from .result import AttackResult, Unsupported
+from .result import AttackResult, Lesson, Unsupported
 from .scenario import TargetLike, as_target
 
 
@@ -53,34 +53,29 @@ def callback_csrf(target: TargetLike, *, check_state: bool = True) -> AttackResu
             tokens = victim_session.exchange_code()
         except (StateMismatch, OAuthResponseError) as exc:
             steps.append(f"the client drops the callback: {type(exc).__name__}")
-            return AttackResult(
-                "CSRF on the callback",
+            return CALLBACK_CSRF.result(
                 False,
                 f"The client refused the planted callback. {exc}",
-                SECTION_CSRF,
-                DEFENCE_STATE,
-                tuple(steps),
+                steps,
                 {"state sent": sent, "state received": params_of(planted).get("state")},
             )
     owner = whose(t, app, tokens)
     steps.append(f"the client redeems the planted code; the token opens {owner}'s account")
-    return AttackResult(
-        "CSRF on the callback",
+    return CALLBACK_CSRF.result(
         True,
         f"The client took the planted code without checking state: {t.victim.username}'s "
         f"session now works on {owner}'s account, so what she uploads or imports lands "
         "with the attacker.",
-        SECTION_CSRF,
-        DEFENCE_STATE,
-        tuple(steps),
+        steps,
         {"planted code": params_of(planted).get("code"), "the session's account": owner},
     )
 
 
-SECTION_CSRF = "RFC 9700 2.1, 4.7; RFC 6749 10.12"
-DEFENCE_STATE = (
+CALLBACK_CSRF = Lesson(
+    "CSRF on the callback",
+    "RFC 9700 2.1, 4.7; RFC 6749 10.12",
     "The client sends an unguessable state bound to the browser session and refuses a "
-    "callback whose state differs (PKCE stops it too)."
+    "callback whose state differs (PKCE stops it too).",
 )
 
 

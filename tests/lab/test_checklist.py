@@ -62,7 +62,7 @@ def test_given_keys_instead_of_registration(lab: LabFactory) -> None:
         only=["single_use_codes", "login_csrf"],
     )
     assert report.passed == ("single_use_codes", "login_csrf"), str(report)
-    assert any(c["client_id"] == "weak-app" for c in server.server.store.snapshot()["clients"])
+    assert any(c["client_id"] == "weak-app" for c in server.store.snapshot()["clients"])
 
 
 def test_wrong_password_skips_with_the_reason(lab: LabFactory) -> None:

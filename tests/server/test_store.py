@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import pytest
 
+from codegrant_kit.lab import LabClock
 from codegrant_kit.server import SeededRandomness, ServerConfig, Store
 from codegrant_kit.server.errors import InvalidGrant
 
 from .helpers import (
+    START,
     USERS,
-    FakeClock,
     authorize,
     get_code,
     redeem,
@@ -162,7 +163,9 @@ def test_failed_check_leaves_the_code(server, browser):
 def test_seeded_randomness_repeats():
     def keys():
         store = Store(
-            ServerConfig(password_hash="fast", randomness=SeededRandomness(7), clock=FakeClock())
+            ServerConfig(
+                password_hash="fast", randomness=SeededRandomness(7), clock=LabClock(START)
+            )
         )
         client = store.add_client(redirect_uris=["https://a.example/cb"])
         return client.client_id, client.client_secret
