@@ -299,6 +299,11 @@ class BackgroundServer:
     ) -> None:
         self.stop()
 
+    def announce(self) -> None:
+        """In a notebook a log line goes nowhere: print the defences turned off into the cell."""
+        for warning in loud_warnings(self.config, randomness=False):
+            print(f"codegrant-kit: {warning}", file=sys.stderr, flush=True)
+
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         warnings = []
@@ -391,9 +396,7 @@ def start_server(
 
 
 def _announced(server: BackgroundServer) -> BackgroundServer:
-    """In a notebook a log line goes nowhere: print the defences turned off into the cell."""
-    for warning in loud_warnings(server.config, randomness=False):
-        print(f"codegrant-kit: {warning}", file=sys.stderr, flush=True)
+    server.announce()
     return server
 
 

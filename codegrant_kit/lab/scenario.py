@@ -113,6 +113,7 @@ class LabServer(BackgroundServer):
         )
         super().__init__(sock, app)
         self.start()
+        self.announce()  # a lab switch is printed into the notebook cell that turned it on
         self.target = Target(
             self.url,
             api_url=self.url + API_PATH,

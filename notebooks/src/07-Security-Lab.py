@@ -38,8 +38,9 @@ safe = lab()
 safe
 
 # %% [markdown]
-# A switch is impossible to miss: the server logs a warning, every page it serves
-# carries a red banner naming the switch, and its metadata lists it.
+# A switch is impossible to miss: the cell that turns it on prints a warning (the
+# same line `codegrant-kit serve --lab` logs), every page the server serves carries a
+# red banner naming the switch, and its metadata lists it.
 
 # %%
 broken = lab("code_replay")

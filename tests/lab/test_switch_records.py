@@ -129,3 +129,16 @@ def test_token_in_url_error_cites_its_switchs_section(lab: LabFactory) -> None:
 def test_client_lockout_message_cites_its_switchs_section(lab: LabFactory) -> None:
     said = str(guess_client_secret(lab()).evidence["server said"])
     assert any(s in said for s in SWITCHES["no_throttle"].sections)
+
+
+def test_a_lab_server_prints_its_switches_into_the_cell(lab: LabFactory, capsys) -> None:
+    # a notebook shows no log line: the lab server says so where the learner looks
+    capsys.readouterr()
+    lab("code_replay", password_hash="argon2id")
+    assert capsys.readouterr().err.splitlines() == [
+        f"codegrant-kit: LAB SWITCH code_replay is ON: it turns off "
+        f"{SWITCHES['code_replay'].defence} ({SWITCHES['code_replay'].source}). "
+        f"This server allows {SWITCHES['code_replay'].attack}."
+    ]
+    lab(password_hash="argon2id")  # every defence on: nothing to say
+    assert capsys.readouterr().err == ""
