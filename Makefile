@@ -9,6 +9,10 @@ BIN    := $(VENV)/bin
 # compiled bytecode halves import time (PYTHONDONTWRITEBYTECODE may be set).
 UV     := UV_COMPILE_BYTECODE=1 $(BIN)/uv pip install --python $(BIN)/python
 LAB_PORT ?= 8888
+# More options for `jupyter lab`, e.g. make lab LAB_ARGS="--ip=0.0.0.0 --no-browser"
+LAB_ARGS ?=
+# Jupyter refuses to start as root unless told; root is normal in containers
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test browser-deps lint pytest notebooks build-notebooks clean
 
@@ -25,7 +29,8 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 lab: $(VENV)/.lab-installed
-	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT)
+	@if [ -n "$(ROOT_ARGS)" ]; then echo "Running as root: passing --allow-root to jupyter lab"; fi
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) $(ROOT_ARGS) $(LAB_ARGS)
 
 test: browser-deps $(VENV)/.test-installed
 	$(MAKE) lint pytest notebooks

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import ipaddress
 import logging
 import os
 import signal
@@ -13,15 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .runner import _Server, build, no_longer_admitted, uvicorn_config
+from .runner import _Server, build, is_loopback, no_longer_admitted, uvicorn_config
 from .server.config import DEFAULT_SCOPES
-from .server.lab import SWITCHES
 from .server.passwords import SCHEMES
 from .server.persistence import PersistenceError
 from .server.rate_limit import DEFAULT_RATE_LIMITS, RateLimit
+from .server.switches import SWITCHES
 from .tls import WILDCARD_HOSTS, TlsError, trust_instructions
-
-LOOPBACK_NAMES = ("localhost",)
 
 
 def _user(text: str) -> tuple[str, str]:
@@ -93,15 +90,6 @@ def _positive(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be a positive number of seconds")
     return value
-
-
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parser() -> argparse.ArgumentParser:
@@ -193,8 +181,9 @@ def parser() -> argparse.ArgumentParser:
     classroom.add_argument(
         "--behind-proxy",
         action="store_true",
-        help="trust X-Forwarded-Prefix from a reverse proxy that strips a path prefix "
-        "(jupyter-server-proxy); never without such a proxy in front",
+        help="trust X-Forwarded-For, -Proto and -Prefix from a reverse proxy at 127.0.0.1 "
+        "(or FORWARDED_ALLOW_IPS), such as jupyter-server-proxy or nginx; never without "
+        "such a proxy in front",
     )
     classroom.add_argument(
         "--instructor",
@@ -229,6 +218,29 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="applications the server holds in all (default 10000)",
+    )
+    classroom.add_argument(
+        "--max-connections-per-address",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="open connections one address may hold (default 256; more for a load test "
+        "from one machine)",
+    )
+    classroom.add_argument(
+        "--max-pending-per-address",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="login pages open at once from one address (default 300; a class behind one "
+        "NAT shares it)",
+    )
+    classroom.add_argument(
+        "--max-pending",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="login pages open at once in all (default 5000)",
     )
 
     demo = commands.add_parser(
@@ -266,12 +278,18 @@ def serve(args: argparse.Namespace) -> int:
         options["db"] = args.db
     if args.behind_proxy:
         options["trust_forwarded_prefix"] = True
+        options["trust_forwarded_for"] = True
     if args.rate_limit:
         options["rate_limits"] = dict(args.rate_limit)
     if args.max_clients_per_address:
         options["max_clients_per_address"] = args.max_clients_per_address
     if args.max_clients:
         options["max_clients"] = args.max_clients
+    if args.max_connections_per_address:
+        options["max_connections_per_address"] = args.max_connections_per_address
+    for cap in ("max_pending_per_address", "max_pending"):
+        if getattr(args, cap):
+            options[cap] = getattr(args, cap)
     if args.host in WILDCARD_HOSTS and not args.public_url:
         print(
             f"codegrant-kit: listening on {args.host or 'every interface'}; give --public-url "

@@ -20,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import ipaddress
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -34,7 +36,9 @@ import uvicorn
 from starlette.applications import Starlette
 
 from . import tls as tls_files
+from .connection_limits import ConnectionLimits, limited_protocol
 from .server import ServerConfig, Store, create_app
+from .server.app import loud_warnings
 
 # The issuer when the server is reached through a proxy: a URL, a URL with
 # "{port}" for the port bound, or a function of that port (None: not proxied).
@@ -42,6 +46,21 @@ PublicUrl = str | Callable[[int], str | None] | None
 
 DEFAULT_USERS: Mapping[str, str] = {"admin": "admin"}  # WSO2's default administrator
 START_TIMEOUT = 10.0  # seconds
+LOOPBACK_NAMES = ("localhost",)
+
+
+def is_loopback(host: str) -> bool:
+    """Can only this machine reach `host`? Then the default admin:admin is allowed.
+
+    >>> is_loopback("127.0.0.2"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -192,10 +211,26 @@ def no_longer_admitted(usernames: list[str]) -> str:
     )
 
 
-def uvicorn_config(app: Starlette) -> uvicorn.Config:
+def uvicorn_config(app: Starlette, http: type[asyncio.Protocol] | None = None) -> uvicorn.Config:
+    """How uvicorn serves `app`; `http`: uvicorn's protocol to limit (default httptools, or h11)."""
     files: tls_files.TlsFiles | None = getattr(app.state, "tls", None)
+    # a baseline app of the benchmarks has no config: it is served with the defaults
+    config: ServerConfig = getattr(app.state, "config", None) or ServerConfig()
+    limits = ConnectionLimits(
+        max_header_bytes=config.max_header_bytes,
+        request_read_timeout=config.request_read_timeout,
+        # behind a proxy every connection comes from the proxy: it must do the counting
+        max_connections_per_address=(
+            None if config.trust_forwarded_for else config.max_connections_per_address
+        ),
+    )
     return uvicorn.Config(
         app,
+        http=limited_protocol(limits, http),
+        ws="none",  # no WebSocket route: an Upgrade is answered as plain HTTP
+        # RFC 7239 8.1: forwarded headers only from a proxy that was declared
+        proxy_headers=config.trust_forwarded_for,
+        h11_max_incomplete_event_size=config.max_header_bytes,  # without httptools
         log_level="warning",  # info lines would land in notebook cells
         access_log=False,
         lifespan="off",
@@ -214,7 +249,9 @@ class BackgroundServer:
     `ca_path` is the authority to trust: `Flow.discover(server.url, verify=server.verify)`.
     """
 
-    def __init__(self, sock: socket.socket, app: Starlette) -> None:
+    def __init__(
+        self, sock: socket.socket, app: Starlette, http: type[asyncio.Protocol] | None = None
+    ) -> None:
         self.app = app
         self.config: ServerConfig = app.state.config
         self.store: Store = app.state.store
@@ -225,7 +262,7 @@ class BackgroundServer:
         self.local_url = issuer_for(host, port, scheme)
         self._socket = sock
         self._ready = threading.Event()
-        self._server = _Server(uvicorn_config(app), self._ready.set)
+        self._server = _Server(uvicorn_config(app, http), self._ready.set)
         self._thread = threading.Thread(
             target=self._run, name=f"codegrant-kit {self.url}", daemon=True
         )
@@ -266,6 +303,11 @@ class BackgroundServer:
     def running(self) -> bool:
         return self._thread.is_alive() and self._server.started and not self._server.should_exit
 
+    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
+        """What the server remembers right now, as plain data: users, clients, pending
+        logins, codes, tokens and consents. Empty once it has stopped."""
+        return self.store.snapshot() if self.running else {}
+
     def stop(self) -> None:
         """Stop serving and free the port. Stopping twice is harmless."""
         self._server.should_exit = True
@@ -286,6 +328,11 @@ class BackgroundServer:
     ) -> None:
         self.stop()
 
+    def announce(self) -> None:
+        """In a notebook a log line goes nowhere: print the defences turned off into the cell."""
+        for warning in loud_warnings(self.config, randomness=False):
+            print(f"codegrant-kit: {warning}", file=sys.stderr, flush=True)
+
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         warnings = []
@@ -293,6 +340,8 @@ class BackgroundServer:
             warnings.append("PREDICTABLE randomness: tutorials only")
         if self.config.password_hash == "fast":
             warnings.append("FAST password hashing: load tests only")
+        if self.config.lab_switches:
+            warnings.append("LAB SWITCHES ON: " + ", ".join(sorted(self.config.lab_switches)))
         loud = "".join(f" [{w}]" for w in warnings)
         return f"<BackgroundServer {self.url} {state}{loud}>"
 
@@ -323,12 +372,18 @@ def start_server(
     while the server runs, it returns that server; with other arguments, it stops
     the old one first, so a re-run cell never leaves a second server behind.
     """
+    if users is None and not is_loopback(host):
+        raise ValueError(
+            f"Give users={{NAME: PASSWORD, ...}} to listen on {host}: the default "
+            "admin:admin is for a server only this machine can reach."
+        )
     users = dict(DEFAULT_USERS if users is None else users)
     clients = [dict(c) for c in clients]
-    if host in ("127.0.0.1", "localhost", "::1"):
+    if is_loopback(host):
         # Only this machine (and so jupyter-server-proxy) reaches a loopback server,
         # and the prefix only shapes the answer to the request that sent it: trust
         # it, so that a hosted learner's browser can use the pages at /proxy/PORT/.
+        # Not X-Forwarded-For: any local process could then pick its own address.
         options.setdefault("trust_forwarded_prefix", True)
     serving: dict[str, Any] = {
         "public_url": public_url,
@@ -353,7 +408,7 @@ def start_server(
             old_key, old = previous
             if old_key == key and old.running:
                 _current["server"] = previous
-                return old
+                return _announced(old)
             old.stop()
         sock, app = build(
             host=host,
@@ -366,7 +421,12 @@ def start_server(
         )
         server = BackgroundServer(sock, app).start()
         _current["server"] = (key, server)
-        return server
+        return _announced(server)
+
+
+def _announced(server: BackgroundServer) -> BackgroundServer:
+    server.announce()
+    return server
 
 
 def stop_server() -> None:

@@ -68,13 +68,18 @@ def navigation(sources: list[Path], index: int) -> str:
     return " · ".join(parts)
 
 
+def all_sources() -> list[Path]:
+    return sorted(SOURCES.glob("[0-9][0-9]-*.py"))
+
+
+def cells_of(source: Path, sources: list[Path]) -> list[nbformat.NotebookNode]:
+    """The notebook's cells before they run: the source's, between two navigation lines."""
+    nav = nbformat.v4.new_markdown_cell(navigation(sources, sources.index(source)))
+    return [nav, *parse(source.read_text()), nbformat.v4.new_markdown_cell(nav.source)]
+
+
 def build(source: Path, sources: list[Path]) -> Path:
-    index = sources.index(source)
-    nav = navigation(sources, index)
-    cells = parse(source.read_text())
-    cells.insert(0, nbformat.v4.new_markdown_cell(nav))
-    cells.append(nbformat.v4.new_markdown_cell(nav))
-    nb = nbformat.v4.new_notebook(cells=cells)
+    nb = nbformat.v4.new_notebook(cells=cells_of(source, sources))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
@@ -86,7 +91,7 @@ def build(source: Path, sources: list[Path]) -> Path:
 
 
 def main(prefixes: list[str]) -> None:
-    sources = sorted(SOURCES.glob("[0-9][0-9]-*.py"))
+    sources = all_sources()
     for source in sources:
         if not prefixes or any(source.name.startswith(p) for p in prefixes):
             print("built", build(source, sources).name, flush=True)

@@ -1,10 +1,12 @@
 import base64
+import doctest
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+import codegrant_kit.exercises
 from codegrant_kit.client.basic_auth import BasicAuthSteps
-from codegrant_kit.exercises import EXERCISE_KEY, EXERCISE_SECRET, check
+from codegrant_kit.exercises import EXERCISE_KEY, EXERCISE_SECRET, EXERCISES, check, exercise, flow
 
 
 def test_basic_header_right_and_the_classic_mistake():
@@ -57,3 +59,22 @@ def test_result_renders_html_without_solution():
     html = result._repr_html_()
     assert "Not yet" in html
     assert BasicAuthSteps(EXERCISE_KEY, EXERCISE_SECRET).base64 not in html
+
+
+def test_one_registry_for_both_tutorials():
+    tutorial_06 = {name for name, run in EXERCISES.items() if run.__module__ == flow.__name__}
+    assert tutorial_06 == {"basic-header", "faulty-request", "seed-slip", "state-check"}
+    assert {"replay-first", "framing"} < set(EXERCISES) - tutorial_06
+    with pytest.raises(KeyError, match=r"basic-header.*framing"):
+        check("nope", 1)
+
+
+def test_a_name_is_registered_once():
+    with pytest.raises(ValueError, match="'framing' already"):
+        exercise("framing")
+    assert EXERCISES["framing"].__name__ == "_framing"
+
+
+def test_docstring_examples_hold():
+    result = doctest.testmod(codegrant_kit.exercises)
+    assert result.failed == 0 and result.attempted == 2

@@ -12,14 +12,17 @@ Modules, one step each:
 - ``basic_auth``: client authentication step by step (RFC 6749 2.3.1).
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
+- ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
 - ``transcript``: every exchange as raw HTTP and as a Mermaid diagram.
 - ``explain``: every error code in plain words; ``errors``: the exceptions.
+- ``new_client``: the ``httpx.Client`` every step uses (never follows a redirect);
+  ``json_object``: a response's JSON object body, or None.
 - ``flow``: one flow's state, one method per step.
 """
 
 from __future__ import annotations
 
-from ._http import Verify, parse_www_authenticate
+from ._http import Verify, json_object, new_client, parse_www_authenticate
 from .authorize_url import (
     AuthorizationRequest,
     PkcePair,
@@ -54,6 +57,7 @@ from .errors import (
     InvalidAuthorizationResponse,
     InvalidTokenResponse,
     IssuerMismatch,
+    JwtFormatError,
     MalformedAuthorizationResponse,
     MetadataIssuerMismatch,
     OAuthResponseError,
@@ -63,8 +67,9 @@ from .errors import (
 )
 from .explain import Explanation, ParameterNote, explain_error, known_errors
 from .flow import Flow
+from .jwt import DecodedJwt, JwtCheck, check_jwt, decode_jwt
 from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
-from .redirect import AuthorizationResponse, parse_redirect
+from .redirect import AuthorizationResponse, explain_redirect, parse_redirect
 from .registration import Application, register_client, registration_request
 from .token import (
     AuthMethod,
@@ -97,6 +102,7 @@ __all__ = [
     "ConsentChoice",
     "Credentials",
     "DecodedBasic",
+    "DecodedJwt",
     "DiscoveryError",
     "Endpoints",
     "Exchange",
@@ -108,6 +114,8 @@ __all__ = [
     "InvalidAuthorizationResponse",
     "InvalidTokenResponse",
     "IssuerMismatch",
+    "JwtCheck",
+    "JwtFormatError",
     "MalformedAuthorizationResponse",
     "MetadataIssuerMismatch",
     "Note",
@@ -128,19 +136,24 @@ __all__ = [
     "api_request",
     "body_credentials",
     "call_api",
+    "check_jwt",
     "client_authenticated_request",
     "decode_basic",
+    "decode_jwt",
     "discover",
     "exchange_code",
     "explain_error",
+    "explain_redirect",
     "fetch_jwks",
     "form_urlencode",
     "introspect",
     "introspection_request",
+    "json_object",
     "keycloak",
     "known_errors",
     "mask_value",
     "metadata_urls",
+    "new_client",
     "new_state",
     "parse_forms",
     "parse_redirect",

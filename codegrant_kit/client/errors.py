@@ -11,6 +11,7 @@
     ├── BrowserError                     the page has no such form, field or button
     ├── StepOutOfOrder                   a Flow step needs an earlier step first
     ├── InvalidTokenResponse             a 200 that is not a token response (RFC 6749 5.1)
+    ├── JwtFormatError                   not a JWT in compact form (RFC 7515 7.1)
     └── OAuthResponseError               the server answered with an OAuth error:
                                          RFC 6749 4.1.2.1 and 5.2, RFC 6750 3.1,
                                          RFC 7591 3.2.2, RFC 7009 2.2.1
@@ -112,6 +113,11 @@ class StepOutOfOrder(ClientError):
 
 class InvalidTokenResponse(ClientError):
     """A successful status whose body is not a token response (RFC 6749 Section 5.1)."""
+
+
+class JwtFormatError(ClientError, ValueError):
+    """The text is not a JWT in compact form (RFC 7515 Section 7.1), or a key in the
+    JWKS is not a usable RSA key."""
 
 
 class OAuthResponseError(ClientError):

@@ -43,6 +43,7 @@ import httpx
 
 from ._http import Verify
 from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
+from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
 from .discovery import Endpoints, discover, fetch_jwks
 from .errors import StepOutOfOrder
@@ -230,8 +231,15 @@ class Flow:
 
     # (D) and (E) the token request
 
-    def token_request(self, *, auth: AuthMethod | None = None) -> httpx.Request:
-        """The token request as it will be sent, for reading before sending."""
+    def token_request(
+        self, *, auth: AuthMethod | None = None, client: Credentials | None = None
+    ) -> httpx.Request:
+        """The token request as it will be sent, for reading before sending.
+
+        `client` is the credentials to authenticate with, by default the
+        application's: a panel passes the ones typed in, to show what a wrong
+        secret does (RFC 6749 Section 2.3.1).
+        """
         response = self.authorization_response
         if response is None:
             raise StepOutOfOrder("There is no authorization response yet: receive_redirect().")
@@ -240,15 +248,21 @@ class Flow:
             raise StepOutOfOrder("The authorization response carries no code.")
         return token_request(
             self.endpoints,
-            self._application(),
+            client if client is not None else self._application(),
             code=response.code,
             redirect_uri=self._request().redirect_uri,
             code_verifier=self.pkce.code_verifier if self.pkce else None,
             auth=auth or self.auth,
         )
 
-    def exchange_code(self, *, auth: AuthMethod | None = None) -> TokenResponse:
-        self.tokens = send_token_request(self.token_request(auth=auth), http=self.http)
+    def exchange_code(
+        self, request: httpx.Request | None = None, *, auth: AuthMethod | None = None
+    ) -> TokenResponse:
+        """Send the token request and keep the tokens: `request` if given (one from
+        :meth:`token_request`, read before sending), else a new one."""
+        if request is None:
+            request = self.token_request(auth=auth)
+        self.tokens = send_token_request(request, http=self.http)
         return self.tokens
 
     # Using the tokens

@@ -74,21 +74,35 @@ class AuthorizationResponse:
 
     def explain(self) -> list[ParameterNote]:
         """Each parameter of the redirect, what it is for, and its RFC section."""
-        purposes = {
-            "code": (
-                "the authorization code, to exchange at the token endpoint; one use, short-lived",
-                "RFC 6749 Section 4.1.2",
-            ),
-            "state": ("the value the client sent, echoed back", "RFC 6749 Section 4.1.2"),
-            "iss": ("the issuer that sent this response", "RFC 9207 Section 2"),
-            "error": ("why no code was issued", "RFC 6749 Section 4.1.2.1"),
-            "error_description": ("the server's words for the error", "RFC 6749 Section 4.1.2.1"),
-            "error_uri": ("a page about the error", "RFC 6749 Section 4.1.2.1"),
-        }
-        return [
-            ParameterNote(name, value, *purposes.get(name, ("not an OAuth parameter", "")))
-            for name, value in self.params.items()
-        ]
+        return [_note(name, value) for name, value in self.params.items()]
+
+
+# what each parameter of the redirect is for, and where the RFC says so
+_PURPOSES: dict[str, tuple[str, str]] = {
+    "code": (
+        "the authorization code, to exchange at the token endpoint; one use, short-lived",
+        "RFC 6749 Section 4.1.2",
+    ),
+    "state": ("the value the client sent, echoed back", "RFC 6749 Section 4.1.2"),
+    "iss": ("the issuer that sent this response", "RFC 9207 Section 2"),
+    "error": ("why no code was issued", "RFC 6749 Section 4.1.2.1"),
+    "error_description": ("the server's words for the error", "RFC 6749 Section 4.1.2.1"),
+    "error_uri": ("a page about the error", "RFC 6749 Section 4.1.2.1"),
+}
+
+
+def _note(name: str, value: str) -> ParameterNote:
+    return ParameterNote(name, value, *_PURPOSES.get(name, ("not an OAuth parameter", "")))
+
+
+def explain_redirect(location: str) -> list[ParameterNote]:
+    """Every parameter of a redirect's query, as sent, before any check.
+
+    >>> [note.parameter for note in explain_redirect("https://c.example/cb?code=x&code=y")]
+    ['code', 'code']
+    """
+    pairs = parse_qsl(urlsplit(location).query, keep_blank_values=True)
+    return [_note(name, value) for name, value in pairs]
 
 
 def parse_redirect(

@@ -6,45 +6,37 @@ layer; it returns an `AttackResult` (did it get through, what happened, the
 section, the evidence). Against our server with every defence on it fails; with
 the lab switch of its defence on (`LabServer("code_replay")`) it succeeds.
 
-Module map:
+Module map (where each defence is written down: `switch_table()`):
     scenario        the cast (victim, attacker, a weak client), LabServer, Target
-    code_replay     1 a stolen code redeemed twice           RFC 6749 4.1.2
-    redirect_uri    2 regexp= callbacks, open redirector     RFC 9700 2.1, 4.1, 4.11.2
-    csrf            3 CSRF on the callback, login CSRF       RFC 9700 4.7, RFC 6749 10.12
-    code_injection  4 interception vs PKCE, PKCE downgrade   RFC 9700 4.5, 4.8
-    mix_up          5 two servers, one malicious             RFC 9700 4.4, RFC 9207
-    leaks           6 Referer, old codes, tokens in URLs     RFC 9700 4.2, 4.3
-    guessing        7 passwords and client secrets           RFC 6749 10.10
-    consent         8 Approve Always, clickjacking           RFC 9700 2.3, 4.16
-    attacks         all of them, and the switch each one needs
+    code_replay     1 a stolen code redeemed twice
+    redirect_uri    2 regexp= callbacks, open redirector
+    csrf            3 CSRF on the callback, login CSRF
+    code_injection  4 interception vs PKCE, PKCE downgrade
+    mix_up          5 two servers, one malicious
+    leaks           6 Referer, old codes, tokens in URLs
+    guessing        7 passwords and client secrets
+    consent         8 Approve Always, clickjacking
+    registry        @attack_on(switch): each attack names its lab switch where it is defined
+    attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
-    exercises       one exercise per attack, checked automatically
+
+The switches themselves are declared once, in `codegrant_kit.server.switches`.
+The exercises of the tutorial are in `codegrant_kit.exercises`.
 """
 
 from __future__ import annotations
 
-from .attacks import (
-    BY_SWITCH,
-    callback_csrf,
-    clickjack,
-    consent_upgrade,
-    guess_client_secret,
-    guess_password,
-    intercept_code,
-    late_code,
-    login_csrf,
-    mix_up,
-    open_redirector,
-    pkce_downgrade,
-    referrer_leak,
-    regexp_redirect,
-    replay_code,
-    token_in_url,
-)
+from .attacks import ATTACKS, BY_SWITCH, Attack, switch_table
 from .checklist import CHECKS, ChecklistItem, ChecklistReport, run_checklist
-from .consent import may_frame
-from .leaks import referer_sent
-from .mix_up import MaliciousServer
+from .code_injection import intercept_code, pkce_downgrade
+from .code_replay import replay_code
+from .consent import clickjack, consent_upgrade, may_frame
+from .csrf import callback_csrf, login_csrf
+from .guessing import guess_client_secret, guess_password
+from .leaks import late_code, referer_sent, referrer_leak, token_in_url
+from .mix_up import MaliciousServer, mix_up
+from .redirect_uri import open_redirector, regexp_redirect
+from .registry import attack_on
 from .result import AttackResult, Unsupported
 from .scenario import (
     ATTACKER,
@@ -59,10 +51,12 @@ from .scenario import (
 
 __all__ = [
     "ATTACKER",
+    "ATTACKS",
     "BY_SWITCH",
     "CHECKS",
     "VICTIM",
     "Account",
+    "Attack",
     "AttackResult",
     "ChecklistItem",
     "ChecklistReport",
@@ -72,6 +66,7 @@ __all__ = [
     "Target",
     "Unsupported",
     "as_target",
+    "attack_on",
     "callback_csrf",
     "clickjack",
     "consent_upgrade",
@@ -90,5 +85,6 @@ __all__ = [
     "replay_code",
     "run_checklist",
     "stop_all",
+    "switch_table",
     "token_in_url",
 ]

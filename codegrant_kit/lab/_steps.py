@@ -10,13 +10,15 @@ from ..client import (
     Browser,
     ClientError,
     ConsentChoice,
+    Flow,
     Form,
+    OAuthResponseError,
     Page,
     TokenResponse,
     call_api,
     introspect,
+    new_client,
 )
-from ..client._http import new_client
 from .result import Unsupported
 from .scenario import Account, Target
 
@@ -64,6 +66,32 @@ def forged_callback(redirect_uri: str, code: str, state: str | None, iss: str | 
     params = {"code": code, "state": state, "iss": iss}
     query = urlencode({k: v for k, v in params.items() if v is not None})
     return f"{redirect_uri}?{query}"
+
+
+def redeem_planted(session: Flow, callback: str) -> TokenResponse | OAuthResponseError:
+    """The client takes a callback the attacker planted, and redeems its code.
+
+    Returns the tokens, or the token endpoint's refusal.
+    """
+    session.receive_redirect(callback)
+    try:
+        return session.exchange_code()
+    except OAuthResponseError as exc:
+        return exc
+
+
+def inject(
+    t: Target, application: Application, code: str, iss: str | None, *, pkce: bool
+) -> tuple[str, TokenResponse | OAuthResponseError]:
+    """A stolen code, delivered to the attacker's own new session at the client.
+
+    Returns the callback she planted, and what the token endpoint answered the
+    client (which sends her session's code_verifier, with `pkce`).
+    """
+    with t.flow(application) as attacker_session:
+        request = attacker_session.authorize(pkce=pkce)
+        callback = forged_callback(request.redirect_uri or t.redirect_uri, code, request.state, iss)
+        return callback, redeem_planted(attacker_session, callback)
 
 
 def authorization_url(

@@ -1,74 +1,102 @@
 """Every attack of the lab, and the lab switch that lets each one through.
 
-    attack                     module           defence (switch that turns it off)
-    replay_code                code_replay      single-use codes             (code_replay)
-    regexp_redirect            redirect_uri     exact redirect URI matching  (regexp_redirect_uris)
-    open_redirector            redirect_uri     no redirect on a bad URI     (open_redirect)
-    callback_csrf              csrf             the client checks state      (client side)
-    login_csrf                 csrf             form bound to its browser    (login_csrf)
-    intercept_code             code_injection   PKCE                         (client side)
-    pkce_downgrade             code_injection   no verifier without challenge (pkce_downgrade)
-    mix_up                     mix_up           iss in the response          (no_iss)
-    referrer_leak              leaks            Referrer-Policy              (referrer_leak)
-    late_code                  leaks            codes die in minutes         (config: code_lifetime)
-    token_in_url               leaks            tokens only in headers       (token_in_query)
-    guess_password             guessing         lockout per user, address    (no_throttle)
-    guess_client_secret        guessing         lockout per client, address  (no_throttle)
-    consent_upgrade            consent          consent per scope            (consent_any_scope)
-    clickjack                  consent          frame-ancestors, XFO         (framing)
+Each attack names its switch where it is defined (`registry.attack_on`); the
+switches are declared in `codegrant_kit.server.switches`. Everything here is
+read from those two places, the README's list of switches included:
 
-Each takes a `LabServer`, a `Target`, a running server or an issuer URL, and
-returns an `AttackResult`.
+    python -m codegrant_kit.lab            # the list, as Markdown
+    python -m codegrant_kit.lab README.md  # rewrite it in the README
+
+Each attack takes a `LabServer`, a `Target`, a running server or an issuer URL,
+and returns an `AttackResult`; `codegrant_kit.lab` exports them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pathlib import Path
 
-from .code_injection import intercept_code, pkce_downgrade
-from .code_replay import replay_code
-from .consent import clickjack, consent_upgrade
-from .csrf import callback_csrf, login_csrf
-from .guessing import guess_client_secret, guess_password
-from .leaks import late_code, referrer_leak, token_in_url
-from .mix_up import mix_up
-from .redirect_uri import open_redirector, regexp_redirect
-from .result import AttackResult
-from .scenario import TargetLike
+from ..server.switches import SWITCHES
+from . import code_injection, code_replay, consent, csrf, guessing, leaks, mix_up, redirect_uri
+from .registry import REGISTERED, Attack, Registered
 
-Attack = Callable[[TargetLike], AttackResult]
-
+# The modules that hold the attacks, in the order the tutorial (07-Security-Lab) tells
+# them; importing one registers its attacks.
+_IN_ORDER = (code_replay, redirect_uri, csrf, code_injection, mix_up, leaks, guessing, consent)
+FAMILIES = tuple(module.__name__.rpartition(".")[2] for module in _IN_ORDER)
+ATTACKS: tuple[Registered, ...] = tuple(
+    sorted(REGISTERED, key=lambda attack: FAMILIES.index(attack.family))
+)
 # The server attacks each lab switch lets through (and no other switch does).
 BY_SWITCH: dict[str, tuple[Attack, ...]] = {
-    "code_replay": (replay_code,),
-    "open_redirect": (open_redirector,),
-    "regexp_redirect_uris": (regexp_redirect,),
-    "login_csrf": (login_csrf,),
-    "pkce_downgrade": (pkce_downgrade,),
-    "no_iss": (mix_up,),
-    "referrer_leak": (referrer_leak,),
-    "token_in_query": (token_in_url,),
-    "no_throttle": (guess_password, guess_client_secret),
-    "consent_any_scope": (consent_upgrade,),
-    "framing": (clickjack,),
+    name: tuple(a.run for a in ATTACKS if a.switch == name) for name in SWITCHES
 }
 
+README_START = "<!-- lab switches: written by `python -m codegrant_kit.lab README.md` -->"
+README_END = "<!-- lab switches: end -->"
+
+
+def counts() -> str:
+    """What the lab holds: '15 attack functions in 8 families, 11 lab switches'."""
+    families = len({a.family for a in ATTACKS})
+    return f"{len(ATTACKS)} attack functions in {families} families, {len(SWITCHES)} lab switches"
+
+
+def switch_table() -> str:
+    """The switches as a Markdown table, with the attacks and the checklist item of each."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [
+        "| switch | turns off | which allows | attacks | checklist item | where |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in SWITCHES.values():
+        attacks = ", ".join(f"`{run.__name__}`" for run in BY_SWITCH[s.name])
+        lines.append(
+            f"| `{s.name}` | {cell(s.defence)} | {cell(s.attack)} | {attacks} "
+            f"| `{s.check}` | {s.source} |"
+        )
+    return "\n".join(lines)
+
+
+def without_switch() -> str:
+    """The attacks no server switch lets through, and what stops each."""
+    return "; ".join(f"`{a.name}` ({a.defence})" for a in ATTACKS if a.switch is None)
+
+
+def readme_section() -> str:
+    """The README's list of switches, between its two marker comments."""
+    return "\n".join(
+        [
+            README_START,
+            f"The lab holds {counts()}. Each switch turns off one defence:",
+            "",
+            switch_table(),
+            "",
+            f"Stopped by the client or by a setting, not by a switch: {without_switch()}.",
+            README_END,
+        ]
+    )
+
+
+def rewrite_readme(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    before, start, rest = text.partition(README_START)
+    _, end, after = rest.partition(README_END)
+    if not start or not end:
+        raise ValueError(f"{path} has no {README_START} ... {README_END} section.")
+    path.write_text(before + readme_section() + after, encoding="utf-8")
+
+
 __all__ = [
+    "ATTACKS",
     "BY_SWITCH",
+    "FAMILIES",
     "Attack",
-    "callback_csrf",
-    "clickjack",
-    "consent_upgrade",
-    "guess_client_secret",
-    "guess_password",
-    "intercept_code",
-    "late_code",
-    "login_csrf",
-    "mix_up",
-    "open_redirector",
-    "pkce_downgrade",
-    "referrer_leak",
-    "regexp_redirect",
-    "replay_code",
-    "token_in_url",
+    "counts",
+    "readme_section",
+    "rewrite_readme",
+    "switch_table",
+    "without_switch",
 ]

@@ -26,26 +26,17 @@ import httpx
 
 from ..client import Application, ClientError, TokenFactory, Verify
 from ..runner import BackgroundServer
-from .attacks import (
-    clickjack,
-    consent_upgrade,
-    guess_client_secret,
-    guess_password,
-    intercept_code,
-    login_csrf,
-    mix_up,
-    open_redirector,
-    pkce_downgrade,
-    referrer_leak,
-    regexp_redirect,
-    replay_code,
-    token_in_url,
-)
-from .result import AttackResult, Unsupported
+from ..server.switches import SWITCHES
+from .attacks import BY_SWITCH
+from .code_injection import intercept_code
+from .guessing import guess_client_secret, guess_password
+from .registry import known_switch
+from .result import Unsupported
 from .scenario import CALLBACK, Account, LabServer, Target, as_target
 
 Status = Literal["pass", "fail", "skip"]
 Outcome = tuple[Status, str]
+Run = Callable[[Target], Outcome]
 
 PASSWORD_PROBES = 12  # wrong passwords for a made-up user: more than a lockout of 10 allows
 SECRET_PROBES = 21  # wrong secrets for the checklist's own client: more than 20
@@ -57,7 +48,7 @@ class Check:
     title: str
     section: str
     switch: str | None  # the lab switch that turns this defence off in our server
-    run: Callable[[Target], Outcome]
+    run: Run
 
 
 @dataclass(frozen=True)
@@ -138,14 +129,33 @@ def report_table(items: Iterable[ChecklistItem]) -> str:
     )
 
 
-def _attack(run: Callable[[Target], AttackResult]) -> Callable[[Target], Outcome]:
-    """A check that passes when the attack fails."""
+def _attacks(switch: str) -> Run:
+    """The check of a switch: it passes when each attack the switch lets through fails."""
 
     def check(target: Target) -> Outcome:
-        result = run(target)
-        return ("fail" if result.succeeded else "pass"), result.headline
+        headlines = []
+        for attack in BY_SWITCH[switch]:
+            result = attack(target)
+            if result.succeeded:
+                return "fail", result.headline
+            headlines.append(result.headline)
+        return "pass", " ".join(headlines)
 
     return check
+
+
+# Checks that are more than the attacks of their switch, by switch.
+_OWN_RUNS: dict[str, Run] = {}
+
+
+def check_for(switch: str) -> Callable[[Run], Run]:
+    """Make this the check of `switch`'s checklist item, instead of running its attacks."""
+
+    def register(run: Run) -> Run:
+        _OWN_RUNS[known_switch(switch)] = run
+        return run
+
+    return register
 
 
 def _pkce_enforced(target: Target) -> Outcome:
@@ -161,6 +171,7 @@ def _pkce_enforced(target: Target) -> Outcome:
     return "pass", f"An injected code was refused for the wrong code_verifier; {advertised}."
 
 
+@check_for("no_throttle")
 def _guessing(target: Target) -> Outcome:
     probe = f"cgk-probe-{target.token_factory(6)}"
     wrong = [f"wrong-{n}-{target.token_factory(6)}" for n in range(PASSWORD_PROBES)]
@@ -188,27 +199,11 @@ def _guessing(target: Target) -> Outcome:
     return ("pass" if login_locked and client_locked else "fail"), f"{login_note}; {client_note}."
 
 
+# One item per lab switch, as the switch declares it, then those no switch turns off.
 CHECKS: tuple[Check, ...] = (
-    Check(
-        "exact_redirect_uri",
-        "Redirect URIs are matched exactly",
-        "RFC 9700 2.1, 4.1.3",
-        "regexp_redirect_uris",
-        _attack(regexp_redirect),
-    ),
-    Check(
-        "no_open_redirect",
-        "No redirect to an unregistered redirect URI",
-        "RFC 9700 4.11.2",
-        "open_redirect",
-        _attack(open_redirector),
-    ),
-    Check(
-        "single_use_codes",
-        "A code works once; a replay revokes its tokens",
-        "RFC 9700 4.2.4, RFC 6749 4.1.2",
-        "code_replay",
-        _attack(replay_code),
+    *(
+        Check(s.check, s.check_title, s.source, s.name, _OWN_RUNS.get(s.name) or _attacks(s.name))
+        for s in SWITCHES.values()
     ),
     Check(
         "pkce_enforced",
@@ -216,62 +211,6 @@ CHECKS: tuple[Check, ...] = (
         "RFC 9700 2.1.1, 4.5.3.1",
         None,
         _pkce_enforced,
-    ),
-    Check(
-        "no_pkce_downgrade",
-        "No PKCE downgrade",
-        "RFC 9700 2.1.1, 4.8.2",
-        "pkce_downgrade",
-        _attack(pkce_downgrade),
-    ),
-    Check(
-        "iss_in_response",
-        "iss in the authorization response stops mix-up",
-        "RFC 9700 2.1, 4.4.2.1; RFC 9207",
-        "no_iss",
-        _attack(mix_up),
-    ),
-    Check(
-        "login_csrf",
-        "The login form works only in the browser that opened it",
-        "RFC 9700 4.7, RFC 6749 10.12",
-        "login_csrf",
-        _attack(login_csrf),
-    ),
-    Check(
-        "referrer_policy",
-        "Referrer-Policy keeps the request out of Referer",
-        "RFC 9700 4.2.4",
-        "referrer_leak",
-        _attack(referrer_leak),
-    ),
-    Check(
-        "no_tokens_in_urls",
-        "Access tokens are refused in URLs",
-        "RFC 9700 4.3.2",
-        "token_in_query",
-        _attack(token_in_url),
-    ),
-    Check(
-        "clickjacking",
-        "Login and consent pages cannot be framed",
-        "RFC 9700 4.16",
-        "framing",
-        _attack(clickjack),
-    ),
-    Check(
-        "consent_per_scope",
-        "Approve Always does not cover a wider scope",
-        "RFC 9700 2.3, RFC 6749 3.3",
-        "consent_any_scope",
-        _attack(consent_upgrade),
-    ),
-    Check(
-        "guessing_slowed",
-        "Guessing passwords and client secrets is locked out",
-        "RFC 6749 10.10, RFC 9700 2.5",
-        "no_throttle",
-        _guessing,
     ),
 )
 
@@ -285,43 +224,6 @@ def run_check(check: Check, target: Target) -> ChecklistItem:
     except (ClientError, httpx.HTTPError) as exc:
         status, reason = "skip", f"could not run: {exc}"
     return ChecklistItem(check.key, check.title, check.section, check.switch, status, reason)
-
-
-def checklist_target(
-    server: str | LabServer | BackgroundServer | Target,
-    *,
-    username: str | None = None,
-    password: str | None = None,
-    client_id: str | None = None,
-    client_secret: str | None = None,
-    redirect_uri: str | None = None,
-    api_url: str | None = None,
-    scopes: tuple[str, ...] = (),
-    verify: Verify | None = None,
-    token_factory: TokenFactory | None = None,
-) -> Target:
-    """The target the checks run against: one account plays victim and attacker."""
-    base = as_target(server)
-    account = base.victim
-    if username is not None:
-        account = Account(username, password or "")
-    redirect_uri = redirect_uri or base.redirect_uri or CALLBACK
-    application = base.application
-    if client_id:
-        application = Application.manual(client_id, client_secret or None, redirect_uri)
-    return replace(
-        base,
-        victim=account,
-        attacker=account,
-        application=application,
-        redirect_uri=redirect_uri,
-        api_url=api_url if api_url is not None else base.api_url,
-        scopes=scopes or base.scopes,
-        verify=base.verify if verify is None else verify,
-        token_factory=token_factory or base.token_factory,
-        weak_client_id=None,
-        _endpoints=None,
-    )
 
 
 def run_checklist(
@@ -343,17 +245,25 @@ def run_checklist(
     Without `client_id` the checks register their own clients; without
     `api_url` the check of tokens in URLs is skipped (a LabServer gives its own).
     """
-    target = checklist_target(
-        server,
-        username=username,
-        password=password,
-        client_id=client_id,
-        client_secret=client_secret,
+    base = as_target(server)
+    account = base.victim if username is None else Account(username, password or "")
+    redirect_uri = redirect_uri or base.redirect_uri or CALLBACK
+    application = base.application
+    if client_id:
+        application = Application.manual(client_id, client_secret or None, redirect_uri)
+    # one account plays victim and attacker
+    target = replace(
+        base,
+        victim=account,
+        attacker=account,
+        application=application,
         redirect_uri=redirect_uri,
-        api_url=api_url,
-        scopes=scopes,
-        verify=verify,
-        token_factory=token_factory,
+        api_url=api_url if api_url is not None else base.api_url,
+        scopes=scopes or base.scopes,
+        verify=base.verify if verify is None else verify,
+        token_factory=token_factory or base.token_factory,
+        weak_client_id=None,
+        _endpoints=None,
     )
     target.endpoints()  # fails here, with DiscoveryError, if there is no server
     keys = [check.key for check in CHECKS]

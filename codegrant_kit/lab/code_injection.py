@@ -16,30 +16,15 @@ verifier; the server must then refuse a token request that carries one
 
 from __future__ import annotations
 
-from ..client import Application, OAuthResponseError, TokenResponse
-from ._steps import authorization_url, code_from, forged_callback, params_of, sign_in, whose
-from .result import AttackResult
+from ..client import Application, OAuthResponseError, Page
+from ..server.switches import SWITCHES
+from ._steps import authorization_url, code_from, inject, params_of, sign_in, whose
+from .registry import attack_on
+from .result import AttackResult, Lesson
 from .scenario import Target, TargetLike, as_target, refused
 
 
-def _inject(
-    t: Target, app: Application, code: str, iss: str | None, pkce: bool, steps: list[str]
-) -> TokenResponse | OAuthResponseError:
-    """The attacker's own session at the client, fed the stolen code."""
-    with t.flow(app) as attacker_session:
-        request = attacker_session.authorize(pkce=pkce)
-        forged = forged_callback(request.redirect_uri or t.redirect_uri, code, request.state, iss)
-        steps.append(
-            f"{t.attacker.username} starts her own session at the client and delivers the "
-            f"stolen code to it: {forged}"
-        )
-        attacker_session.receive_redirect(forged)
-        try:
-            return attacker_session.exchange_code()
-        except OAuthResponseError as exc:
-            return exc
-
-
+@attack_on(None, defence="the client uses PKCE")
 def intercept_code(target: TargetLike, *, pkce: bool = True) -> AttackResult:
     """The victim's code is intercepted and injected; `pkce` is whether the client uses PKCE."""
     t = as_target(target)
@@ -55,19 +40,10 @@ def intercept_code(target: TargetLike, *, pkce: bool = True) -> AttackResult:
         f"{t.victim.username} signs in and approves; a malicious app registered for the same "
         f"redirect URI receives the callback first: code {code}"
     )
-    outcome = _inject(t, app, code, params_of(page.location).get("iss"), pkce, steps)
-    return _verdict(
-        t,
-        app,
-        outcome,
-        steps,
-        "Code interception and injection",
-        "RFC 9700 4.5, 2.1.1; RFC 7636",
-        "PKCE: the code is bound to the code_challenge of the session that asked for it, "
-        "and only that session's code_verifier redeems it.",
-    )
+    return _injected(t, app, code, page, pkce, steps, INTERCEPTION)
 
 
+@attack_on("pkce_downgrade")
 def pkce_downgrade(target: TargetLike) -> AttackResult:
     """The victim follows an authorization link without code_challenge; the code is injected."""
     t = as_target(target)
@@ -81,51 +57,54 @@ def pkce_downgrade(target: TargetLike) -> AttackResult:
         page = sign_in(victim_browser, link, t.victim)
     code = code_from(page)
     steps.append(f"{t.victim.username} signs in and approves; the attacker intercepts code {code}")
-    outcome = _inject(t, app, code, params_of(page.location).get("iss"), True, steps)
-    return _verdict(
-        t,
-        app,
-        outcome,
-        steps,
-        "PKCE downgrade",
-        "RFC 9700 4.8, 2.1.1",
-        "A token request with a code_verifier is accepted only for a code issued for a "
-        "code_challenge.",
-    )
+    return _injected(t, app, code, page, True, steps, DOWNGRADE)
 
 
-def _verdict(
+INTERCEPTION = Lesson(
+    "Code interception and injection",
+    "RFC 9700 4.5, 2.1.1; RFC 7636",
+    "PKCE: the code is bound to the code_challenge of the session that asked for it, "
+    "and only that session's code_verifier redeems it.",
+)
+DOWNGRADE = Lesson(
+    "PKCE downgrade",
+    SWITCHES["pkce_downgrade"].source,
+    "A token request with a code_verifier is accepted only for a code issued for a code_challenge.",
+)
+
+
+def _injected(
     t: Target,
     app: Application,
-    outcome: TokenResponse | OAuthResponseError,
+    code: str,
+    page: Page,
+    pkce: bool,
     steps: list[str],
-    attack: str,
-    section: str,
-    defence: str,
+    lesson: Lesson,
 ) -> AttackResult:
+    """The attacker injects the code into her own session: did the client redeem it?"""
+    forged, outcome = inject(t, app, code, params_of(page.location).get("iss"), pkce=pkce)
+    steps.append(
+        f"{t.attacker.username} starts her own session at the client and delivers the "
+        f"stolen code to it: {forged}"
+    )
     if isinstance(outcome, OAuthResponseError):
         steps.append(f"the client redeems it with its own code_verifier: {refused(outcome)}")
-        return AttackResult(
-            attack,
+        return lesson.result(
             False,
             f"The server refused the injected code ({outcome.error}): it was not issued for "
             "the attacker's session. The attacker got nothing.",
-            section,
-            defence,
-            tuple(steps),
+            steps,
             {"token endpoint answered": refused(outcome)},
         )
     owner = whose(t, app, outcome)
     steps.append(
         f"the client redeems it; {t.attacker.username}'s session now opens {owner}'s account"
     )
-    return AttackResult(
-        attack,
+    return lesson.result(
         True,
         f"The server accepted the injected code: {t.attacker.username}'s session at the "
         f"client now works on {owner}'s account.",
-        section,
-        defence,
-        tuple(steps),
+        steps,
         {"attacker's access token": outcome.access_token, "account it opens": owner},
     )

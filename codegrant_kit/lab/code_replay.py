@@ -8,18 +8,22 @@ repeats it for codes that leaked. Lab switch: `code_replay`.
 
 from __future__ import annotations
 
-from ..client._http import json_object
+from ..client import json_object
+from ..server.switches import SWITCHES
 from ._steps import sign_in, token_state
-from .result import AttackResult
+from .registry import attack_on
+from .result import AttackResult, Lesson
 from .scenario import TargetLike, as_target
 
-SECTION = "RFC 6749 4.1.2, RFC 9700 4.2.4"
-DEFENCE = (
+REPLAY = Lesson(
+    "Code replay",
+    SWITCHES["code_replay"].source,
     "A code works once; a second redemption is refused, and the tokens the code first "
-    "gave are revoked, so the theft shows."
+    "gave are revoked, so the theft shows.",
 )
 
 
+@attack_on("code_replay")
 def replay_code(target: TargetLike) -> AttackResult:
     """The victim's client redeems its code; the attacker replays the same token request."""
     t = as_target(target)
@@ -59,4 +63,4 @@ def replay_code(target: TargetLike) -> AttackResult:
             f"The replay was refused with {body.get('error', replay.status_code)}. "
             f"{description} The victim's first token is {victim_token}: the theft shows."
         )
-    return AttackResult("Code replay", succeeded, what, SECTION, DEFENCE, tuple(steps), evidence)
+    return REPLAY.result(succeeded, what, steps, evidence)

@@ -18,13 +18,16 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from ..client import BrowserError, OAuthResponseError
+from ..server.switches import SWITCHES
 from ._steps import consent_offers, signed_in, whose
-from .result import AttackResult, Unsupported
+from .registry import attack_on
+from .result import AttackResult, Lesson, Unsupported
 from .scenario import TargetLike, as_target, refused
 
 ATTACKER_ORIGIN = "https://attacker.example"
 
 
+@attack_on("consent_any_scope")
 def consent_upgrade(target: TargetLike) -> AttackResult:
     """The victim approves one scope always; later the client asks for more."""
     t = as_target(target)
@@ -49,13 +52,10 @@ def consent_upgrade(target: TargetLike) -> AttackResult:
         )
         if page.kind == "consent":
             steps.append(f"the server asks again, listing {extra!r}: she can say no")
-            return AttackResult(
-                "Approve Always stretched",
+            return APPROVE_ALWAYS.result(
                 False,
                 f"The server asked for consent again, because {extra!r} was never approved.",
-                SECTION_CONSENT,
-                DEFENCE_CONSENT,
-                tuple(steps),
+                steps,
                 {"after sign-in": "the consent page, asking again"},
             )
         try:
@@ -69,20 +69,20 @@ def consent_upgrade(target: TargetLike) -> AttackResult:
         f"no consent page: straight back with a code; the token's scope is {tokens.scope!r}"
     )
     widened = extra in (tokens.scope or "").split()
-    return AttackResult(
-        "Approve Always stretched",
+    return APPROVE_ALWAYS.result(
         widened,
         f"The server skipped consent and granted {tokens.scope!r} on {owner}'s account, "
         f"though she only ever approved {narrow!r}.",
-        SECTION_CONSENT,
-        DEFENCE_CONSENT,
-        tuple(steps),
+        steps,
         {"after sign-in": "a redirect with a code, no consent page", "scope": tokens.scope},
     )
 
 
-SECTION_CONSENT = "RFC 6749 3.3, 10.2; RFC 9700 2.3"
-DEFENCE_CONSENT = "Approve Always covers the approved scopes only; more scope, a new consent."
+APPROVE_ALWAYS = Lesson(
+    "Approve Always stretched",
+    SWITCHES["consent_any_scope"].source,
+    "Approve Always covers the approved scopes only; more scope, a new consent.",
+)
 
 
 def _origin(url: str) -> str:
@@ -136,6 +136,7 @@ def may_frame(headers: Mapping[str, str], page_url: str, framer: str) -> tuple[b
     return True, "neither frame-ancestors nor X-Frame-Options"
 
 
+@attack_on("framing")
 def clickjack(target: TargetLike, *, framer: str = ATTACKER_ORIGIN) -> AttackResult:
     """Can the attacker's page frame the consent page (or the login page before it)?"""
     t = as_target(target)
@@ -161,7 +162,7 @@ def clickjack(target: TargetLike, *, framer: str = ATTACKER_ORIGIN) -> AttackRes
         "Clickjacking",
         allowed,
         what,
-        "RFC 9700 4.16, RFC 6749 10.13",
+        SWITCHES["framing"].source,
         "Content-Security-Policy: frame-ancestors 'none' (or the allowed origins) and "
         "X-Frame-Options: DENY on the login and consent pages.",
         tuple(steps),

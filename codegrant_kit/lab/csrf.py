@@ -14,11 +14,14 @@ RFC 6749 10.12). Lab switch: `login_csrf`.
 from __future__ import annotations
 
 from ..client import OAuthResponseError, StateMismatch, parse_redirect
+from ..server.switches import SWITCHES
 from ._steps import code_from, fields_of, params_of, sign_in, whose
-from .result import AttackResult, Unsupported
+from .registry import attack_on
+from .result import AttackResult, Lesson, Unsupported
 from .scenario import TargetLike, as_target
 
 
+@attack_on(None, defence="the client checks state on the callback")
 def callback_csrf(target: TargetLike, *, check_state: bool = True) -> AttackResult:
     """The attacker plants a callback with their own code in the victim's browser.
 
@@ -50,37 +53,33 @@ def callback_csrf(target: TargetLike, *, check_state: bool = True) -> AttackResu
             tokens = victim_session.exchange_code()
         except (StateMismatch, OAuthResponseError) as exc:
             steps.append(f"the client drops the callback: {type(exc).__name__}")
-            return AttackResult(
-                "CSRF on the callback",
+            return CALLBACK_CSRF.result(
                 False,
                 f"The client refused the planted callback. {exc}",
-                SECTION_CSRF,
-                DEFENCE_STATE,
-                tuple(steps),
+                steps,
                 {"state sent": sent, "state received": params_of(planted).get("state")},
             )
     owner = whose(t, app, tokens)
     steps.append(f"the client redeems the planted code; the token opens {owner}'s account")
-    return AttackResult(
-        "CSRF on the callback",
+    return CALLBACK_CSRF.result(
         True,
         f"The client took the planted code without checking state: {t.victim.username}'s "
         f"session now works on {owner}'s account, so what she uploads or imports lands "
         "with the attacker.",
-        SECTION_CSRF,
-        DEFENCE_STATE,
-        tuple(steps),
+        steps,
         {"planted code": params_of(planted).get("code"), "the session's account": owner},
     )
 
 
-SECTION_CSRF = "RFC 9700 2.1, 4.7; RFC 6749 10.12"
-DEFENCE_STATE = (
+CALLBACK_CSRF = Lesson(
+    "CSRF on the callback",
+    "RFC 9700 2.1, 4.7; RFC 6749 10.12",
     "The client sends an unguessable state bound to the browser session and refuses a "
-    "callback whose state differs (PKCE stops it too)."
+    "callback whose state differs (PKCE stops it too).",
 )
 
 
+@attack_on("login_csrf")
 def login_csrf(target: TargetLike) -> AttackResult:
     """The attacker's page posts the attacker's login form from the victim's browser."""
     t = as_target(target)
@@ -126,7 +125,7 @@ def login_csrf(target: TargetLike) -> AttackResult:
         "Login CSRF",
         signed_in,
         what,
-        "RFC 9700 4.7, RFC 6749 10.12",
+        SWITCHES["login_csrf"].source,
         "The login and consent forms carry a CSRF token and work only with the cookie of "
         "the browser that opened them.",
         tuple(steps),

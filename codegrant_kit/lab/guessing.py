@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from ..client import Page, client_authenticated_request
-from ..client._http import json_object
+from ..client import Page, client_authenticated_request, json_object
+from ..server.switches import SWITCHES
 from ._steps import authorization_url
-from .result import AttackResult, Unsupported
+from .registry import attack_on
+from .result import AttackResult, Lesson, Unsupported
 from .scenario import TargetLike, as_target
 
 # A small dictionary of passwords people pick; the lab's victim chose one of them.
@@ -36,14 +38,84 @@ COMMON_SECRETS = (
     "s3cr3t", "P@ssw0rd", "apikey", "api_secret", "clientsecret", "mysecret", "topsecret",
     "supersecret", "secret", "hunter2",
 )  # fmt: skip
-SECTION = "RFC 6749 10.10, RFC 9700 2.5"
+SECTION = SWITCHES["no_throttle"].source
 _LOCKED = re.compile(r"too many|locked|try again (later|in)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Guessing:
+    """A dictionary attack in words: its lesson, and how each way a run can end is told.
+
+    In `found_what` and `locked_what`, {n} is the number of guesses, {wrong} the
+    wrong ones before the lockout, {said} the server's answer and {who} the account.
+    """
+
+    lesson: Lesson
+    found: str  # the last step when a guess works: "guess 15 opens the account: 'sunshine'"
+    found_as: str  # the name of that guess in the evidence
+    found_what: str
+    locked_what: str
+
+    def result(
+        self,
+        steps: list[str],
+        tried: int,
+        found: str | None,
+        lockout: tuple[str, str] | None,  # what the server said: in the story, in full
+        who: str = "",
+    ) -> AttackResult:
+        evidence: dict[str, object] = {"guesses": tried}
+        if found is not None:
+            steps.append(f"guess {tried} {self.found}: {found!r}")
+            evidence[self.found_as] = found
+            what = self.found_what.format(n=tried, who=who)
+        elif lockout is not None:
+            said, in_full = lockout
+            steps.append(f"guess {tried} is refused unchecked: {said}")
+            evidence["server said"] = in_full
+            what = self.locked_what.format(wrong=tried - 1, said=said)
+        else:
+            steps.append("no guess worked")
+            what = f"None of the {tried} guesses worked, and the server never locked out."
+        evidence["locked out"] = lockout is not None
+        return self.lesson.result(found is not None, what, steps, evidence)
+
+
+PASSWORDS = Guessing(
+    Lesson(
+        "Password guessing",
+        SECTION,
+        "Lockout per user and address, and per address, after repeated failures, with a clear "
+        "message.",
+    ),
+    found="opens the account",
+    found_as="password found",
+    found_what="The password was found after {n} guesses: nothing slowed the attacker down, "
+    "and {who}'s account is hers.",
+    locked_what="The server locked the account after {wrong} wrong passwords and refused the "
+    "rest unchecked: {said}",
+)
+SECRETS = Guessing(
+    Lesson(
+        "Client secret guessing",
+        SECTION,
+        "Lockout per client and address, and per address, after repeated failures; long "
+        "random secrets.",
+    ),
+    found="gets past client authentication",
+    found_as="secret found",
+    found_what="The client secret was found after {n} guesses; the attacker can now redeem "
+    "codes and refresh tokens as this client.",
+    locked_what="The server stopped checking after {wrong} wrong secrets: {said} A lockout "
+    "only slows guessing down; the real fix is a secret nobody can guess.",
+)
 
 
 def _locked_out(page: Page) -> bool:
     return page.status == 429 or bool(_LOCKED.search(page.message))
 
 
+@attack_on("no_throttle")
 def guess_password(
     target: TargetLike,
     *,
@@ -62,7 +134,7 @@ def guess_password(
     app = t.register()
     tried: list[str] = []
     found: str | None = None
-    lockout: Page | None = None
+    lockout: tuple[str, str] | None = None  # the server's answer: in short, in full
     with t.browser() as browser:
 
         def fresh_login_page() -> Page:
@@ -85,43 +157,16 @@ def guess_password(
                 found = guess
                 break
             if _locked_out(page):
-                lockout = page
+                lockout = (page.message, f"{page.status} {page.message}")
                 break
     steps = [
         f"{t.attacker.username} tries {len(tried)} passwords from a dictionary for "
         f"{username!r}, opening a new login page every {per_page} guesses"
     ]
-    evidence: dict[str, object] = {"guesses": len(tried)}
-    if found is not None:
-        steps.append(f"guess {len(tried)} opens the account: {found!r}")
-        evidence["password found"] = found
-        what = (
-            f"The password was found after {len(tried)} guesses: nothing slowed the "
-            f"attacker down, and {username}'s account is hers."
-        )
-    elif lockout is not None:
-        steps.append(f"guess {len(tried)} is refused unchecked: {lockout.message}")
-        evidence["server said"] = f"{lockout.status} {lockout.message}"
-        what = (
-            f"The server locked the account after {len(tried) - 1} wrong passwords and "
-            f"refused the rest unchecked: {lockout.message}"
-        )
-    else:
-        steps.append("no guess worked")
-        what = f"None of the {len(tried)} guesses worked, and the server never locked out."
-    evidence["locked out"] = lockout is not None
-    return AttackResult(
-        "Password guessing",
-        found is not None,
-        what,
-        SECTION,
-        "Lockout per user and address, and per address, after repeated failures, with a clear "
-        "message.",
-        tuple(steps),
-        evidence,
-    )
+    return PASSWORDS.result(steps, len(tried), found, lockout, who=username)
 
 
+@attack_on("no_throttle")
 def guess_client_secret(
     target: TargetLike, *, client_id: str | None = None, wordlist: Sequence[str] = COMMON_SECRETS
 ) -> AttackResult:
@@ -142,7 +187,7 @@ def guess_client_secret(
     ]
     tried = 0
     found: str | None = None
-    lockout: str | None = None
+    lockout: tuple[str, str] | None = None
     with t.http() as http:
         for guess in wordlist:
             tried += 1
@@ -151,7 +196,8 @@ def guess_client_secret(
             body = json_object(response) or {}
             description = str(body.get("error_description", ""))
             if response.status_code == 429 or "retry-after" in response.headers:
-                lockout = f"{response.status_code} {body.get('error', '')}: {description}"
+                said = f"{response.status_code} {body.get('error', '')}: {description}"
+                lockout = (said, said)
                 break
             if response.status_code != 401:
                 found = guess
@@ -160,31 +206,4 @@ def guess_client_secret(
         f"{t.attacker.username} sends token requests for client {client_id!r}, one "
         "secret from a dictionary each"
     ]
-    evidence: dict[str, object] = {"guesses": tried}
-    if found is not None:
-        steps.append(f"guess {tried} gets past client authentication: {found!r}")
-        evidence["secret found"] = found
-        what = (
-            f"The client secret was found after {tried} guesses; the attacker can now "
-            "redeem codes and refresh tokens as this client."
-        )
-    elif lockout is not None:
-        steps.append(f"guess {tried} is refused unchecked: {lockout}")
-        evidence["server said"] = lockout
-        what = (
-            f"The server stopped checking after {tried - 1} wrong secrets: {lockout} A "
-            "lockout only slows guessing down; the real fix is a secret nobody can guess."
-        )
-    else:
-        steps.append("no guess worked")
-        what = f"None of the {tried} guesses worked, and the server never locked out."
-    evidence["locked out"] = lockout is not None
-    return AttackResult(
-        "Client secret guessing",
-        found is not None,
-        what,
-        SECTION,
-        "Lockout per client and per address after repeated failures; long random secrets.",
-        tuple(steps),
-        evidence,
-    )
+    return SECRETS.result(steps, tried, found, lockout)

@@ -19,8 +19,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from ..client import OAuthResponseError
-from ._steps import code_from, forged_callback, params_of, sign_in, whose
-from .result import AttackResult, Unsupported
+from ..server.switches import SWITCHES
+from ._steps import code_from, inject, params_of, sign_in, whose
+from .registry import attack_on
+from .result import AttackResult, Lesson, Unsupported
 from .scenario import TargetLike, as_target, refused
 
 TRACKER = "https://tracker.example/pixel.gif"  # a third party the login page links to
@@ -91,6 +93,7 @@ def referer_sent(document_url: str, policy: str, request_url: str) -> str | None
     return full  # unsafe-url
 
 
+@attack_on("referrer_leak")
 def referrer_leak(target: TargetLike, *, browser_default: str = LEGACY_DEFAULT) -> AttackResult:
     """The login page links to a third party: does its Referer carry the state?"""
     t = as_target(target)
@@ -125,13 +128,14 @@ def referrer_leak(target: TargetLike, *, browser_default: str = LEGACY_DEFAULT) 
         "Leak through the Referer header",
         leaked,
         what,
-        "RFC 9700 4.2.2, 4.2.4",
+        SWITCHES["referrer_leak"].source,
         "Referrer-Policy: no-referrer on the authorization server's pages and redirects.",
         tuple(steps),
         {"Referrer-Policy": header or "(none)", "Referer sent to the tracker": referer or "(none)"},
     )
 
 
+@attack_on(None, defence="codes that die within minutes: code_lifetime")
 def late_code(target: TargetLike, *, delay: float = 600.0) -> AttackResult:
     """A code from the victim's browser history, injected `delay` seconds later.
 
@@ -152,51 +156,39 @@ def late_code(target: TargetLike, *, delay: float = 600.0) -> AttackResult:
         "shared computer",
     ]
     t.advance(delay)
-    with t.flow(app) as attacker_session:
-        mine = attacker_session.authorize(pkce=False)
-        forged = forged_callback(
-            mine.redirect_uri or t.redirect_uri,
-            code,
-            mine.state,
-            params_of(page.location).get("iss"),
+    forged, outcome = inject(t, app, code, params_of(page.location).get("iss"), pkce=False)
+    steps.append(
+        f"she injects the code into her own session at the client (a client without "
+        f"PKCE, so only the code's lifetime is in the way): {forged}"
+    )
+    if isinstance(outcome, OAuthResponseError):
+        steps.append(f"the client redeems it: {refused(outcome)}")
+        return LATE_CODE.result(
+            False,
+            "The code had expired before the attacker could use it, so the leak was "
+            f"worth nothing. {outcome.error_description or outcome.error}",
+            steps,
+            {"token endpoint answered": refused(outcome)},
         )
-        steps.append(
-            f"she injects the code into her own session at the client (a client without "
-            f"PKCE, so only the code's lifetime is in the way): {forged}"
-        )
-        attacker_session.receive_redirect(forged)
-        try:
-            tokens = attacker_session.exchange_code()
-        except OAuthResponseError as exc:
-            steps.append(f"the client redeems it: {refused(exc)}")
-            return AttackResult(
-                "Late use of a leaked code",
-                False,
-                "The code had expired before the attacker could use it, so the leak was "
-                f"worth nothing. {exc.error_description or exc.error}",
-                SECTION_LIFETIME,
-                DEFENCE_LIFETIME,
-                tuple(steps),
-                {"token endpoint answered": refused(exc)},
-            )
-    owner = whose(t, app, tokens)
+    owner = whose(t, app, outcome)
     steps.append(f"the client redeems it; her session opens {owner}'s account")
-    return AttackResult(
-        "Late use of a leaked code",
+    return LATE_CODE.result(
         True,
         f"A code {delay / 60:g} minutes old still worked: the attacker's session opens "
         f"{owner}'s account.",
-        SECTION_LIFETIME,
-        DEFENCE_LIFETIME,
-        tuple(steps),
+        steps,
         {"account": owner},
     )
 
 
-SECTION_LIFETIME = "RFC 6749 4.1.2, RFC 9700 4.3.1"
-DEFENCE_LIFETIME = "Codes expire within minutes (10 at most; WSO2 and this server: 5)."
+LATE_CODE = Lesson(
+    "Late use of a leaked code",
+    "RFC 6749 4.1.2, RFC 9700 4.3.1",
+    "Codes expire within minutes (10 at most; WSO2 and this server: 5).",
+)
 
 
+@attack_on("token_in_query")
 def token_in_url(target: TargetLike) -> AttackResult:
     """A careless client puts the access token in the URL; the URL ends up in a log."""
     t = as_target(target)
@@ -245,7 +237,7 @@ def token_in_url(target: TargetLike) -> AttackResult:
         "Access token in the URL",
         succeeded,
         what,
-        "RFC 9700 4.3.2, RFC 6750 2.3",
+        SWITCHES["token_in_query"].source,
         "The API accepts bearer tokens only in the Authorization header.",
         tuple(steps),
         evidence,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from types import TracebackType
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.applications import Starlette
@@ -36,31 +35,33 @@ from ..client import (
     IssuerMismatch,
     OAuthResponseError,
     discover,
+    new_client,
     register_client,
 )
-from ..client._http import new_client
 from ..runner import BackgroundServer, bind_socket, issuer_for
 from ..server import ServerConfig, Store
-from ._steps import code_from, forged_callback, params_of, sign_in, whose
-from .result import AttackResult
+from ..server.switches import SWITCHES
+from ._steps import code_from, forged_callback, params_of, redeem_planted, sign_in, whose
+from .registry import attack_on
+from .result import AttackResult, Lesson
 from .scenario import Target, TargetLike, as_target
 
 ATTACKER_CLIENT_ID = "666RVZJTA"  # RFC 9700 4.4.1's example id at the attacker's server
 
 
-class MaliciousServer:
+class MaliciousServer(BackgroundServer):
     """The attacker's authorization server: it bounces browsers to the honest one, keeps codes.
 
     `forward_to` is the honest server's authorization URL the attacker wants the
     victim to open; `captured` holds every token request the server received.
+    It starts with `start()` or a `with` block, and stops as any `BackgroundServer`.
     """
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         sock = bind_socket(host, 0)
-        self.url = issuer_for(host, sock.getsockname()[1])
         self.forward_to: str | None = None
         self.captured: list[dict[str, str]] = []
-        self._lock = threading.Lock()
+        self._capture_lock = threading.Lock()
         app = Starlette(
             routes=[
                 Route("/.well-known/oauth-authorization-server", self._metadata),
@@ -69,28 +70,14 @@ class MaliciousServer:
                 Route("/token", self._token, methods=["POST"]),
             ]
         )
-        config = ServerConfig(issuer=self.url)
+        config = ServerConfig(issuer=issuer_for(host, sock.getsockname()[1]))
         app.state.config = config  # BackgroundServer reads these two
         app.state.store = Store(config)
-        self._server = BackgroundServer(sock, app)
-
-    def start(self) -> MaliciousServer:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
+        super().__init__(sock, app)
 
     def __enter__(self) -> MaliciousServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self.start()
+        return self
 
     def __repr__(self) -> str:
         return f"<MaliciousServer {self.url}: the attacker's authorization server>"
@@ -137,7 +124,7 @@ class MaliciousServer:
 
     async def _token(self, request: Request) -> Response:
         form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
-        with self._lock:
+        with self._capture_lock:
             self.captured.append(form)
         return JSONResponse(
             {"error": "temporarily_unavailable", "error_description": "Please try again."},
@@ -145,18 +132,17 @@ class MaliciousServer:
         )
 
 
+@attack_on("no_iss")
 def mix_up(target: TargetLike, malicious: MaliciousServer | None = None) -> AttackResult:
     """Run the mix-up against `target` (the honest server) with `malicious` as A-AS.
 
     Without `malicious`, one is started for the attack and stopped after it.
     """
     t = as_target(target)
-    evil = malicious or MaliciousServer().start()
-    try:
+    if malicious is not None:
+        return _mix_up(t, malicious)
+    with MaliciousServer() as evil:
         return _mix_up(t, evil)
-    finally:
-        if malicious is None:
-            evil.stop()
 
 
 def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
@@ -205,14 +191,11 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
                 victim_session.receive_redirect()
             except IssuerMismatch as exc:
                 steps.append("the client compares iss with the server this session chose")
-                return AttackResult(
-                    "Mix-up",
+                return MIX_UP.result(
                     False,
                     "The client dropped the response: iss names the honest server, but this "
                     f"session talked to the attacker's. {exc}",
-                    SECTION,
-                    DEFENCE,
-                    tuple(steps),
+                    steps,
                     {"iss in the response": iss, "server the session chose": evil.url},
                 )
             # the attacker's token endpoint answers an error: the code is gone anyway
@@ -223,14 +206,10 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
             f"the client sends the code to the attacker's token endpoint: captured {captured}"
         )
         if captured is None:
-            return AttackResult(
-                "Mix-up",
+            return MIX_UP.result(
                 False,
                 "The client did not send the code to the attacker's server.",
-                SECTION,
-                DEFENCE,
-                tuple(steps),
-                {},
+                steps,
             )
         forged = forged_callback(
             attacker_request.redirect_uri or target.redirect_uri,
@@ -238,40 +217,33 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
             attacker_request.state,
             iss,
         )
-        attacker_session.receive_redirect(forged)
-        try:
-            tokens = attacker_session.exchange_code()
-        except OAuthResponseError as exc:
+        outcome = redeem_planted(attacker_session, forged)
+        if isinstance(outcome, OAuthResponseError):
             steps.append(f"{target.attacker.username} injects it into her session: refused")
-            return AttackResult(
-                "Mix-up",
+            return MIX_UP.result(
                 False,
-                f"The code reached the attacker, but the honest server refused it: {exc}",
-                SECTION,
-                DEFENCE,
-                tuple(steps),
+                f"The code reached the attacker, but the honest server refused it: {outcome}",
+                steps,
                 {"captured code": captured},
             )
-    owner = whose(target, honest_app, tokens)
+    owner = whose(target, honest_app, outcome)
     steps.append(
         f"{target.attacker.username} injects it into her own session, whose PKCE challenge it "
         f"carries; the client redeems it and her session opens {owner}'s account"
     )
-    return AttackResult(
-        "Mix-up",
+    return MIX_UP.result(
         True,
         f"The attacker's server received a code of the honest server, and the attacker's "
         f"session now works on {owner}'s account. Without iss the client could not tell "
         "which server answered.",
-        SECTION,
-        DEFENCE,
-        tuple(steps),
+        steps,
         {"captured code": captured, "iss in the response": iss or "(none)", "account": owner},
     )
 
 
-SECTION = "RFC 9700 4.4, 2.1; RFC 9207"
-DEFENCE = (
+MIX_UP = Lesson(
+    "Mix-up",
+    SWITCHES["no_iss"].source,
     "The server names itself in iss in every authorization response, and the client "
-    "refuses a response whose iss is not the server its session started with."
+    "refuses a response whose iss is not the server its session started with.",
 )

@@ -18,7 +18,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ..client import OAuthResponseError
+from ..server.switches import SWITCHES
 from ._steps import authorization_url, params_of, sign_in
+from .registry import attack_on
 from .result import AttackResult, Unsupported
 from .scenario import TargetLike, as_target, evil_twin, refused
 
@@ -30,6 +32,7 @@ def _same_host(url: str | None, other: str) -> bool:
     return url is not None and urlsplit(url).hostname == urlsplit(other).hostname
 
 
+@attack_on("regexp_redirect_uris")
 def regexp_redirect(target: TargetLike) -> AttackResult:
     """The attacker's link carries the client's id and a look-alike redirect_uri."""
     t = as_target(target)
@@ -66,13 +69,14 @@ def regexp_redirect(target: TargetLike) -> AttackResult:
         "Redirect URI manipulation (regexp=)",
         succeeded,
         what,
-        "RFC 9700 2.1, 4.1",
+        SWITCHES["regexp_redirect_uris"].source,
         "Redirect URIs are compared with the registered ones by exact string matching.",
         tuple(steps),
         evidence,
     )
 
 
+@attack_on("open_redirect")
 def open_redirector(target: TargetLike) -> AttackResult:
     """A phishing link: the trusted server's authorize URL, bouncing to the attacker's site."""
     t = as_target(target)
@@ -100,7 +104,7 @@ def open_redirector(target: TargetLike) -> AttackResult:
         "Open redirector",
         succeeded,
         what,
-        "RFC 9700 4.11.2, RFC 6749 4.1.2.1",
+        SWITCHES["open_redirect"].source,
         "A bad client_id or redirect_uri gets an error page, never a redirect.",
         tuple(steps),
         evidence,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
@@ -69,6 +69,37 @@ class AttackResult:
             f"<div><b>What happened:</b> {escape(self.what_happened)}</div>"
             f"<div><b>Defence:</b> {escape(self.defence)}</div>"
             f"<table style='margin-top:.3em'>{rows}</table></div>"
+        )
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What stays the same however an attack ends: its name, the section, the defence.
+
+    >>> REPLAY = Lesson("Code replay", "RFC 6749 4.1.2", "A code works once.")
+    >>> REPLAY.result(False, "The replay was refused.", ["the attacker replays"]).verdict
+    'attack FAILED: the defence held'
+    """
+
+    attack: str
+    section: str  # where the defence is written down
+    defence: str  # what stops the attack
+
+    def result(
+        self,
+        succeeded: bool,
+        what_happened: str,
+        steps: Sequence[str],
+        evidence: Mapping[str, object] | None = None,
+    ) -> AttackResult:
+        return AttackResult(
+            self.attack,
+            succeeded,
+            what_happened,
+            self.section,
+            self.defence,
+            tuple(steps),
+            {} if evidence is None else evidence,
         )
 
 

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,10 +32,10 @@ from ..client import (
     TokenFactory,
     Verify,
     discover,
+    new_client,
     register_client,
     seeded_token_factory,
 )
-from ..client._http import new_client
 from ..runner import BackgroundServer, build
 from ..server import SeededRandomness, ServerConfig, SystemRandomness
 from .result import Unsupported
@@ -82,11 +81,12 @@ class LabClock:
         self.now += seconds
 
 
-class LabServer:
-    """Our authorization server with lab switches on, the lab's users, and a lab clock.
+class LabServer(BackgroundServer):
+    """Our authorization server, running, with lab switches on, the lab's users, a lab clock.
 
     `seed` makes every code, token, key and client-side state repeatable (for a
-    tutorial's committed outputs); without it they come from `secrets`.
+    tutorial's committed outputs); without it they come from `secrets`. It stops
+    as any `BackgroundServer` does: `stop()`, or at the end of a `with` block.
     """
 
     def __init__(
@@ -111,8 +111,9 @@ class LabServer:
             config=config,
             **options,
         )
-        self.server = BackgroundServer(sock, app).start()
-        self.url = self.server.url
+        super().__init__(sock, app)
+        self.start()
+        self.announce()  # a lab switch is printed into the notebook cell that turned it on
         self.target = Target(
             self.url,
             api_url=self.url + API_PATH,
@@ -120,23 +121,8 @@ class LabServer:
             advance=self.clock.advance,
         )
 
-    @property
-    def config(self) -> ServerConfig:
-        return self.server.config
-
-    def stop(self) -> None:
-        self.server.stop()
-
     def __enter__(self) -> LabServer:
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         switches = ", ".join(sorted(self.switches)) or "none: every defence on"

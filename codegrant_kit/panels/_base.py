@@ -8,7 +8,7 @@ showing them, and ``traitlets.link``/``observe`` glue between the two.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import ipywidgets as widgets
 from traitlets import HasTraits, Instance, Unicode
@@ -16,6 +16,7 @@ from traitlets import HasTraits, Instance, Unicode
 from . import _html
 from ._actions import plain_error
 from .state import FlowState
+from .steps import Step
 
 T = TypeVar("T")
 
@@ -110,3 +111,9 @@ class PanelView(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+class StepPanel(PanelView):
+    """The panel of one step of the flow; ``step`` says which (see ``steps``)."""
+
+    step: ClassVar[Step]

@@ -1,4 +1,4 @@
-"""Step 7, using the token: the photos API, refresh, introspection, revocation.
+"""Using the token: the photos API, refresh, introspection, revocation.
 
 - The API call sends ``Authorization: Bearer <access_token>`` (RFC 6750 Section 2.1).
 - Refresh trades the refresh token for new tokens (RFC 6749 Section 6).
@@ -19,8 +19,9 @@ from traitlets import Enum, List, Unicode
 
 from ..client import Exchange
 from . import _html
-from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
+from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
 from .state import FlowState
+from .steps import Step
 
 T = TypeVar("T")
 
@@ -113,8 +114,10 @@ def _photos_html(photos: list[str]) -> str:
     return f"<b>Photos</b><ul>{items}</ul>"
 
 
-class ApiPanel(PanelView):
+class ApiPanel(StepPanel):
     """Call the API, Refresh, Introspect, Revoke; each raw exchange."""
+
+    step = Step.API
 
     def __init__(self, state: FlowState | None = None, *, model: ApiModel | None = None) -> None:
         self.model = model or ApiModel(state)
@@ -136,7 +139,7 @@ class ApiPanel(PanelView):
         super().__init__(
             children=[
                 heading(
-                    "7. Using the token",
+                    self.step.heading,
                     "Call the API with the access token; refresh it; ask the server about "
                     "a token; revoke it and see the API refuse it.",
                 ),

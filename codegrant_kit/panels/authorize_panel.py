@@ -1,4 +1,4 @@
-"""Step 3, the authorization request (RFC 6749 Section 4.1.1): the URL, built live.
+"""The authorization request (RFC 6749 Section 4.1.1): the URL, built live.
 
 The client sends the user's browser to the authorization endpoint with
 ``response_type=code``, its ``client_id``, the ``scope`` (``PRODUCTION`` in WSO2 API
@@ -18,8 +18,9 @@ from traitlets import Bool, List, Unicode, observe
 from ..client import AuthorizationRequest, PkcePair, new_state
 from ..jupyter_proxy import proxy_path
 from . import _html
-from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
+from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
 from .state import FlowState
+from .steps import Step
 
 DEFAULT_SCOPE = "PRODUCTION"  # the seed page's scope
 
@@ -82,7 +83,9 @@ class AuthorizeModel(StepModel):
     def _build(self, _change: object = None) -> None:
         if not self.authorization_endpoint:
             self.url, self.notes = "", []
-            self.status = "Start the server (step 1): the URL needs its authorization endpoint."
+            self.status = (
+                f"Start the server ({Step.SERVER}): the URL needs its authorization endpoint."
+            )
             return
         pair = self._pkce_pair if self.pkce else None
         request = AuthorizationRequest(
@@ -96,7 +99,7 @@ class AuthorizeModel(StepModel):
         )
         self.url = request.url
         self.notes = [tuple(note) for note in request.explain()]
-        self.status = "" if self.client_id else "No client_id yet: generate keys in step 2."
+        self.status = "" if self.client_id else f"No client_id yet: generate keys in {Step.PORTAL}."
         if self.shared.flow is not None:
             self.attempt(lambda: self.shared.use_request(request, pair))
 
@@ -130,8 +133,10 @@ def _url_html(url: str) -> str:
     )
 
 
-class AuthorizePanel(PanelView):
+class AuthorizePanel(StepPanel):
     """client_id, scope, redirect_uri, state, PKCE; the URL; each parameter explained."""
+
+    step = Step.AUTHORIZE
 
     def __init__(
         self, state: FlowState | None = None, *, model: AuthorizeModel | None = None
@@ -161,7 +166,7 @@ class AuthorizePanel(PanelView):
         super().__init__(
             children=[
                 heading(
-                    "3. The authorization request",
+                    self.step.heading,
                     "The client sends the browser to this URL. Change a value and watch "
                     "the URL change.",
                 ),

@@ -9,17 +9,18 @@ with the server's public key, says the server wrote them and nobody changed them
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
 import ipywidgets as widgets
 from traitlets import Dict, List, Unicode, observe
 
+from ..client import JwtFormatError, check_jwt, decode_jwt
+from ..client.jwt import find_key, tamper
 from . import _html
 from ._base import PanelView, StepModel, button, heading, html_of, message_box
-from .jwt_check import JwtFormatError, decode_jwt, find_key, verify_rs256
 from .state import FlowState
+from .steps import Step
 
 
 class JwtModel(StepModel):
@@ -65,7 +66,7 @@ class JwtModel(StepModel):
         """Fetch the server's JWKS (once per key) and check signature, expiry, issuer, type."""
         self.verdict, self.reasons = "", []
         if not self.token.strip():
-            self.error = "No token yet: get one in step 6, or paste a JWT."
+            self.error = f"No token yet: get one in {Step.TOKEN}, or paste a JWT."
             return
         try:
             kid = decode_jwt(self.token).header.get("kid")
@@ -77,22 +78,18 @@ class JwtModel(StepModel):
             if jwks is None:
                 return
             self.jwks = jwks
-        result = verify_rs256(self.token, self.jwks, issuer=self.shared.issuer or None)
+        result = check_jwt(self.token, self.jwks, issuer=self.shared.issuer or None)
         self.verdict = "valid" if result.valid else "invalid"
-        self.reasons = list(result.reasons)
-        self.error = "" if result.valid else "The token is INVALID. " + " ".join(result.reasons)
-        self.status = "The token is VALID. " + " ".join(result.reasons) if result.valid else ""
+        self.reasons = list(result.steps)
+        self.error = "" if result.valid else "The token is INVALID. " + " ".join(result.steps)
+        self.status = "The token is VALID. " + " ".join(result.steps) if result.valid else ""
 
     def tamper(self, claim: str = "sub", value: str = "mallory") -> None:
         """Change one claim and keep the signature: what a forger would try."""
-        parts = self.token.strip().split(".")
-        if len(parts) != 3 or not self.claims:
+        if not self.claims:  # nothing decoded: no JWT
             self.error = "There is no JWT to tamper with."
             return
-        claims = {**self.claims, claim: value}
-        encoded = json.dumps(claims, separators=(",", ":")).encode()
-        parts[1] = base64.urlsafe_b64encode(encoded).rstrip(b"=").decode("ascii")
-        self.token = ".".join(parts)
+        self.token = tamper(self.token, claim, value)
 
 
 def _json_html(name: str, value: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
-"""Step 4, the user's part (RFC 6749 Section 4.1, step B): sign in, then consent.
+"""The user's part (RFC 6749 Section 4.1, step B): sign in, then consent.
 
-The client layer's simulated browser opens the authorization URL of step 3, fills
+The client layer's simulated browser opens the authorization URL built before, fills
 in the server's real login form and submits it, then presses one of the consent
 page's buttons: Approve Once, Approve Always (remembered, so the next request for
 the same scope skips this page) or Deny. A wrong password brings the login page
@@ -15,8 +15,9 @@ from traitlets import Bool, Unicode
 from ..client import Page
 from ..client.browser import CONSENT_LABELS, ConsentChoice
 from . import _html
-from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
+from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
 from .state import FlowState
+from .steps import Step
 
 
 class LoginModel(StepModel):
@@ -78,13 +79,15 @@ class LoginModel(StepModel):
         elif page.kind == "error page":
             self.error = page.message
         elif page.kind == "redirect":
-            self.status = "The browser is being sent back to the client: go on to step 5."
+            self.status = f"The browser is being sent back to the client: go on to {Step.REDIRECT}."
         elif page.kind == "consent":
             self.status = "Signed in. The server asks for consent."
 
 
-class LoginPanel(PanelView):
+class LoginPanel(StepPanel):
     """Username, password, Sign In; Approve Once, Approve Always, Deny."""
+
+    step = Step.LOGIN
 
     def __init__(self, state: FlowState | None = None, *, model: LoginModel | None = None) -> None:
         self.model = model or LoginModel(state)
@@ -111,7 +114,7 @@ class LoginPanel(PanelView):
         super().__init__(
             children=[
                 heading(
-                    "4. Sign in and give consent",
+                    self.step.heading,
                     "This is the user's part, done by a simulated browser against the "
                     "server's real login and consent pages.",
                 ),

@@ -1,4 +1,4 @@
-"""Step 2, the Developer Portal: create an application and generate its keys (RFC 7591).
+"""The Developer Portal: create an application and generate its keys (RFC 7591).
 
 As in WSO2 API Manager's portal, the Code grant checkbox stays disabled until a
 callback URL is entered: the code grant sends the user back to that URL
@@ -16,8 +16,9 @@ from traitlets import Bool, Unicode, observe, validate
 
 from ..client import Application
 from . import _html
-from ._base import PanelView, StepModel, button, guarded_link, heading, message_box, text
+from ._base import StepModel, StepPanel, button, guarded_link, heading, message_box, text
 from .state import FlowState
+from .steps import Step
 
 DEFAULT_NAME = "PhotoImporter"
 
@@ -89,8 +90,10 @@ class PortalModel(StepModel):
             self.status = "The flow now uses these keys."
 
 
-class PortalPanel(PanelView):
+class PortalPanel(StepPanel):
     """Name, callback URL, grant types, GENERATE KEYS, consumer key and secret."""
+
+    step = Step.PORTAL
 
     def __init__(self, state: FlowState | None = None, *, model: PortalModel | None = None) -> None:
         self.model = model or PortalModel(state)
@@ -119,7 +122,7 @@ class PortalPanel(PanelView):
         super().__init__(
             children=[
                 heading(
-                    "2. Developer Portal: create an application",
+                    self.step.heading,
                     "Enter the callback URL first: the Code grant type stays disabled "
                     "until there is one.",
                 ),

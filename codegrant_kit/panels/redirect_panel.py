@@ -1,4 +1,4 @@
-"""Step 5, the authorization response (RFC 6749 Section 4.1.2): the redirect, taken apart.
+"""The authorization response (RFC 6749 Section 4.1.2): the redirect, taken apart.
 
 The server answers the consent with ``HTTP/1.1 302 Found`` and a ``Location`` on
 the client's redirect URI. Its query carries the ``code`` and the ``state`` the
@@ -11,23 +11,15 @@ RFC 9207 Section 2.4). A Location pasted from a real browser works too.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import ipywidgets as widgets
 from traitlets import List, Unicode, observe
 
+from ..client import explain_redirect
 from . import _html
-from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
+from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
 from .state import FlowState
-
-PURPOSES = {
-    "code": "the authorization code, to exchange at the token endpoint; one use, short-lived",
-    "state": "the value the client sent, echoed back",
-    "iss": "the issuer that sent this response (RFC 9207)",
-    "error": "why no code was issued",
-    "error_description": "the server's words for the error",
-    "error_uri": "a page about the error",
-}
+from .steps import Step
 
 
 class RedirectModel(StepModel):
@@ -35,7 +27,7 @@ class RedirectModel(StepModel):
 
     raw = Unicode("")  # the 302 as the browser received it
     location = Unicode("")
-    parameters: List[Any] = List()  # (name, value, what it is for)
+    parameters: List[Any] = List()  # (name, value, what it is for, section)
     code = Unicode("")
     state_sent = Unicode("")
     state_received = Unicode("")
@@ -72,12 +64,10 @@ class RedirectModel(StepModel):
     @observe("location")
     def _take_apart(self, _change: object = None) -> None:
         """Show the parameters at once; checking them is ``check()``."""
-        pairs = parse_qsl(urlsplit(self.location).query, keep_blank_values=True)
-        self.parameters = [
-            (name, value, PURPOSES.get(name, "not an OAuth parameter")) for name, value in pairs
-        ]
-        self.state_received = next((v for n, v in pairs if n == "state"), "")
-        self.iss_received = next((v for n, v in pairs if n == "iss"), "")
+        notes = explain_redirect(self.location)
+        self.parameters = [tuple(note) for note in notes]
+        self.state_received = next((n.value for n in notes if n.parameter == "state"), "")
+        self.iss_received = next((n.value for n in notes if n.parameter == "iss"), "")
         self.code, self.checks, self.error, self.status = "", [], "", ""
 
     def check(self) -> None:
@@ -92,15 +82,17 @@ class RedirectModel(StepModel):
             self.error = str(response.explanation)
             return
         self.code = response.code or ""
-        self.status = "Every check passed: the client may exchange this code (step 6)."
+        self.status = f"Every check passed: the client may exchange this code ({Step.TOKEN})."
 
 
 def _checks_html(checks: list[str]) -> str:
     return "".join(f"<div style='color:#1a6e1a'>&#10003; {_html.esc(c)}</div>" for c in checks)
 
 
-class RedirectPanel(PanelView):
+class RedirectPanel(StepPanel):
     """The 302, its Location, the parameters, the state and iss checks."""
+
+    step = Step.REDIRECT
 
     def __init__(
         self, state: FlowState | None = None, *, model: RedirectModel | None = None
@@ -113,17 +105,13 @@ class RedirectPanel(PanelView):
         super().__init__(
             children=[
                 heading(
-                    "5. The redirect back to the client",
+                    self.step.heading,
                     "The server sends the browser to the callback URL with the code. The "
                     "client checks state and iss before it trusts the code.",
                 ),
                 html_of(self.model, "raw", _html.pre),
                 self._location,
-                html_of(
-                    self.model,
-                    "parameters",
-                    lambda rows: _html.table(("parameter", "value", "what it is for"), rows),
-                ),
+                html_of(self.model, "parameters", _html.notes_table),
                 html_of(
                     self.model,
                     "state_sent",

@@ -1,9 +1,9 @@
-"""Step 1, the authorization server: start it, stop it, and look at what it remembers.
+"""The authorization server: start it, stop it, and look at what it remembers.
 
 The server runs in a background thread of this kernel (``codegrant_kit.runner``).
 Its store holds the users, the applications (clients), the pending logins, the
-authorization codes, the tokens and the consents; ``Store.snapshot()`` gives them
-as plain data, shown here. Live refresh re-reads them at most once a second from a
+authorization codes, the tokens and the consents; ``BackgroundServer.snapshot()``
+gives them as plain data, shown here. Live refresh re-reads them at most once a second from a
 timer thread, and stops with the server or the panel.
 """
 
@@ -20,8 +20,9 @@ from ..client import Endpoints
 from ..runner import BackgroundServer, start_server
 from . import _html
 from ._actions import plain_error, run_bounded
-from ._base import PanelView, StepModel, button, guarded_link, heading, html_of, message_box
+from ._base import StepModel, StepPanel, button, guarded_link, heading, html_of, message_box
 from .state import FlowState
+from .steps import Step
 
 MIN_INTERVAL = 1.0  # seconds: live refresh never redraws faster than this
 
@@ -124,7 +125,7 @@ class ServerModel(StepModel):
     def _show(self, server: BackgroundServer) -> None:
         self.url = server.url
         self.running = server.running
-        self.snapshot = server.store.snapshot() if server.running else {}
+        self.snapshot = server.snapshot()
 
     @observe("live")
     def _on_live(self, change: dict[str, Any]) -> None:
@@ -176,7 +177,7 @@ def _clients_html(snapshot: Mapping[str, Any]) -> str:
         "<b>Applications</b>"
         + (
             _html.table(("name", "consumer key", "callback URL", "grant types"), rows)
-            or " none yet: create one in the Developer Portal (step 2)."
+            or f" none yet: create one in the Developer Portal ({Step.PORTAL})."
         )
         if snapshot
         else ""
@@ -210,8 +211,10 @@ def _memory_html(snapshot: Mapping[str, Any]) -> str:
     return "<br>".join(parts)
 
 
-class ServerPanel(PanelView):
+class ServerPanel(StepPanel):
     """Start/Stop, the URL, users, applications, and the server's memory."""
+
+    step = Step.SERVER
 
     def __init__(
         self,
@@ -242,7 +245,7 @@ class ServerPanel(PanelView):
         super().__init__(
             children=[
                 heading(
-                    "1. The authorization server",
+                    self.step.heading,
                     "It runs inside this notebook's kernel. Start it, then watch what it "
                     "remembers as the flow goes on.",
                 ),

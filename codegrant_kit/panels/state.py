@@ -35,11 +35,10 @@ from ..client import (
     TokenResponse,
     Transcript,
     Verify,
-    send_token_request,
-    token_request,
 )
 from ..client.browser import ConsentChoice
 from ._actions import DEFAULT_TIMEOUT, run_bounded
+from .steps import Step
 
 if TYPE_CHECKING:
     import httpx
@@ -147,7 +146,7 @@ class FlowState(HasTraits):
     def require_flow(self) -> Flow:
         if self.flow is None:
             raise StepOutOfOrder(
-                "There is no server to talk to yet: start it in the Server panel (step 1), "
+                f"There is no server to talk to yet: start it in the Server panel ({Step.SERVER}), "
                 "or connect to an issuer."
             )
         return self.flow
@@ -225,32 +224,17 @@ class FlowState(HasTraits):
     def build_token_request(
         self, client_id: str, client_secret: str, *, auth: AuthMethod
     ) -> httpx.Request:
-        """The token request with these credentials, built but not sent."""
+        """The token request with the credentials typed in, built but not sent."""
         flow = self.require_flow()
-        response = flow.authorization_response
-        if response is None:
-            raise StepOutOfOrder("There is no code yet: check the redirect (step 5) first.")
-        response.raise_for_error()
-        if response.code is None:
-            raise StepOutOfOrder("The redirect carried no code.")
-        request = flow.authorization_request
-        # Flow.token_request() takes the application's own credentials; the panel
-        # sends the ones typed in, to show what a wrong secret does.
-        return token_request(
-            flow.endpoints,
-            (client_id, client_secret),
-            code=response.code,
-            redirect_uri=request.redirect_uri if request else flow.redirect_uri,
-            code_verifier=flow.pkce.code_verifier if flow.pkce else None,
-            auth=auth,
-        )
+        if flow.authorization_response is None:
+            raise StepOutOfOrder(
+                f"There is no code yet: check the redirect ({Step.REDIRECT}) first."
+            )
+        return flow.token_request(auth=auth, client=(client_id, client_secret))
 
     def send_token_request(self, request: httpx.Request) -> TokenResponse:
-        def send(flow: Flow) -> TokenResponse:
-            flow.tokens = send_token_request(request, http=flow.http)
-            return flow.tokens
-
-        return self._step(send)
+        """Send the request the panel showed, and keep the tokens."""
+        return self._step(lambda flow: flow.exchange_code(request))
 
     def call_api(self, url: str | None = None) -> httpx.Response:
         """GET the API with the bearer token."""

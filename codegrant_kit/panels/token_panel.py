@@ -1,4 +1,4 @@
-"""Step 6, the token request (RFC 6749 Section 4.1.3): built in view, then sent.
+"""The token request (RFC 6749 Section 4.1.3): built in view, then sent.
 
 The client authenticates with its consumer key and secret (Section 2.3.1): each is
 form-encoded (Appendix B), the two are joined by ``:``, the result is base64-encoded
@@ -18,8 +18,9 @@ from traitlets import Bool, List, Unicode, observe
 
 from ..client import AuthMethod, BasicAuthSteps, Exchange
 from . import _html
-from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
+from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
 from .state import FlowState
+from .steps import Step
 
 if TYPE_CHECKING:
     import httpx
@@ -76,7 +77,7 @@ class TokenModel(StepModel):
         self._request = None
         self.body = self.raw_request = ""
         if self.shared.flow is None or self.shared.authorization_response is None:
-            self.status = "No code yet: check the redirect in step 5 first."
+            self.status = f"No code yet: check the redirect in {Step.REDIRECT} first."
             return
         request = self.attempt(
             lambda: self.shared.build_token_request(
@@ -131,8 +132,10 @@ def _steps_html(model: TokenModel) -> str:
     return _html.table(("step", "value", "rule"), rows)
 
 
-class TokenPanel(PanelView):
+class TokenPanel(StepPanel):
     """Key, secret, each Basic step, the raw POST, Send, the JSON explained."""
+
+    step = Step.TOKEN
 
     def __init__(self, state: FlowState | None = None, *, model: TokenModel | None = None) -> None:
         self.model = model or TokenModel(state)
@@ -156,7 +159,7 @@ class TokenPanel(PanelView):
         super().__init__(
             children=[
                 heading(
-                    "6. The token request",
+                    self.step.heading,
                     "The client trades the code for tokens, authenticating with its key "
                     "and secret. Read the whole request before you send it.",
                 ),

@@ -1,9 +1,8 @@
-"""The seven panels stacked in the order of the flow, with Back and Next, on one state.
+"""The step panels stacked in the order of the flow, with Back and Next, on one state.
 
-    1 Server  2 Developer Portal  3 Authorize URL  4 Login and consent
-    5 Redirect  6 Token request  7 Using the token
-
-Below them, folded away: the transcript of every exchange, and the JWT panel.
+The order is ``Step``'s (``steps.py``), the one list of the steps; each panel says
+which step it shows. Below them, folded away: the transcript of every exchange,
+and the JWT panel.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from traitlets import HasTraits, Int, validate
 from ..client import Endpoints
 from ..runner import BackgroundServer
 from . import _html
-from ._base import PanelView, button
+from ._base import PanelView, StepPanel, button
 from .api_panel import ApiPanel
 from .authorize_panel import AuthorizePanel
 from .jwt_panel import JwtPanel
@@ -26,31 +25,37 @@ from .portal import PortalPanel
 from .redirect_panel import RedirectPanel
 from .server_panel import ServerPanel
 from .state import FlowState
+from .steps import Step
 from .token_panel import TokenPanel
 from .transcript_view import TranscriptPanel
 
 # what the wizard works on; see Wizard.__init__
 Target = FlowState | BackgroundServer | Endpoints | str | None
 
-STEPS = (
-    "Server",
-    "Developer Portal",
-    "Authorize URL",
-    "Login and consent",
-    "Redirect",
-    "Token request",
-    "Using the token",
-)
+# each step's panel; each names its step, and Step gives their order
+PANELS: dict[Step, type[StepPanel]] = {
+    panel.step: panel
+    for panel in (
+        ApiPanel,
+        AuthorizePanel,
+        LoginPanel,
+        PortalPanel,
+        RedirectPanel,
+        ServerPanel,
+        TokenPanel,
+    )
+}
+STEPS = tuple(step.title for step in Step)
 
 
 class WizardModel(HasTraits):
-    """Which step is shown (0 to 6)."""
+    """Which step is shown, counted from 0."""
 
     step = Int(0)
 
     @validate("step")
     def _within_steps(self, proposal: Any) -> int:
-        return min(max(int(proposal["value"]), 0), len(STEPS) - 1)
+        return min(max(int(proposal["value"]), 0), len(Step) - 1)
 
     def next(self) -> None:
         self.step += 1
@@ -60,7 +65,7 @@ class WizardModel(HasTraits):
 
 
 class Wizard(PanelView):
-    """Seven panels, one shared ``FlowState``; Back and Next move between them."""
+    """One panel per step, on one shared ``FlowState``; Back and Next move between them."""
 
     def __init__(
         self,
@@ -74,14 +79,9 @@ class Wizard(PanelView):
         with ``users`` and ``server_options`` (``start_server``'s arguments)."""
         self.shared = target if isinstance(target, FlowState) else FlowState()
         self.model = WizardModel()
-        self._panels = (
-            ServerPanel(self.shared, users=users, **server_options),
-            PortalPanel(self.shared),
-            AuthorizePanel(self.shared),
-            LoginPanel(self.shared),
-            RedirectPanel(self.shared),
-            TokenPanel(self.shared),
-            ApiPanel(self.shared),
+        server_panel = ServerPanel(self.shared, users=users, **server_options)
+        self._panels = tuple(
+            server_panel if step is Step.SERVER else PANELS[step](self.shared) for step in Step
         )
         self._stack = widgets.Stack(children=list(self._panels), selected_index=0)
         self._back = button("Back", self.model.back, icon="arrow-left")
@@ -94,7 +94,6 @@ class Wizard(PanelView):
             titles=("Transcript: every exchange so far", "JWT access token"),
         )
         self.model.observe(self._show_step, names="step")
-        server_panel = self._panels[0]
         if isinstance(target, BackgroundServer):
             server_panel.model.use(target)
         elif isinstance(target, (str, Endpoints)):
@@ -109,16 +108,17 @@ class Wizard(PanelView):
         )
 
     @property
-    def panels(self) -> tuple[PanelView, ...]:
-        """The seven step panels, in order."""
+    def panels(self) -> tuple[StepPanel, ...]:
+        """The step panels, in Step's order."""
         return self._panels
 
     def _show_step(self, _change: object = None) -> None:
-        step = self.model.step
-        self._stack.selected_index = step
-        self._back.disabled = step == 0
-        self._next.disabled = step == len(STEPS) - 1
-        self._where.value = f"<b>Step {step + 1} of {len(STEPS)}: {_html.esc(STEPS[step])}</b>"
+        index = self.model.step
+        step = list(Step)[index]
+        self._stack.selected_index = index
+        self._back.disabled = index == 0
+        self._next.disabled = index == len(Step) - 1
+        self._where.value = f"<b>Step {step.number} of {len(Step)}: {_html.esc(step.title)}</b>"
 
     def close(self) -> None:
         for panel in (*self._panels, self._transcript, self._jwt):

@@ -18,6 +18,7 @@ Module map (each names the RFC sections it implements):
     rate_limit         token buckets per address: 429 and Retry-After (RFC 6585 4)
     throttle           lockout after repeated failures (RFC 6749 10.10)
     forwarded_prefix   root_path from X-Forwarded-Prefix, behind jupyter-server-proxy
+    hsts               Strict-Transport-Security on https (RFC 6797)
 """
 
 from __future__ import annotations

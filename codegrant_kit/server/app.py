@@ -14,44 +14,54 @@ from .authorize import AuthorizationEndpoint
 from .config import ServerConfig
 from .dashboard import DashboardEndpoint
 from .forwarded_prefix import ForwardedPrefix
+from .hsts import StrictTransportSecurity
 from .introspection import IntrospectionEndpoint
 from .jwt_access_tokens import JWKS_PATH, JwtSigner
-from .lab import SWITCHES
 from .metadata import PATHS, WELL_KNOWN, MetadataEndpoint, server_metadata
 from .pages import render
 from .registration import RegistrationEndpoint
 from .resource import PhotosEndpoint
 from .revocation import RevocationEndpoint
 from .store import Store
+from .switches import SWITCHES
 from .token_endpoint import TokenEndpoint
 
 log = logging.getLogger("codegrant_kit.server")
 ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def create_app(config: ServerConfig | None = None, store: Store | None = None) -> Starlette:
-    """An authorization server. `store` is created from `config` when not given."""
-    config = config or ServerConfig()
-    store = store or Store(config)
-    if getattr(config.randomness, "predictable", False):
-        log.warning(
+def loud_warnings(config: ServerConfig, *, randomness: bool = True) -> list[str]:
+    """What this server turns off or weakens, a line each: a lab is never mistaken for a server.
+
+    `randomness=False` leaves out the seeded randomness that the tutorials choose, so
+    that their outputs repeat; their servers' repr still names it.
+    """
+    warnings = []
+    if randomness and getattr(config.randomness, "predictable", False):
+        warnings.append(
             "PREDICTABLE RANDOMNESS: codes, tokens and secrets of this server can be "
             "guessed. For tutorials and tests only."
         )
     for name in sorted(config.lab_switches):
         switch = SWITCHES[name]
-        log.warning(
-            "LAB SWITCH %s is ON: it turns off %s (%s). This server allows %s.",
-            name,
-            switch.defence,
-            switch.source,
-            switch.attack,
+        warnings.append(
+            f"LAB SWITCH {name} is ON: it turns off {switch.defence} ({switch.source}). "
+            f"This server allows {switch.attack}."
         )
     if config.password_hash == "fast":
-        log.warning(
+        warnings.append(
             "FAST PASSWORD HASHING: passwords are hashed with one SHA-256, for benchmarks "
             "and load tests only."
         )
+    return warnings
+
+
+def create_app(config: ServerConfig | None = None, store: Store | None = None) -> Starlette:
+    """An authorization server. `store` is created from `config` when not given."""
+    config = config or ServerConfig()
+    store = store or Store(config)
+    for warning in loud_warnings(config):
+        log.warning("%s", warning)
 
     async def home(request: Request) -> Response:
         endpoints = [
@@ -109,6 +119,8 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
         routes.append(Route(JWKS_PATH, jwks_endpoint, methods=["GET"]))
     # behind jupyter-server-proxy: the path prefix it strips, from a header it sends
     middleware = [Middleware(ForwardedPrefix)] if config.trust_forwarded_prefix else []
+    # RFC 6797: on https, tell the browser to stay on https
+    middleware.append(Middleware(StrictTransportSecurity))
     app = Starlette(
         routes=routes, middleware=middleware, exception_handlers={Exception: server_error}
     )

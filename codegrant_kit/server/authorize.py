@@ -13,7 +13,9 @@
 
 The login and consent forms carry the pending request's key (`sessionDataKey`,
 as in WSO2) and a CSRF token, and only work from the browser that opened the
-login page: its cookie is bound to the request (RFC 6749 10.12, RFC 9700 4.7).
+login page: its cookie, a value the server minted (`browser_cookie`), is bound to
+the request (RFC 6749 10.12, RFC 9700 4.7). Each request ends once: of two posts of
+one page, only the one that ends it gets a code.
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import pkce
+from . import browser_cookie, pkce
+from .callback_patterns import PatternTimeout, fullmatch_any
 from .config import ServerConfig
 from .errors import (
     AccessDenied,
     FatalAuthorizationError,
     InvalidRequest,
     OAuthError,
+    RateLimited,
     UnauthorizedClient,
     UnregisteredRedirectUri,
     UnsupportedResponseType,
@@ -44,11 +48,17 @@ from .registration import REGEXP_PREFIX
 from .scopes import parse_scope
 from .store import Client, PendingAuthorization, Store
 
-BROWSER_COOKIE = "cgk_browser"
+BROWSER_COOKIE = browser_cookie.NAME  # __Host-cgk_browser under TLS (`browser_cookie`)
+# RFC 6749 4.1.1 puts no limit on state; JWT-shaped states of a kilobyte or so exist
+MAX_STATE = 2048
 RETRY_MESSAGE = "Login failed! Please recheck the username and password and try again."
 NOT_SENT_BACK = (
     "The client or its redirect URI could not be verified, so this server does not send "
     "you back to it (RFC 6749 4.1.2.1)."
+)
+NOT_SENT_BACK_STATE = (
+    "An error response must carry the exact state the client sent (RFC 6749 4.1.2.1), "
+    "and this one is too long to keep, so this server does not send you back to it."
 )
 
 
@@ -56,15 +66,12 @@ class AuthorizationEndpoint:
     def __init__(self, config: ServerConfig, store: Store) -> None:
         self.config = config
         self.store = store
+        self._key: bytes | None = None  # the browser cookie's HMAC key, made when first needed
 
     async def handle(self, request: Request) -> Response:
         limited = rate_limited(self.store, "authorize", request)
         if limited is not None:
-            response = error_page(
-                request, self.config, "Too many requests", limited.description, status_code=429
-            )
-            response.headers["Retry-After"] = str(limited.retry_after)
-            return response
+            return self._too_many(request, "Too many requests", limited)
         if request.method == "GET":
             return await self.start(request)
         if request.method == "POST":
@@ -90,24 +97,45 @@ class AuthorizationEndpoint:
             description = getattr(exc, "description", str(exc))
             return error_page(request, self.config, title, description, note=NOT_SENT_BACK)
         state = params.get("state")
+        if state is not None and len(state) > MAX_STATE:
+            # RFC 6749 4.1.2.1: an error response carries state, "the exact value
+            # received from the client"; it is not kept, so no redirect can be right
+            return error_page(
+                request,
+                self.config,
+                "state is too long",
+                f"The request's state is {len(state)} characters long; this server keeps "
+                f"at most {MAX_STATE}. Send a shorter state (a random value of 32 "
+                "characters is plenty against CSRF), or keep what it stands for in the "
+                "client's session.",
+                note=NOT_SENT_BACK_STATE,
+            )
         try:
             fields = self._validate(params, client)
         except OAuthError as exc:
             return self._error_redirect(redirect_uri, exc, state)
-        sent = request.cookies.get(BROWSER_COOKIE)
-        browser = sent or self.store.new_secret(16)
-        pending = self.store.add_pending(
-            browser=browser,
-            client_id=client.client_id,
-            redirect_uri=redirect_uri,
-            redirect_uri_given=params.get("redirect_uri") is not None,
-            state=state,
-            **fields,
-        )
+        sent = request.cookies.get(self._cookie_name(request), "")
+        # RFC 6749 10.12: the forms are tied to a value this server minted, never to
+        # one the browser arrived with from elsewhere (planted, or 64 MiB long)
+        key = self._browser_key()
+        ours = browser_cookie.is_ours(key, sent)
+        browser = sent if ours else browser_cookie.mint(key, self.store.new_secret(16))
+        try:
+            pending = self.store.add_pending(
+                browser=browser,
+                address=client_address(request),
+                client_id=client.client_id,
+                redirect_uri=redirect_uri,
+                redirect_uri_given=params.get("redirect_uri") is not None,
+                state=state,
+                **fields,
+            )
+        except RateLimited as exc:
+            return self._too_many(request, "Too many sign-in pages open", exc)
         response = self._login_page(request, pending, client)
-        if not sent:  # a browser that has its cookie keeps it: nothing to set again
+        if not ours:  # a browser that has its cookie keeps it: nothing to set again
             response.set_cookie(
-                BROWSER_COOKIE,
+                self._cookie_name(request),
                 browser,
                 path=request.scope.get("root_path") or "/",
                 httponly=True,
@@ -115,6 +143,19 @@ class AuthorizationEndpoint:
                 secure=self.config.issuer.startswith("https:"),
             )
         return response
+
+    def _cookie_name(self, request: Request) -> str:
+        path = request.scope.get("root_path") or "/"
+        return browser_cookie.cookie_name(self.config.issuer.startswith("https:"), path)
+
+    def _browser_key(self) -> bytes:
+        if self._key is None:
+            # made at the first login page, from the server's randomness (so a seeded
+            # tutorial repeats), and kept with --db: cookies outlive a restart
+            self._key = self.store.keep_secret(
+                "browser_cookie_key", lambda: self.store.new_secret(32).encode()
+            )
+        return self._key
 
     def _trusted_client(self, params: Params) -> tuple[Client, str]:
         """The client and redirect URI, or an error that must not redirect."""
@@ -148,13 +189,27 @@ class AuthorizationEndpoint:
                 )
             return client, client.redirect_uris[0]
         # RFC 9700 2.1: redirect URIs are compared by exact string matching
-        if redirect_uri in client.redirect_uris or self._pattern_matches(client, redirect_uri):
+        if redirect_uri in client.redirect_uris:
             return client, redirect_uri
+        # RFC 8252 7.3: "MUST allow any port to be specified at the time of the request
+        # for loopback IP redirect URIs", the one exception RFC 9700 2.1 makes
+        portless = _loopback_without_port(redirect_uri)
+        if portless is not None and portless in map(_loopback_without_port, client.redirect_uris):
+            return client, redirect_uri
+        if self._pattern_matches(client, redirect_uri):
+            return client, redirect_uri
+        localhost = ""
+        if redirect_uri.startswith(("http://localhost:", "http://localhost/")):
+            localhost = (
+                " 'localhost' is matched exactly, port too: RFC 8252 8.3 advises against it; "
+                "register http://127.0.0.1/... to have any port accepted."
+            )
         raise UnregisteredRedirectUri(
             "Redirect URI mismatch",
             f"redirect_uri {redirect_uri!r} is not registered for {client.client_name!r}. "
             f"Registered: {', '.join(client.redirect_uris)}. The match is exact, "
-            "character by character (RFC 9700 2.1).",
+            "character by character (RFC 9700 2.1), except for the port of "
+            f"http://127.0.0.1 and http://[::1] (RFC 8252 7.3).{localhost}",
             redirect_uri,
         )
 
@@ -167,7 +222,15 @@ class AuthorizationEndpoint:
             for u in client.redirect_uris
             if u.startswith(REGEXP_PREFIX)
         ]
-        return any(re.fullmatch(pattern, redirect_uri) for pattern in patterns)
+        try:
+            return fullmatch_any(patterns, redirect_uri)
+        except PatternTimeout as exc:
+            raise FatalAuthorizationError(
+                "Callback pattern took too long",
+                f"{exc} A pattern with nested quantifiers, such as (a+)+, backtracks "
+                "exponentially: one more reason to match redirect URIs exactly "
+                "(RFC 9700 2.1).",
+            ) from None
 
     def _validate(self, params: Params, client: Client) -> dict[str, Any]:
         """The rest of the request; errors here go back to the client."""
@@ -234,7 +297,7 @@ class AuthorizationEndpoint:
     def _same_browser(self, request: Request, form: Params, pending: PendingAuthorization) -> bool:
         if self.config.lab("login_csrf"):
             return True  # LAB: any page may post these forms
-        cookie = request.cookies.get(BROWSER_COOKIE, "")
+        cookie = request.cookies.get(self._cookie_name(request), "")
         token = form.get("csrf_token") or ""
         return hmac.compare_digest(cookie.encode(), pending.browser.encode()) & hmac.compare_digest(
             token.encode(), pending.csrf_token.encode()
@@ -290,12 +353,14 @@ class AuthorizationEndpoint:
                 )
             return self._login_page(request, pending, client, RETRY_MESSAGE, username)
         self.store.throttle.succeeded(keys[0])
-        self.store.sign_in(pending, username)
+        if not self.store.sign_in(pending, username):
+            # another post of this page ended it while the password was checked
+            return self._already_answered(request)
         # LAB consent_any_scope: any earlier Approve Always counts, whatever its scope
         scope = () if self.config.lab("consent_any_scope") else pending.scope
         if self.store.has_consent(username, client.client_id, scope):
             # approved always before, for this scope or a wider one
-            return self._approve(pending)
+            return self._approve(request, pending)
         return self._consent_page(request, pending, client)
 
     def _consent(
@@ -310,27 +375,46 @@ class AuthorizationEndpoint:
             return self._consent_page(
                 request, pending, client, "Choose Approve Once, Approve Always or Deny.", 400
             )
-        if self.store.end_pending(pending.id) is None:
-            return error_page(
-                request, self.config, "Already answered", "This consent was sent already."
-            )
         if choice == "deny":
+            if self.store.end_pending(pending.id) is None:
+                return self._already_answered(request)
             return self._error_redirect(
                 pending.redirect_uri,
                 AccessDenied("The resource owner denied the request."),
                 pending.state,
             )
-        if choice == "approveAlways":
-            self.store.remember_consent(pending.username, client.client_id, pending.scope)
-        return self._approve(pending)
+        return self._approve(request, pending, always=choice == "approveAlways")
 
-    def _approve(self, pending: PendingAuthorization) -> Response:
-        self.store.end_pending(pending.id)
+    def _approve(
+        self, request: Request, pending: PendingAuthorization, *, always: bool = False
+    ) -> Response:
+        # RFC 6749 4.1.2: a code for one authorization; of two posts of one page (two
+        # tabs, a double click) only the one that ends the pending authorization gets it
+        if self.store.end_pending(pending.id) is None:
+            return self._already_answered(request)
+        assert pending.username is not None
+        if always:
+            self.store.remember_consent(pending.username, pending.client_id, pending.scope)
         code = self.store.issue_code(pending)
         # RFC 6749 4.1.2 code and state; RFC 9207 2: iss
         return self._redirect(pending.redirect_uri, {"code": code.code, "state": pending.state})
 
+    def _already_answered(self, request: Request) -> Response:
+        return error_page(
+            request,
+            self.config,
+            "Already answered",
+            "This sign-in page was answered already, in another tab or by a second click. "
+            "Go back to the application: it has its answer, or start again there.",
+        )
+
     # -- responses --------------------------------------------------------------
+
+    def _too_many(self, request: Request, title: str, error: RateLimited) -> Response:
+        # RFC 6585 4: 429 Too Many Requests, with Retry-After (RFC 9110 10.2.3)
+        response = error_page(request, self.config, title, error.description, status_code=429)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     def _error_redirect(self, redirect_uri: str, error: OAuthError, state: str | None) -> Response:
         # RFC 6749 4.1.2.1: error, error_description, state; RFC 9207 2: iss
@@ -390,3 +474,19 @@ class AuthorizationEndpoint:
             csrf_token=pending.csrf_token,
             message=message,
         )
+
+
+# RFC 8252 7.3: http, a loopback IP literal (not "localhost", 8.3), maybe a port
+_LOOPBACK = re.compile(r"http://(127\.0\.0\.1|\[::1\])(?::([0-9]{1,5}))?(?=[/?]|$)")
+
+
+def _loopback_without_port(uri: str) -> str | None:
+    """A loopback redirect URI with its port left out; None for any other URI.
+
+    >>> _loopback_without_port("http://127.0.0.1:51004/cb")
+    'http://127.0.0.1/cb'
+    """
+    match = _LOOPBACK.match(uri)
+    if match is None or int(match[2] or 0) > 65535:
+        return None
+    return f"http://{match[1]}{uri[match.end() :]}"

@@ -8,10 +8,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .lab import check_switches
 from .passwords import SCHEMES, HashScheme
 from .randomness import Randomness, SystemRandomness
 from .rate_limit import DEFAULT_RATE_LIMITS, RateLimit
+from .switches import check_switches
 
 # Scopes a learner meets in WSO2 API Manager (PRODUCTION and SANDBOX keys) and
 # in the sample "Import Photos" app.
@@ -26,6 +26,11 @@ class ServerConfig:
     access_token_lifetime: int = 3600  # seconds: WSO2's default
     refresh_token_lifetime: int = 86400  # seconds: WSO2's default
     login_lifetime: int = 600  # seconds a login page stays usable
+    # Login pages open at once (each kept login_lifetime unless finished): from one
+    # address, and in all. A class of 30 behind one NAT with a few tabs each needs
+    # about 150; past a cap /authorize answers 429 with Retry-After.
+    max_pending_per_address: int = 300
+    max_pending: int = 5_000
     max_login_attempts: int = 5  # wrong passwords on one login page before it is closed
     password_hash: HashScheme = "argon2id"
     # "jwt": RS256-signed access tokens (RFC 9068) with a JWKS, as WSO2 API Manager issues
@@ -50,7 +55,19 @@ class ServerConfig:
     # Behind jupyter-server-proxy or another reverse proxy that strips a path prefix:
     # take the prefix from X-Forwarded-Prefix. Never by default: anyone can send the header.
     trust_forwarded_prefix: bool = False
-    # Lab switches (see `lab.SWITCHES`): each turns one defence off. None by default.
+    # Behind a reverse proxy: take the client's address (and scheme) from X-Forwarded-For
+    # (and -Proto), sent by the proxy (127.0.0.1, or FORWARDED_ALLOW_IPS). Never by default:
+    # any local process could pick its own address and so escape the per-address limits.
+    trust_forwarded_for: bool = False
+    # Each connection (`connection_limits`): the bytes of a request line and headers (a
+    # browser sends 1-8 KiB with its cookies; nginx allows 4 x 8 KiB); seconds from a
+    # request's first byte to its last (a few KiB take milliseconds, even on a crowded
+    # classroom Wi-Fi); and open connections per address (a browser opens 6 per server,
+    # so 30 learners behind one NAT need 180; the rest of 1024 descriptors stays free).
+    max_header_bytes: int = 32 * 1024
+    request_read_timeout: float = 10.0
+    max_connections_per_address: int = 256
+    # Lab switches (see `switches.SWITCHES`): each turns one defence off. None by default.
     lab_switches: frozenset[str] = frozenset()
     randomness: Randomness = field(default_factory=SystemRandomness)
     clock: Callable[[], float] = time.time
@@ -63,6 +80,9 @@ class ServerConfig:
                 f"No password hash is named {self.password_hash!r}; use one of "
                 f"{', '.join(SCHEMES)}."
             )
+        for name in ("max_header_bytes", "request_read_timeout", "max_connections_per_address"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, not {getattr(self, name)!r}.")
         self.rate_limits = {**DEFAULT_RATE_LIMITS, **self.rate_limits}
         unknown = sorted(set(self.rate_limits) - set(DEFAULT_RATE_LIMITS))
         if unknown:

@@ -25,7 +25,25 @@ page and must never redirect (RFC 6749 4.1.2.1, first paragraph).
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
+
+MAX_DESCRIPTION = 400  # characters: a value quoted whole once made a 20 KB Location
+# RFC 6749 4.1.2.1, 5.2: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E )
+_NOT_ALLOWED = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+
+
+def safe_description(text: str) -> str:
+    """`text` in the characters RFC 6749 allows, at most MAX_DESCRIPTION of them.
+
+    >>> safe_description('scope "caf\u00e9" is unknown')
+    "scope 'caf?' is unknown"
+    """
+    text = _NOT_ALLOWED.sub("?", text.replace('"', "'"))
+    if len(text) > MAX_DESCRIPTION:
+        # keep the head, which names the problem, and the tail, which says what to do
+        text = f"{text[: MAX_DESCRIPTION - 155]} ... {text[-150:]}"
+    return text
 
 
 class OAuthError(Exception):
@@ -33,6 +51,7 @@ class OAuthError(Exception):
     status_code: ClassVar[int] = 400
 
     def __init__(self, description: str) -> None:
+        description = safe_description(description)
         super().__init__(description)
         self.description = description
 

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from .config import ServerConfig
-from .lab import SWITCHES
 from .scopes import DESCRIPTIONS
+from .switches import SWITCHES
 
 ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("codegrant_kit.server", "templates"),

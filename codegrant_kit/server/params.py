@@ -11,7 +11,10 @@ from urllib.parse import unquote
 from .errors import InvalidRequest
 
 MAX_FIELDS = 64
-MAX_BODY = 64 * 1024 + 4096  # room for one 64 KiB value and the rest
+# characters in a name or value: far above any code, token, URI or password the flow
+# sends, so that nothing a request carries makes the server keep kilobytes of it
+MAX_VALUE = 8192
+MAX_BODY = 64 * 1024 + 4096  # a whole form, whatever its fields
 
 
 def _decode(text: str) -> str:
@@ -55,6 +58,13 @@ class Params:
                 "The request could not be read: parameters must be URL-encoded UTF-8 "
                 f"and at most {MAX_FIELDS} ({exc.__class__.__name__})."
             ) from None
+        if len(text) > MAX_VALUE:  # shorter, and no name or value can be too long
+            for name, value in pairs:
+                if len(name) > MAX_VALUE or len(value) > MAX_VALUE:
+                    raise InvalidRequest(
+                        f"Parameter {name[:40]!r} is {max(len(name), len(value))} characters "
+                        f"long; names and values may be at most {MAX_VALUE}."
+                    )
         return cls(pairs)
 
     def get(self, name: str) -> str | None:

@@ -28,11 +28,7 @@ from typing import Any, TypeVar
 from .passwords import check_hash
 
 APPLICATION_ID = 0x43474B31  # "CGK1"
-SCHEMA_VERSION = 2
-# what turns a file of an earlier schema into the next one, in place, at start
-MIGRATIONS = {
-    1: "ALTER TABLE clients ADD COLUMN unused_until REAL;",
-}
+SCHEMA_VERSION = 1
 LOCK_TIMEOUT = 0.5  # seconds to wait for a file that another server holds
 
 SCHEMA = """
@@ -68,7 +64,8 @@ CREATE TABLE pending (
     expires_at REAL NOT NULL,
     username TEXT,
     failed_logins INTEGER NOT NULL,
-    anonymous INTEGER NOT NULL  -- its login page is counted for nobody yet (dashboard)
+    anonymous INTEGER NOT NULL,  -- its login page is counted for nobody yet (dashboard)
+    address TEXT NOT NULL DEFAULT ''  -- where it came from (max_pending_per_address)
 );
 CREATE TABLE codes (
     code TEXT PRIMARY KEY,
@@ -118,6 +115,21 @@ CREATE TABLE secrets (
     name TEXT PRIMARY KEY,
     value BLOB NOT NULL
 );
+"""
+
+# Added to schema 1 after files were written with it: run at every open, so older
+# files get them too. Older kits read such a file still (they ignore the column).
+ADDITIONS = (
+    ("pending", "address", "TEXT NOT NULL DEFAULT ''"),
+    ("clients", "unused_until", "REAL"),
+)
+# The purge deletes by expires_at every second: without an index, each delete reads
+# the whole table.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS pending_by_expiry ON pending (expires_at);
+CREATE INDEX IF NOT EXISTS codes_by_expiry ON codes (expires_at);
+CREATE INDEX IF NOT EXISTS tokens_by_expiry ON tokens (expires_at);
+CREATE INDEX IF NOT EXISTS grants_by_expiry ON grants (expires_at);
 """
 
 JSON_COLUMNS = frozenset({"redirect_uris", "grant_types", "response_types", "scope"})
@@ -233,7 +245,7 @@ class Database:
                         "it was left unchanged. Give a new file to --db."
                     )
                 version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version != SCHEMA_VERSION and version not in MIGRATIONS:
+                if version != SCHEMA_VERSION:
                     raise PersistenceError(
                         f"{path} was written by another version of codegrant-kit (schema "
                         f"{version}, this one reads {SCHEMA_VERSION}); it was left unchanged."
@@ -244,11 +256,6 @@ class Database:
                         f"{path} is damaged ({'; '.join(problems[:3])}); it was left "
                         "unchanged. Restore a copy, or give a new file to --db."
                     )
-                if version != SCHEMA_VERSION:
-                    steps = "".join(MIGRATIONS[v] for v in range(version, SCHEMA_VERSION))
-                    db.executescript(
-                        f"BEGIN; {steps} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
-                    )
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             if not tables:
@@ -256,6 +263,7 @@ class Database:
                     f"BEGIN; {SCHEMA} PRAGMA application_id={APPLICATION_ID}; "
                     f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
                 )
+            self._add_what_is_missing()
             # take the write lock now, and keep it (exclusive locking mode)
             db.execute("BEGIN EXCLUSIVE")
             db.execute("COMMIT")
@@ -270,6 +278,16 @@ class Database:
                 f"{path} is not a codegrant-kit database or is damaged ({exc}); it was left "
                 "unchanged. Give a new file to --db, or move this one away."
             ) from None
+
+    def _add_what_is_missing(self) -> None:
+        """The columns and indexes added since a file was made (once: then they exist)."""
+        db = self._db
+        alter = []
+        for table, column, declaration in ADDITIONS:
+            have = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                alter.append(f"ALTER TABLE {table} ADD COLUMN {column} {declaration};")
+        db.executescript(f"BEGIN; {' '.join(alter)} {INDEXES} COMMIT;")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -301,8 +319,9 @@ class Database:
     def load(self, now: float) -> Saved:
         """Every row that has not expired; PersistenceError, changing nothing, for a damaged one."""
         for name in TABLES:
+            columns = self._db.execute(f"PRAGMA table_info({name})").fetchall()
             for row in self._db.execute(f"SELECT * FROM {name}"):  # noqa: S608
-                self._check_row(name, dict(row))
+                self._check_row(name, columns, dict(row))
         self.purge(now)
         saved = Saved()
         for name in TABLES:
@@ -310,9 +329,8 @@ class Database:
             setattr(saved, name, rows)
         return saved
 
-    def _check_row(self, table: str, row: dict[str, Any]) -> None:
+    def _check_row(self, table: str, columns: list[sqlite3.Row], row: dict[str, Any]) -> None:
         """A row as this version writes it, or a PersistenceError naming it."""
-        columns = self._db.execute(f"PRAGMA table_info({table})").fetchall()
         key = ", ".join(str(row[c["name"]]) for c in columns if c["pk"])
         problem = None
         for column in columns:

@@ -32,6 +32,11 @@ AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 MAX_REDIRECT_URIS = 20
 MAX_URI_LENGTH = 2048
 REGEXP_PREFIX = "regexp="  # WSO2: a callback URL given as a regular expression
+OUT_OF_BAND = "urn:ietf:wg:oauth:2.0:oob"
+ALLOWED_SCHEMES = (
+    "Use https, or http on this teaching server, or for a native app a private-use "
+    "scheme named after a domain it owns, such as com.example.app:/callback (RFC 8252 7.1)."
+)
 
 
 def check_redirect_uri(uri: object, *, allow_regexp: bool = False) -> str:
@@ -42,15 +47,16 @@ def check_redirect_uri(uri: object, *, allow_regexp: bool = False) -> str:
     """
     if not isinstance(uri, str) or not uri:
         raise InvalidRedirectUri("Each redirect URI must be a non-empty string.")
+    if len(uri) > MAX_URI_LENGTH:
+        raise InvalidRedirectUri(f"A redirect URI may be {MAX_URI_LENGTH} characters at most.")
     if allow_regexp and uri.startswith(REGEXP_PREFIX):
-        # LAB: WSO2's callback pattern, matched with re.fullmatch as WSO2 does
+        # LAB: WSO2's callback pattern, matched with re.fullmatch (in bounded time,
+        # callback_patterns) as WSO2 does
         try:
             re.compile(uri.removeprefix(REGEXP_PREFIX))
         except re.error as exc:
             raise InvalidRedirectUri(f"The callback pattern does not compile: {exc}.") from None
         return uri
-    if len(uri) > MAX_URI_LENGTH:
-        raise InvalidRedirectUri(f"A redirect URI may be {MAX_URI_LENGTH} characters at most.")
     if any(ch.isspace() or ord(ch) < 0x20 for ch in uri):
         raise InvalidRedirectUri(
             f"The redirect URI {uri!r} holds white space or control characters."
@@ -63,13 +69,30 @@ def check_redirect_uri(uri: object, *, allow_regexp: bool = False) -> str:
     # RFC 6749 3.1.2: the redirection endpoint URI MUST be an absolute URI
     if not parts.scheme or not (parts.netloc or parts.path):
         raise InvalidRedirectUri(f"The redirect URI {uri!r} is not absolute (RFC 6749 3.1.2).")
-    if parts.scheme in ("http", "https") and not hostname:
-        raise InvalidRedirectUri(f"The redirect URI {uri!r} has no host.")
     # RFC 6749 3.1.2: the endpoint URI MUST NOT include a fragment component
     if "#" in uri:
         raise InvalidRedirectUri(f"The redirect URI {uri!r} has a fragment (RFC 6749 3.1.2).")
-    if parts.scheme.lower() in ("javascript", "data", "vbscript", "file"):
-        raise InvalidRedirectUri(f"The scheme {parts.scheme!r} is not allowed in a redirect URI.")
+    if parts.scheme in ("http", "https"):
+        if not hostname:
+            raise InvalidRedirectUri(f"The redirect URI {uri!r} has no host.")
+        # RFC 3986 7.6: "https://good.example@evil.example/" goes to evil.example
+        if "@" in parts.netloc:
+            raise InvalidRedirectUri(
+                f"The redirect URI {uri!r} holds a user name or password before '@', which "
+                "hides the real host; leave it out."
+            )
+        return uri
+    if parts.scheme == "urn" and uri.lower().startswith(OUT_OF_BAND):
+        # RFC 8252 7: native apps use a private-use scheme or a loopback port instead
+        raise InvalidRedirectUri(
+            f"{OUT_OF_BAND} (out-of-band, the code shown for copying) is deprecated and "
+            f"not supported. {ALLOWED_SCHEMES}"
+        )
+    # RFC 8252 7.1: a native app's private-use scheme is a reverse domain name
+    if "." not in parts.scheme:
+        raise InvalidRedirectUri(
+            f"The scheme {parts.scheme!r} is not allowed in a redirect URI. {ALLOWED_SCHEMES}"
+        )
     return uri
 
 
@@ -124,6 +147,16 @@ class RegistrationEndpoint:
             raise InvalidClientMetadata("The body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise InvalidClientMetadata("The client metadata must be a JSON object.")
+        try:
+            # RFC 8259 8.2: an escape such as "\ud800" alone is no character, and
+            # UTF-8 cannot carry it: refuse it here, before anything is stored
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidClientMetadata(
+                "The JSON holds a lone surrogate escape (such as \\ud800), which is no "
+                "character (RFC 8259 8.2). Send text as UTF-8, or escape a character "
+                "outside the BMP as a surrogate pair."
+            ) from None
         return data
 
     def validate(self, metadata: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from .config import ServerConfig
 from .errors import InvalidRequest, InvalidToken, OAuthError
+from .httpio import NO_STORE
 from .store import Store, Token
 
 PHOTO_TITLES = ("Sunrise over the lake", "Tea fields in the hills", "The old lighthouse")
@@ -38,11 +39,13 @@ class PhotosEndpoint:
         try:
             token = self.authenticate(request)
         except OAuthError as exc:
-            headers = {"WWW-Authenticate": _challenge(exc, "codegrant-kit")}
+            headers = {**NO_STORE, "WWW-Authenticate": _challenge(exc, "codegrant-kit")}
             status = exc.status_code if isinstance(exc, InvalidToken) else 400
             return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
         self.store.note_api_call(token)
-        return JSONResponse({"user": token.username, "photos": photos_of(token.username)})
+        # a user's photos are theirs: no shared cache may keep them (RFC 9111 5.2.2.5)
+        body = {"user": token.username, "photos": photos_of(token.username)}
+        return JSONResponse(body, headers=NO_STORE)
 
     def authenticate(self, request: Request) -> Token:
         query_token = request.query_params.get("access_token")

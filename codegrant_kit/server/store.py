@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import hmac
+import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -23,7 +24,7 @@ from dataclasses import replace as replace_fields
 from typing import Any, Literal
 
 from .config import ServerConfig
-from .errors import InvalidGrant
+from .errors import InvalidGrant, RateLimited
 from .passwords import hash_password, verify_password
 from .persistence import Database, Saved, restore
 from .progress import Progress
@@ -87,6 +88,7 @@ class PendingAuthorization:
     id: str
     csrf_token: str = field(repr=False)
     browser: str = field(repr=False)  # the cookie that ties the forms to one browser
+    address: str  # where the request came from, for max_pending_per_address
     client_id: str
     redirect_uri: str
     redirect_uri_given: bool
@@ -152,7 +154,9 @@ class Store:
         self._lock = threading.RLock()
         self._users: dict[str, User] = {}
         self._clients: dict[str, Client] = {}
+        # in the order they expire: each is kept login_lifetime from when it was added
         self._pending: dict[str, PendingAuthorization] = {}
+        self._pending_per_address: dict[str, int] = {}  # address -> its open login pages
         self._codes: dict[str, AuthorizationCode] = {}
         self._used_codes: dict[str, AuthorizationCode] = {}
         self._tokens: dict[str, Token] = {}
@@ -196,9 +200,10 @@ class Store:
             self._clients[client.client_id] = client
             if row["registered_from"] is not None:
                 self._count_registration(row["registered_from"])
-        for row in saved.pending:
+        for row in sorted(saved.pending, key=lambda row: float(row["expires_at"])):
             pending = restore(PendingAuthorization, row)
             self._pending[pending.id] = pending
+            self._count_pending(pending.address, 1)
             if row["anonymous"]:
                 self.progress.mark_anonymous(pending.id)
         for row in saved.codes:
@@ -451,31 +456,72 @@ class Store:
 
     # -- pending authorizations (login and consent pages) ---------------------
 
-    def add_pending(self, **fields: Any) -> PendingAuthorization:
+    def add_pending(self, *, address: str, **fields: Any) -> PendingAuthorization:
+        """A login page opened from `address`; RateLimited if too many are open.
+
+        Every field is bounded (the cookie is the server's own, `params` and
+        `authorize` cap the rest), so with the caps so is what they take.
+        """
         now = self.now()
-        pending = PendingAuthorization(
-            id=self.new_secret(16),
-            csrf_token=self.new_secret(16),
-            expires_at=now + self.config.login_lifetime,
-            **fields,
-        )
         with self._lock, self._transaction():
             self._maybe_purge(now)
+            self._check_room_for_pending(address, now)
+            pending = PendingAuthorization(
+                id=self.new_secret(16),
+                csrf_token=self.new_secret(16),
+                address=address,
+                expires_at=now + self.config.login_lifetime,
+                **fields,
+            )
             self._pending[pending.id] = pending
+            self._count_pending(address, 1)
             self.progress.seen_login_page(pending.id, pending.browser)
             self._save_pending(pending)
         return pending
+
+    def _check_room_for_pending(self, address: str, now: float) -> None:
+        # each page is kept login_lifetime: without a cap, memory follows the request rate
+        limit = self.config.max_pending_per_address
+        if self._pending_per_address.get(address, 0) >= limit:
+            oldest = next(p for p in self._pending.values() if p.address == address)
+            wait = max(1, math.ceil(oldest.expires_at - now))
+            raise RateLimited(
+                f"{limit} sign-in pages are open from your address {address}, the most one "
+                "address may have (max_pending_per_address). Finish or close the sign-in "
+                f"pages you have open, or wait {wait} s for the oldest to expire. A loop "
+                "that opens sign-in pages should finish each flow.",
+                wait,
+            )
+        if len(self._pending) >= self.config.max_pending:
+            oldest = next(iter(self._pending.values()))
+            wait = max(1, math.ceil(oldest.expires_at - now))
+            raise RateLimited(
+                f"This server has {len(self._pending)} sign-in pages open, the most it "
+                f"keeps (max_pending). Try again in {wait} s, when the oldest expires; if "
+                "this goes on, tell your instructor.",
+                wait,
+            )
+
+    def _count_pending(self, address: str, by: int) -> None:
+        count = self._pending_per_address.get(address, 0) + by
+        if count > 0:
+            self._pending_per_address[address] = count
+        else:
+            self._pending_per_address.pop(address, None)
 
     def _save_pending(self, pending: PendingAuthorization) -> None:
         if self._db is not None:
             self._db.save_pending(pending, self.progress.is_anonymous(pending.id))
 
-    def sign_in(self, pending: PendingAuthorization, username: str) -> None:
-        """The resource owner signed in on this login page."""
+    def sign_in(self, pending: PendingAuthorization, username: str) -> bool:
+        """The resource owner signed in on this login page; False if it was ended meanwhile."""
         with self._lock, self._transaction():
+            if self._pending.get(pending.id) is not pending:
+                return False  # another post of the page ended it while its password was checked
             pending.username = username
             self.progress.signed_in(pending.id, pending.browser, username)
             self._save_pending(pending)
+            return True
 
     def failed_sign_in(self, pending: PendingAuthorization, username: str) -> int:
         """A wrong password on this login page; how many so far."""
@@ -483,7 +529,8 @@ class Store:
             pending.failed_logins += 1
             known = username if username in self._users else None
             self.progress.failed_sign_in(pending.browser, known)
-            self._save_pending(pending)
+            if self._pending.get(pending.id) is pending:  # never write back an ended page
+                self._save_pending(pending)
             return pending.failed_logins
 
     def get_pending(self, pending_id: str) -> PendingAuthorization | None:
@@ -494,14 +541,23 @@ class Store:
             return pending
 
     def end_pending(self, pending_id: str) -> PendingAuthorization | None:
-        """Take a pending authorization out, so its forms work once."""
+        """Take a pending authorization out, so its forms work once.
+
+        Of two requests that end the same one, the second gets None: only the
+        first may answer it (a code, a denial).
+        """
         with self._lock:
             pending = self._pending.pop(pending_id, None)
             if pending is not None:
-                self.progress.forget_pending(pending_id)
+                self._forget_pending(pending)
                 if self._db is not None:
                     self._db.delete_pending(pending_id)
             return pending
+
+    def _forget_pending(self, pending: PendingAuthorization) -> None:
+        """What else remembers a pending authorization taken out of `_pending`."""
+        self._count_pending(pending.address, -1)
+        self.progress.forget_pending(pending.id)
 
     # -- authorization codes --------------------------------------------------
 
@@ -764,16 +820,21 @@ class Store:
     def purge(self, now: float | None = None) -> None:
         """Forget what has expired: codes, used codes, tokens, logins, grants.
 
-        Open login pages and unredeemed codes are few and are scanned; used
+        Open login pages are kept in the order they expire, so a sweep stops at
+        the first still open. Unredeemed codes are few and are scanned; used
         codes, tokens and grants are many and come off a heap when they are
         due, so a sweep costs what expires, not what the server holds.
         """
         with self._lock:
             now = self.now() if now is None else now
             self._last_purge = now
-            for key in [k for k, v in self._pending.items() if v.expires_at <= now]:
-                del self._pending[key]
-                self.progress.forget_pending(key)
+            expired = []
+            for key, pending in self._pending.items():
+                if pending.expires_at > now:
+                    break  # the rest expire later (a clock set back: a little later)
+                expired.append(key)
+            for key in expired:
+                self._forget_pending(self._pending.pop(key))
             for key in [k for k, v in self._codes.items() if v.expires_at <= now]:
                 self._drop_grant_if_due(self._codes.pop(key).grant_id, now)
             self._forget_unused_clients(now)

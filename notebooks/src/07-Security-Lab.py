@@ -23,7 +23,7 @@ from codegrant_kit.lab import (
     intercept_code, late_code, login_csrf, mix_up, open_redirector, pkce_downgrade,
     referrer_leak, regexp_redirect, replay_code, run_checklist, stop_all, token_in_url,
 )
-from codegrant_kit.lab.exercises import check
+from codegrant_kit.exercises import check
 
 servers = []
 
@@ -38,13 +38,27 @@ safe = lab()
 safe
 
 # %% [markdown]
-# A switch is impossible to miss: the server logs a warning, every page it serves
-# carries a red banner naming the switch, and its metadata lists it.
+# A switch is impossible to miss: the cell that turns it on prints a warning (the
+# same line `codegrant-kit serve --lab` logs), every page the server serves carries a
+# red banner naming the switch, and its metadata lists it.
 
 # %%
 broken = lab("code_replay")
 metadata = httpx.get(broken.url + "/.well-known/oauth-authorization-server").json()
 metadata["codegrant_kit_lab_switches"], "LAB SERVER" in httpx.get(broken.url).text
+
+# %% [markdown]
+# Every switch, the defence it turns off, the attacks below that it lets through and
+# its item in the checklist at the end. The table is read from where each switch is
+# declared, once (`codegrant_kit.server.switches`), and where each attack names its
+# switch (`@attack_on`).
+
+# %%
+from IPython.display import Markdown
+
+from codegrant_kit.lab import switch_table
+
+Markdown(switch_table())
 
 # %% [markdown]
 # ## 1. Code replay (RFC 6749 4.1.2, RFC 9700 4.2.4)
@@ -175,7 +189,7 @@ pkce_downgrade(lab("pkce_downgrade"))
 # knowledge does not help her.
 
 # %%
-from codegrant_kit.lab.exercises import VERIFIER
+from codegrant_kit.exercises import VERIFIER
 
 challenge = "..."  # BASE64URL(SHA256(ASCII(VERIFIER))), without "=" padding
 check("pkce-s256", challenge)

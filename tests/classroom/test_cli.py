@@ -48,5 +48,6 @@ def test_the_classroom_options_are_in_the_help(capsys):
     for option in (
         "--users-file", "--db", "--tls", "--tls-dir", "--cert", "--key", "--public-url",
         "--behind-proxy", "--instructor", "--rate-limit", "--max-clients-per-address",
+        "--max-connections-per-address",
     ):  # fmt: skip
         assert option in text

@@ -104,7 +104,7 @@ def test_a_background_server_with_a_public_url_keeps_its_local_one():
 
 
 def test_a_server_on_other_addresses_never_trusts_the_prefix_unasked():
-    server = start_server(host="0.0.0.0", password_hash="fast")
+    server = start_server(host="0.0.0.0", users={"ada": "lovelace"}, password_hash="fast")
     try:
         assert not server.config.trust_forwarded_prefix
     finally:

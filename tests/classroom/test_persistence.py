@@ -42,6 +42,7 @@ def busy_store(store: Store) -> dict[str, str]:
         "state": "xyz",
         "code_challenge": None,
         "code_challenge_method": None,
+        "address": "10.0.0.7",
     }
     waiting = store.add_pending(browser="b1", **fields)
     store.failed_sign_in(waiting, "ada")
@@ -67,7 +68,7 @@ def busy_store(store: Store) -> dict[str, str]:
         refresh_scope=("photos:read",),
     )
     store.note_api_call(new_access)
-    other = store.add_pending(browser="b2", **fields | {"state": "2"})
+    other = store.add_pending(browser="b2", **fields | {"state": "2", "address": "10.0.0.8"})
     store.sign_in(other, "ada")
     unused = store.issue_code(other)
     store.remember_consent("ada", client.client_id, ["photos:read", "profile"])
@@ -90,6 +91,7 @@ def state_of(store: Store) -> dict[str, object]:
     }
     state["progress"] = store.progress.counts
     state["per_address"] = dict(store._per_address)
+    state["pending_per_address"] = dict(store._pending_per_address)
     return state
 
 
@@ -314,7 +316,7 @@ def test_a_user_no_longer_admitted_loses_everything_it_held(tmp_path):
         third.close()
 
 
-def test_a_file_of_schema_1_is_upgraded_and_keeps_its_applications(tmp_path):
+def test_a_file_without_unused_until_gets_it_and_keeps_its_applications(tmp_path):
     path = tmp_path / "class.db"
     store = Store(config(path, Clock()))
     client = store.add_client(redirect_uris=[REDIRECT_URI], registered_from="10.0.0.7")
@@ -325,7 +327,6 @@ def test_a_file_of_schema_1_is_upgraded_and_keeps_its_applications(tmp_path):
         db.execute(f"CREATE TABLE first AS SELECT {kept} FROM clients")
         db.execute("DROP TABLE clients")
         db.execute("ALTER TABLE first RENAME TO clients")
-        db.execute("PRAGMA user_version=1")
     db.close()
     again = Store(config(path, Clock()))
     try:
@@ -334,7 +335,8 @@ def test_a_file_of_schema_1_is_upgraded_and_keeps_its_applications(tmp_path):
     finally:
         again.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert "unused_until" in {row[1] for row in db.execute("PRAGMA table_info(clients)")}
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1  # still schema 1
     db.close()
 
 
@@ -379,3 +381,141 @@ def test_a_failed_write_changes_nothing(tmp_path):
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM grants").fetchone() == (0,)
     db.close()
+
+
+# -- pending logins on disk: indexed, capped, counted again after a restart ----------
+
+
+def login_pages(app, client_id: str, addresses: list[str], each: int, cookie: str, state: str):
+    """`each` GET /authorize from every address, with this Cookie header; the statuses."""
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": REDIRECT_URI,
+        "state": state,
+    }
+
+    async def go() -> list[int]:
+        statuses = []
+        for address in addresses:
+            async with asgi(app, address) as http:
+                for _ in range(each):
+                    page = await http.get("/authorize", params=query, headers={"Cookie": cookie})
+                    statuses.append(page.status_code)
+        return statuses
+
+    return run(go())
+
+
+def on_disk(path: Path) -> tuple[int, int]:
+    """The database's bytes, and its write-ahead log's."""
+    wal = path.with_name(path.name + "-wal")
+    return path.stat().st_size, wal.stat().st_size if wal.exists() else 0
+
+
+def test_the_file_stays_flat_under_a_flood_of_login_pages(tmp_path):
+    # the issue's load: big cookies and long states, page after page, for a long time
+    clock = Clock()
+    path = tmp_path / "class.db"
+    cfg = config(path, clock, max_pending_per_address=50, max_pending=200)
+    store = Store(cfg)
+    client = store.add_client(redirect_uris=[REDIRECT_URI])
+    app = create_app(cfg, store)
+    addresses = [f"10.0.0.{n}" for n in range(6)]
+    sizes = []
+    for _ in range(4):
+        statuses = login_pages(
+            app, client.client_id, addresses, 60, "cgk_browser=" + "c" * 16_384, "s" * 2048
+        )
+        assert statuses.count(200) == 200 and statuses.count(429) == len(statuses) - 200
+        sizes.append(on_disk(path))
+        clock.now += cfg.login_lifetime  # they expire, and the purge takes them out
+        store.purge()
+        assert store._pending == {} and store._pending_per_address == {}
+    store.close()
+    files = [db for db, _ in sizes]
+    # 200 rows with a 2 KiB state each, one to a 4 KiB page, and their index: the
+    # 16 KiB cookies are not kept (nor are the refused pages)
+    assert max(files) < 1536 * 1024, sizes
+    assert files[-1] <= files[1], sizes  # the purge frees pages, the next round reuses them
+    # the log is checkpointed at 1,000 pages (SQLite's default), then written again from
+    # its start: it holds at most that and one transaction (a purge: a page a row)
+    frames = 1000 + cfg.max_pending
+    assert max(wal for _, wal in sizes) <= 32 + frames * (24 + 4096), sizes
+
+
+def test_the_purge_reads_an_index_in_new_and_older_files(tmp_path):
+    new, old = tmp_path / "new.db", tmp_path / "old.db"
+    for path in (new, old):
+        Store(config(path, Clock())).close()
+    # a file made before the indexes and the address column existed
+    with sqlite3.connect(old) as db:
+        for table in ("pending", "codes", "tokens", "grants"):
+            db.execute(f"DROP INDEX {table}_by_expiry")
+        db.execute("ALTER TABLE pending DROP COLUMN address")
+        db.execute(
+            "INSERT INTO pending VALUES ('p1', 'csrf', 'b', 'c', ?, 1, '[]', 'xyz', NULL, "
+            "NULL, ?, NULL, 0, 1)",
+            (REDIRECT_URI, START + 60),
+        )
+    db.close()
+    for path in (new, old):
+        Store(config(path, Clock())).close()  # opened once by this version
+        with sqlite3.connect(path) as db:
+            for table in ("pending", "codes", "tokens", "grants"):
+                plan = db.execute(
+                    f"EXPLAIN QUERY PLAN DELETE FROM {table} WHERE expires_at <= ?", (START,)
+                ).fetchall()
+                assert f"USING INDEX {table}_by_expiry" in plan[0][3], (path.name, plan)
+            assert db.execute("PRAGMA user_version").fetchone() == (1,)  # still schema 1
+        db.close()
+    again = Store(config(old, Clock()))
+    assert again.get_pending("p1").address == ""  # its address is unknown: counted as ""
+    assert again._pending_per_address == {"": 1}
+    again.close()
+
+
+def test_the_caps_on_login_pages_hold_across_a_restart(tmp_path):
+    clock = Clock()
+    path = tmp_path / "class.db"
+    cfg = config(path, clock, max_pending_per_address=3)
+    store = Store(cfg)
+    client = store.add_client(redirect_uris=[REDIRECT_URI])
+    assert (
+        login_pages(create_app(cfg, store), client.client_id, ["10.0.0.7"], 3, "", "s") == [200] * 3
+    )
+    store.close()
+    again = Store(cfg)
+    app = create_app(cfg, again)
+    assert login_pages(app, client.client_id, ["10.0.0.7", "10.0.0.8"], 1, "", "s") == [429, 200]
+    assert again._pending_per_address == {"10.0.0.7": 3, "10.0.0.8": 1}
+    again.close()
+
+
+def test_a_sign_in_on_a_page_ended_meanwhile_is_not_written_back(tmp_path):
+    # two posts of one sign-in page: the first ends it while the second checks the password
+    clock = Clock()
+    path = tmp_path / "class.db"
+    store = Store(config(path, clock))
+    store.add_user("ada", "lovelace")
+    client = store.add_client(redirect_uris=[REDIRECT_URI])
+    pending = store.add_pending(
+        browser="b",
+        address="10.0.0.7",
+        client_id=client.client_id,
+        redirect_uri=REDIRECT_URI,
+        redirect_uri_given=True,
+        scope=("photos:read",),
+        state="xyz",
+        code_challenge=None,
+        code_challenge_method=None,
+    )
+    assert store.end_pending(pending.id) is pending
+    assert store.end_pending(pending.id) is None  # ended once only
+    assert store.sign_in(pending, "ada") is False
+    store.failed_sign_in(pending, "ada")
+    store.close()
+    again = Store(config(path, clock))
+    assert again.get_pending(pending.id) is None  # not brought back to life
+    assert again._pending_per_address == {}
+    again.close()

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+import socket
 
+import httpx
 import pytest
 
 from codegrant_kit.cli import parser
+from codegrant_kit.runner import start_server
 from codegrant_kit.server import ServerConfig, Store, create_app
 from codegrant_kit.server.rate_limit import DEFAULT_RATE_LIMITS, RateLimit, RateLimiter
 
-from .helpers import REDIRECT_URI, USERS, asgi, run
+from .helpers import REDIRECT_URI, USERS, asgi, run, serve
 
 HIDDEN = re.compile(r'name="(sessionDataKey|csrf_token)" value="([^"]+)"')
 SLOW = RateLimit(per_second=0.001, burst=3)  # three requests, then none for a long time
@@ -162,10 +165,61 @@ def test_limits_are_configured_by_name():
 def test_the_command_line_takes_limits_and_caps():
     args = parser().parse_args(
         ["serve", "--rate-limit", "token=2.5/30", "--rate-limit", "register=off",
-         "--max-clients-per-address", "50"]
+         "--max-clients-per-address", "50", "--max-pending-per-address", "600",
+         "--max-pending", "9000"]
     )  # fmt: skip
     assert dict(args.rate_limit) == {"token": RateLimit(2.5, 30), "register": None}
     assert args.max_clients_per_address == 50
+    assert (args.max_pending_per_address, args.max_pending) == (600, 9000)
     for bad in ("token=fast", "photos=1/2", "token=0/5", "token"):
         with pytest.raises(SystemExit):
             parser().parse_args(["serve", "--rate-limit", bad])
+
+
+def register_as(url: str, addresses: list[str]) -> list[int]:
+    """Register one application per X-Forwarded-For address, all from this process."""
+    with httpx.Client(base_url=url, timeout=10) as http:
+        return [
+            http.post(
+                "/register",
+                json={"redirect_uris": [REDIRECT_URI]},
+                headers={"X-Forwarded-For": address},
+            ).status_code
+            for address in addresses
+        ]
+
+
+SPOOFED = [f"10.9.8.{n}" for n in range(1, 6)]
+
+
+def test_a_local_process_cannot_pick_its_address_with_x_forwarded_for():
+    # RFC 7239 8.1: a forwarded header is only believed from a proxy that was declared;
+    # start_server trusts X-Forwarded-Prefix on loopback, but never X-Forwarded-For
+    with start_server(users=USERS, password_hash="fast", max_clients_per_address=2) as server:
+        assert register_as(server.url, SPOOFED) == [201, 201, 400, 400, 400]
+        assert server.config.trust_forwarded_prefix and not server.config.trust_forwarded_for
+
+
+def test_behind_proxy_takes_the_address_from_x_forwarded_for():
+    with serve("--port", "0", "--user", "ada:pw", "--behind-proxy",
+               "--max-clients-per-address", "2") as served:  # fmt: skip
+        assert register_as(served.issuer, SPOOFED) == [201] * 5
+        # and each forwarded address still has its own cap
+        assert register_as(served.issuer, ["10.9.9.9"] * 3) == [201, 201, 400]
+
+
+def test_the_command_line_caps_the_connections_of_one_address():
+    with serve("--port", "0", "--user", "ada:pw", "--max-connections-per-address", "2") as served:
+        held = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(2)]
+        request = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", served.port), timeout=5) as third:
+            try:
+                third.sendall(request)
+                refused = third.recv(4096)
+            except ConnectionResetError:
+                refused = b""  # closed unread: the request may meet a reset
+        assert refused == b"" or refused.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+        held[0].sendall(request)
+        assert held[0].recv(4096).startswith(b"HTTP/1.1 200 OK\r\n")
+        for sock in held:
+            sock.close()

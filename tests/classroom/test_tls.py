@@ -36,9 +36,22 @@ def test_a_whole_flow_over_tls_with_the_ca_file(tls_server, tmp_path):
         # the login cookie is only ever sent over TLS
         cookie = next(h for p in flow.browser.history for h in p.headers.get_list("set-cookie"))
         assert "; secure" in cookie.lower()
+        # RFC 6265bis 4.1.3.2: no sibling domain or http page can plant it, and the
+        # kit's own browser sends it back (the flow above got its code)
+        assert cookie.startswith("__Host-cgk_browser=") and "; path=/;" in cookie.lower()
         assert flow.authorization_response.iss == tls_server.url  # iss: the https issuer
         assert flow.exchange_code().token_type == "Bearer"
         assert flow.call_api().json()["user"] == "ada"
+
+
+def test_https_tells_the_browser_to_stay_on_https_and_plain_http_does_not(tls_server):
+    # RFC 6797 6.1: Strict-Transport-Security, on https only (7.2)
+    trusting = ssl.create_default_context(cafile=tls_server.ca_path)
+    for path in ("/", "/.well-known/oauth-authorization-server", "/authorize"):
+        response = httpx.get(tls_server.url + path, verify=trusting, timeout=5)
+        assert response.headers["strict-transport-security"] == "max-age=86400", path
+    with start_server(users=USERS, password_hash="fast") as plain:
+        assert "strict-transport-security" not in httpx.get(plain.url + "/").headers
 
 
 def test_a_client_that_does_not_trust_the_ca_is_refused(tls_server):

@@ -10,6 +10,7 @@ MODULES = [
     "browser",
     "discovery",
     "explain",
+    "jwt",
     "presets",
     "redirect",
     "token",

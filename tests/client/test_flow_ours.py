@@ -261,3 +261,40 @@ def test_jwt_access_tokens_check_out_with_the_servers_keys():
 def test_opaque_tokens_have_no_keys_to_fetch(flow):
     with pytest.raises(StepOutOfOrder, match="no jwks_uri"):
         flow.fetch_jwks()
+
+
+def test_a_token_request_is_read_first_then_sent_as_it_was_built(flow):
+    # what the token panel does: build with the credentials typed in, show it, send it
+    app = flow.register("Playground", redirect_uri=REDIRECT_URI)
+    code_for(flow)
+    wrong = flow.token_request(client=(app.client_id, "not the secret"))
+    assert wrong.headers["Authorization"] == (
+        "Basic " + BasicAuthSteps(app.client_id, "not the secret").base64
+    )
+    with pytest.raises(OAuthResponseError) as refused:
+        flow.exchange_code(wrong)
+    assert refused.value.error == "invalid_client" and flow.tokens is None
+    assert flow.transcript.last.request is wrong
+
+    right = flow.token_request()
+    tokens = flow.exchange_code(right)
+    assert flow.tokens is tokens and flow.transcript.last.request is right
+    assert tokens.token_type == "Bearer"
+
+
+def test_a_token_request_with_credentials_given_needs_no_application(ours):
+    with Flow.discover(ours.url) as flow:
+        request = AuthorizationRequest.build(
+            flow.endpoints.authorization_endpoint, "typed-in-id", REDIRECT_URI, state="xyz"
+        )
+        flow.use_request(request)
+        flow.receive_redirect(f"{REDIRECT_URI}?code=c0de&state=xyz&iss={ours.url}")
+        with pytest.raises(StepOutOfOrder, match="No application yet"):
+            flow.token_request()
+        built = flow.token_request(
+            client=("typed-in-id", "typed-in secret"), auth="client_secret_post"
+        )
+        assert built.content == (
+            b"grant_type=authorization_code&code=c0de&redirect_uri=https%3A%2F%2Fclient.example.com"
+            b"%2Fcb&client_id=typed-in-id&client_secret=typed-in+secret"
+        )

@@ -6,6 +6,7 @@ from codegrant_kit.client import (
     OAuthResponseError,
     RedirectUriMismatch,
     StateMismatch,
+    explain_redirect,
     parse_redirect,
 )
 
@@ -131,3 +132,28 @@ def test_extra_parameters_are_kept_and_labelled():
     response = parse_redirect(f"{CB}?code=a&session_state=x", expected_state=None)
     assert response.params["session_state"] == "x"
     assert response.explain()[1].purpose == "not an OAuth parameter"
+
+
+def test_a_redirect_is_explained_before_any_check():
+    # what the redirect panel shows as soon as the Location is there: every pair as
+    # sent, a repeated one and a forged state included, each with its section
+    location = f"{CB}?code=a&state=forged&code=b&iss={ISS}&session_state=x"
+    notes = explain_redirect(location)
+    assert [(n.parameter, n.value) for n in notes] == [
+        ("code", "a"),
+        ("state", "forged"),
+        ("code", "b"),
+        ("iss", ISS),
+        ("session_state", "x"),
+    ]
+    assert notes[3].section == "RFC 9207 Section 2"
+    assert notes[4].purpose == "not an OAuth parameter"
+    with pytest.raises(MalformedAuthorizationResponse):
+        parse_redirect(location, expected_state="xyz")
+    assert explain_redirect(CB) == []
+
+
+def test_a_checked_response_is_explained_as_its_redirect_was():
+    location = f"{CB}?code=a&state=xyz&iss={ISS}"
+    response = parse_redirect(location, expected_state="xyz", expected_issuer=ISS)
+    assert response.explain() == explain_redirect(location)

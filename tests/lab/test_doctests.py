@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["consent", "exercises", "leaks", "scenario"]
+MODULES = ["consent", "leaks", "result", "scenario"]
 
 
 @pytest.mark.parametrize("name", MODULES)

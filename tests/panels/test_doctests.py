@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["_actions", "_html", "jwt_check", "state"]
+MODULES = ["_actions", "_html", "state", "steps"]
 
 
 @pytest.mark.parametrize("name", MODULES)

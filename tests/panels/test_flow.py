@@ -6,6 +6,7 @@ import base64
 import html
 from urllib.parse import parse_qs, urlsplit
 
+from codegrant_kit.client import explain_redirect
 from codegrant_kit.runner import start_server
 
 from .conftest import CALLBACK, Panels, close, make_panels
@@ -210,9 +211,8 @@ def test_credentials_in_the_body_instead_of_basic(panels: Panels) -> None:
     panels.token._send.click()
     # the portal registered client_secret_basic, and the server holds the application
     # to the method it registered (RFC 7591 2): the body is refused, the code left unused
-    assert "registered token_endpoint_auth_method client_secret_basic" in (
-        panels.token.model.error
-    )
+    error = panels.token.model.error
+    assert "registered token_endpoint_auth_method client_secret_basic" in error
     assert panels.state.tokens is None
     panels.token._in_body.value = False
     panels.token._send.click()
@@ -306,3 +306,14 @@ def test_a_new_code_clears_the_old_answer(panels: Panels) -> None:
     assert panels.token.model.body != old_body
     panels.token._send.click()
     assert panels.token.model.error == "" and panels.token.model.response_json
+
+
+def test_the_redirect_panel_explains_a_pasted_location_as_the_client_does(panels: Panels) -> None:
+    panels.start()
+    location = f"{CALLBACK}?code=a&state=s&iss=https%3A%2F%2Fas.example&session_state=x"
+    panels.redirect._location.value = location
+    model = panels.redirect.model
+    assert model.parameters == [tuple(note) for note in explain_redirect(location)]
+    assert (model.state_received, model.iss_received) == ("s", "https://as.example")
+    shown = [getattr(child, "value", "") for child in panels.redirect.children]
+    assert any("RFC 9207 Section 2" in value for value in shown)

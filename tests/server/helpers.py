@@ -20,6 +20,7 @@ import httpx
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
+from codegrant_kit.lab import LabClock
 from codegrant_kit.server import ServerConfig, Store, create_app
 from codegrant_kit.server.store import Client
 
@@ -31,7 +32,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 # RFC 7636 Appendix B
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-START = 1_700_000_000.0
+START = 1_700_000_000.0  # where the server's clock starts: LabClock(START), moved by hand
 
 # the characters that matter in a URI, some full-width look-alikes, and anything else
 URI_CHARS = st.one_of(
@@ -42,19 +43,6 @@ URIS = st.tuples(
     st.sampled_from(["https://", "http://", "urn:", "/", "//", "javascript:", "x:", ""]),
     st.text(URI_CHARS, max_size=25),
 ).map("".join)
-
-
-class FakeClock:
-    """The server's clock, moved by hand: `clock.advance(300)` instead of sleeping."""
-
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class SyncASGITransport(httpx.BaseTransport):
@@ -94,7 +82,7 @@ class InProcess:
     config: ServerConfig
     store: Store
     app: Starlette
-    clock: FakeClock
+    clock: LabClock
     client: Client
     _transport: SyncASGITransport = field(repr=False)
     _browsers: list[httpx.Client] = field(default_factory=list, repr=False)
@@ -102,7 +90,7 @@ class InProcess:
 
     @classmethod
     def create(cls, **options: Any) -> InProcess:
-        clock = FakeClock()
+        clock = LabClock(START)
         options = {"issuer": ISSUER, "password_hash": "fast", "clock": clock, **options}
         config = ServerConfig(**options)
         store = Store(config)

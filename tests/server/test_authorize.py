@@ -11,7 +11,10 @@ from .helpers import (
     REDIRECT_URI,
     InProcess,
     assert_error_page,
+    assert_json_error,
     authorize,
+    get_code,
+    redeem,
     redirect_params,
     sign_in,
     submit,
@@ -474,3 +477,64 @@ def test_repeated_form_fields_are_refused(server, browser):
         "/authorize", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert_error_page(response)
+
+
+# -- loopback redirect URIs (RFC 8252 7.3) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("registered", "requested"),
+    [
+        ("http://127.0.0.1/cb", "http://127.0.0.1:51004/cb"),
+        ("http://127.0.0.1:8000/cb", "http://127.0.0.1:51004/cb"),
+        ("http://127.0.0.1:8000/cb?a=1", "http://127.0.0.1/cb?a=1"),
+        ("http://[::1]/cb", "http://[::1]:65535/cb"),
+        ("http://[::1]:8000", "http://[::1]:9"),
+    ],
+)
+def test_a_loopback_redirect_uri_takes_any_port(server, browser, registered, requested):
+    client = server.add_client(redirect_uris=[registered])
+    code = get_code(browser, client, redirect_uri=requested)
+    # the token request names the URI the code was sent to, exactly (RFC 6749 4.1.3)
+    assert redeem(browser, client, code, redirect_uri=requested).status_code == 200
+
+
+def test_the_token_request_names_the_very_port(server, browser):
+    client = server.add_client(redirect_uris=["http://127.0.0.1/cb"])
+    code = get_code(browser, client, redirect_uri="http://127.0.0.1:51004/cb")
+    for other in ["http://127.0.0.1/cb", "http://127.0.0.1:51005/cb"]:
+        response = redeem(browser, client, code, redirect_uri=other)
+        assert_json_error(response, "invalid_grant", 400)
+
+
+@pytest.mark.parametrize(
+    ("registered", "requested"),
+    [
+        ("http://127.0.0.1/cb", "http://127.0.0.1:51004/cb/"),  # the path differs
+        ("http://127.0.0.1/cb", "http://127.0.0.1:51004/cb?x=1"),
+        ("http://127.0.0.1/cb", "https://127.0.0.1:51004/cb"),
+        ("http://127.0.0.1/cb", "http://127.0.0.2:51004/cb"),
+        ("http://127.0.0.1/cb", "http://127.0.0.1.evil.example:80/cb"),
+        ("http://127.0.0.1/cb", "http://127.0.0.1:99999/cb"),
+        ("http://127.0.0.1/cb", "http://127.0.0.1:/cb"),
+        ("http://127.0.0.1/cb", "http://evil@127.0.0.1:8000/cb"),
+        ("http://[::1]/cb", "http://[::1]:8000@evil.example/cb"),
+        ("http://[::1]/cb", "http://127.0.0.1:8000/cb"),
+        ("https://127.0.0.1/cb", "https://127.0.0.1:8443/cb"),  # http only, as in 7.3
+        ("https://client.example.com/cb", "https://client.example.com:8443/cb"),
+    ],
+)
+def test_otherwise_a_loopback_redirect_uri_is_exact(server, browser, registered, requested):
+    client = server.add_client(redirect_uris=[registered])
+    text = assert_error_page(authorize(browser, client, redirect_uri=requested))
+    assert "Redirect URI mismatch" in text
+
+
+def test_localhost_gets_no_port_exception(server, browser):
+    client = server.add_client(redirect_uris=["http://localhost:8000/cb"])
+    text = assert_error_page(authorize(browser, client, redirect_uri="http://localhost:8001/cb"))
+    assert "Redirect URI mismatch" in text
+    assert "RFC 8252 8.3" in text
+    text = assert_error_page(authorize(browser, client, redirect_uri="http://localhost/cb"))
+    assert "RFC 8252 8.3" in text
+    assert get_code(browser, client, redirect_uri="http://localhost:8000/cb")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -7,7 +8,19 @@ import httpx
 
 from codegrant_kit.server.errors import InvalidGrant
 
-from .helpers import get_code, redeem, token_request, tokens
+from .helpers import (
+    ISSUER,
+    USERS,
+    InProcess,
+    assert_error_page,
+    authorize,
+    get_code,
+    redeem,
+    redirect_params,
+    the_form,
+    token_request,
+    tokens,
+)
 
 THREADS = 16
 
@@ -81,3 +94,35 @@ def test_one_refresh_token_sixteen_clients_over_a_socket(live):
 
     responses = race(THREADS, attempt)
     assert sorted(r.status_code for r in responses) == [200] + [400] * (THREADS - 1)
+
+
+def test_one_sign_in_page_posted_four_times_at_once_gives_one_code():
+    # After Approve Always the sign-in answers with the code itself. Both posts await
+    # Argon2id in the thread pool at the same time, so both find the page still open;
+    # only the one that ends the pending authorization may get a code.
+    kit = InProcess.create(password_hash="argon2id")
+    try:
+        browser = kit.browser()
+        get_code(browser, kit.client, consent="approveAlways")
+        form = the_form(authorize(browser, kit.client).text)
+        data = {**form.hidden, "username": "alice", "password": USERS["alice"]}
+        cookies = dict(browser.cookies)
+
+        async def post_twice() -> list[httpx.Response]:
+            transport = httpx.ASGITransport(app=kit.app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url=ISSUER, cookies=cookies
+            ) as http:
+                posts = [http.post(form.action, data=data) for _ in range(4)]
+                return list(await asyncio.gather(*posts))
+
+        responses = asyncio.run(post_twice())
+        codes = [r for r in responses if r.status_code == 302]
+        assert len(codes) == 1, [(r.status_code, r.headers.get("location")) for r in responses]
+        assert "code" in redirect_params(codes[0])
+        for other in responses:
+            if other is not codes[0]:
+                assert "already" in assert_error_page(other)
+        assert len(kit.store.snapshot()["codes"]) == 2  # the first flow's and this one
+    finally:
+        kit.close()

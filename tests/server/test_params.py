@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from codegrant_kit.server.errors import InvalidRequest
-from codegrant_kit.server.params import MAX_FIELDS, Params
+from codegrant_kit.server.params import MAX_FIELDS, MAX_VALUE, Params
 
 
 def test_parse_decodes_form_encoding():
@@ -56,3 +56,13 @@ def test_at_most_max_fields():
     Params.parse("&".join(f"p{n}=1" for n in range(MAX_FIELDS)))
     with pytest.raises(InvalidRequest):
         Params.parse("&".join(f"p{n}=1" for n in range(MAX_FIELDS + 1)))
+
+
+def test_names_and_values_are_at_most_max_value():
+    assert Params.parse("state=" + "s" * MAX_VALUE).get("state") == "s" * MAX_VALUE
+    # the decoded length counts: %41 is one character
+    assert Params.parse("state=" + "%41" * MAX_VALUE).get("state") == "A" * MAX_VALUE
+    with pytest.raises(InvalidRequest, match=f"'state' is {MAX_VALUE + 1} characters"):
+        Params.parse("code=x&state=" + "s" * (MAX_VALUE + 1))
+    with pytest.raises(InvalidRequest, match=f"at most {MAX_VALUE}"):
+        Params.parse("n" * (MAX_VALUE + 1) + "=1")

@@ -175,3 +175,75 @@ def test_config_scopes_bound_registration():
         assert register(kit.browser()).json()["scope"] == "photos:read"
     finally:
         kit.close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"client_name": "\\ud800", "redirect_uris": ["https://client.example.com/cb"]}',
+        b'{"redirect_uris": ["https://client.example.com/\\udfff"]}',
+        b'{"redirect_uris": ["https://client.example.com/cb"], "\\ud83d": 1}',
+        b'{"redirect_uris": ["https://client.example.com/cb"], "scope": "a\\ud800b"}',
+    ],
+)
+def test_lone_surrogates_are_refused_and_nothing_is_stored(server, browser, body):
+    # RFC 8259 8.2: a lone surrogate is no character; it cannot be stored or sent back
+    before = server.store.dashboard()["clients"]
+    response = browser.post("/register", content=body, headers={"Content-Type": "application/json"})
+    error = assert_json_error(response, "invalid_client_metadata", 400)
+    assert "surrogate" in error["error_description"]
+    assert server.store.dashboard()["clients"] == before
+
+
+def test_a_surrogate_pair_is_one_character(server, browser):
+    body = b'{"client_name": "\\ud83d\\udcf7 Photos", "redirect_uris": ["https://client.example.com/cb"]}'
+    response = browser.post("/register", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 201
+    assert response.json()["client_name"] == "\U0001f4f7 Photos"
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://client.example.com/cb",
+        "http://127.0.0.1:8765/cb",
+        "http://[::1]/cb",
+        "http://localhost:8888/cb",
+        "com.example.app:/oauth2redirect",  # RFC 8252 7.1: reverse domain name
+        "com.example.app://cb?x=1",
+    ],
+)
+def test_web_and_native_redirect_uris_are_accepted(browser, uri):
+    response = register(browser, redirect_uris=[uri])
+    assert response.status_code == 201, response.text
+    assert response.json()["redirect_uris"] == [uri]
+
+
+@pytest.mark.parametrize(
+    ("uri", "says"),
+    [
+        ("https://good.example@evil.example/cb", "user name"),
+        ("https://good.example:pw@evil.example/cb", "user name"),
+        ("http://@client.example.com/cb", "user name"),
+        ("about:blank", "'about'"),
+        ("blob:https://client.example.com/0b4e", "'blob'"),
+        ("chrome://settings", "'chrome'"),
+        ("ws://client.example.com/cb", "'ws'"),
+        ("wss://client.example.com/cb", "'wss'"),
+        ("urn:ietf:wg:oauth:2.0:oob", "out-of-band"),
+        ("urn:ietf:wg:oauth:2.0:oob:auto", "out-of-band"),
+        ("urn:example:cb", "'urn'"),
+        ("file:///etc/passwd", "'file'"),
+        ("JavaScript:alert(1)", "'javascript'"),
+        ("myapp:/cb", "'myapp'"),
+    ],
+)
+def test_odd_redirect_uris_are_refused_and_stored_nowhere(server, browser, uri, says):
+    before = server.store.dashboard()["clients"]
+    response = register(browser, redirect_uris=[uri])
+    description = assert_json_error(response, "invalid_redirect_uri", 400)["error_description"]
+    assert says in description
+    if "user name" not in description:
+        # the error says what is allowed instead
+        assert "https" in description and "RFC 8252 7.1" in description
+    assert server.store.dashboard()["clients"] == before

@@ -85,3 +85,17 @@ def test_challenge_is_a_valid_header(browser):
     challenge = browser.get("/api/photos").headers["www-authenticate"]
     assert challenge.count('"') % 2 == 0
     assert 'realm="' in challenge
+
+
+def test_every_answer_is_not_stored(server, browser):
+    # RFC 6750 5.3 / RFC 6749 5.1: the photos and the errors stay out of caches
+    issued = tokens(browser, server.client)
+    answers = [
+        photos(browser, issued["access_token"]),
+        browser.get("/api/photos"),
+        browser.get("/api/photos", params={"access_token": "x"}),
+    ]
+    assert [a.status_code for a in answers] == [200, 401, 400]
+    for answer in answers:
+        assert answer.headers["cache-control"] == "no-store"
+        assert answer.headers["pragma"] == "no-cache"

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from codegrant_kit.runner import build, start_server, stop_server
+from codegrant_kit.server import SeededRandomness, ServerConfig
 
 from .conftest import LIVE
 from .helpers import (
@@ -123,6 +124,46 @@ def test_context_manager_stops_the_server():
     assert not accepts_connections(server.url)
     server.stop()  # twice is harmless
     assert f"codegrant-kit {server.url}" not in [t.name for t in server_threads()]
+
+
+def test_a_lab_switch_is_printed_into_the_cell_and_named_by_its_repr(capsys):
+    # a notebook shows no log line: the warning goes to the cell's stderr, at every run
+    options = {"users": {"alice": "wonderland"}, "lab_switches": frozenset({"no_iss", "framing"})}
+    with start_server(**options) as server:
+        first = capsys.readouterr().err.splitlines()
+        assert start_server(**options) is server  # the cell run again
+        assert capsys.readouterr().err.splitlines() == first
+        assert repr(server).endswith(" running [LAB SWITCHES ON: framing, no_iss]>")
+    assert first == [
+        "codegrant-kit: LAB SWITCH framing is ON: it turns off frame-ancestors 'none' and "
+        "X-Frame-Options: DENY on the pages (RFC 9700 4.16, RFC 6749 10.13). "
+        "This server allows clickjacking the consent page.",
+        "codegrant-kit: LAB SWITCH no_iss is ON: it turns off the iss parameter in every "
+        "authorization response (RFC 9700 4.4, RFC 9207). "
+        "This server allows a mix-up between two authorization servers.",
+    ]
+    with start_server(users={"alice": "wonderland"}, password_hash="fast") as fast:
+        assert capsys.readouterr().err == (
+            "codegrant-kit: FAST PASSWORD HASHING: passwords are hashed with one SHA-256, "
+            "for benchmarks and load tests only.\n"
+        )
+        assert "[FAST password hashing: load tests only]" in repr(fast)
+    # the tutorials' seeded randomness is their own choice, for outputs that repeat: the
+    # repr names it, the cell stays quiet (no red box on the Start Here notebook)
+    seeded = ServerConfig(randomness=SeededRandomness("quiet"))
+    with start_server(users={"alice": "wonderland"}, config=seeded) as tutorial:
+        assert capsys.readouterr().err == ""
+        assert "[PREDICTABLE randomness: tutorials only]" in repr(tutorial)
+
+
+def test_the_default_admin_is_refused_beyond_loopback():
+    servers_before = server_threads()
+    for host in ("0.0.0.0", "::", "192.0.2.7"):
+        with pytest.raises(ValueError, match=f"listen on {host}: the default admin:admin"):
+            start_server(host=host, password_hash="fast")
+    assert server_threads() == servers_before  # refused before anything was bound
+    with start_server(host="127.0.0.2", password_hash="fast") as server:  # loopback too
+        assert server.store.usernames() == ["admin"]
 
 
 def test_taken_port_is_a_clear_error_and_leaks_no_thread():

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import pytest
 
+from codegrant_kit.lab import LabClock
 from codegrant_kit.server import SeededRandomness, ServerConfig, Store
 from codegrant_kit.server.errors import InvalidGrant
 from codegrant_kit.server.store import User
 
 from .helpers import (
+    START,
     USERS,
-    FakeClock,
     assert_error_page,
     authorize,
     get_code,
@@ -164,7 +165,9 @@ def test_failed_check_leaves_the_code(server, browser):
 def test_seeded_randomness_repeats():
     def keys():
         store = Store(
-            ServerConfig(password_hash="fast", randomness=SeededRandomness(7), clock=FakeClock())
+            ServerConfig(
+                password_hash="fast", randomness=SeededRandomness(7), clock=LabClock(START)
+            )
         )
         client = store.add_client(redirect_uris=["https://a.example/cb"])
         return client.client_id, client.client_secret

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from codegrant_kit.lab import LabClock
 from codegrant_kit.server import throttle
 from codegrant_kit.server.throttle import LIMITS, WINDOW, Throttle
 
 from .helpers import (
     FORM,
-    FakeClock,
+    START,
     assert_client_refused,
     assert_json_error,
     authorize,
@@ -134,7 +135,7 @@ def test_the_flow_works_after_a_lockout_expires(server, browser):
 
 def test_throttle_forgets_old_keys(monkeypatch):
     monkeypatch.setattr(throttle, "MAX_KEYS", 10)
-    clock = FakeClock()
+    clock = LabClock(START)
     limiter = Throttle(clock)
     for n in range(100):
         limiter.failed([("address", f"10.0.0.{n}")])
@@ -149,7 +150,7 @@ def test_throttle_forgets_old_keys(monkeypatch):
 
 
 def test_disabled_throttle_counts_nothing():
-    limiter = Throttle(FakeClock(), enabled=False)
+    limiter = Throttle(LabClock(START), enabled=False)
     for _ in range(1000):
         limiter.failed([("user", "alice")])
     assert limiter.retry_after([("user", "alice")]) is None

@@ -5,7 +5,9 @@ Counts per address hold only live applications, so no learner fills the server f
 
 from __future__ import annotations
 
-from .helpers import REDIRECT_URI, START, FakeClock, InProcess, get_code, redeem
+from codegrant_kit.lab import LabClock
+
+from .helpers import REDIRECT_URI, START, InProcess, get_code, redeem
 
 
 def register_from(kit, address):
@@ -78,7 +80,7 @@ def test_unused_applications_are_forgotten_across_restarts(tmp_path):
     finally:
         again.close()
         again.store.close()
-    clock = FakeClock(START + 3600)
+    clock = LabClock(START + 3600)
     later = InProcess.create(db=tmp_path / "server.db", max_clients_per_address=1, clock=clock)
     try:
         assert later.store.get_client(body["client_id"]) is None

@@ -1,29 +1,25 @@
-"""One exercise per attack of the security lab, checked automatically.
+"""The exercises of 07-Security-Lab: one per family of attacks, checked automatically.
 
-    >>> check("lockout-per-day", 5).correct
-    False
-
-`check(name, answer)` says right or wrong, and why. Expected answers are
-computed when checking, from the server's own constants, the lab's browser
-models, the client layer, or a live run against a fresh lab server; they are
-never printed.
+Expected answers are computed when checking, from the server's own constants,
+the lab's browser models, the client layer, or a live run against a fresh lab
+server; they are never printed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..client import IssuerMismatch, OAuthResponseError, parse_redirect, s256
-from ..exercises import CheckResult
+from ..lab._steps import sign_in, token_state
+from ..lab.consent import may_frame
+from ..lab.leaks import POLICIES, referer_sent
+from ..lab.scenario import CALLBACK, LabServer, evil_twin
 from ..server.authorize import BROWSER_COOKIE
 from ..server.throttle import LIMITS, WINDOW
-from ._steps import sign_in, token_state
-from .consent import may_frame
-from .leaks import POLICIES, referer_sent
-from .scenario import CALLBACK, LabServer, evil_twin
+from .registry import CheckResult, exercise
 
 # 4: the verifier whose S256 challenge the learner computes (RFC 7636 Appendix B's)
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
@@ -51,6 +47,7 @@ FRAMING_CASES: tuple[Mapping[str, str], ...] = (
 )  # fmt: skip
 
 
+@exercise("replay-first")
 def _replay_first(answer: Any) -> CheckResult:
     name = "replay-first"
     words = {"active": {"active", "valid", "alive", "works"}, "inactive": {"inactive", "revoked"}}
@@ -82,6 +79,7 @@ def _replay_first(answer: Any) -> CheckResult:
     )
 
 
+@exercise("tight-pattern")
 def _tight_pattern(answer: Any) -> CheckResult:
     name = "tight-pattern"
     if not isinstance(answer, str) or not answer:
@@ -115,6 +113,7 @@ def _tight_pattern(answer: Any) -> CheckResult:
     )
 
 
+@exercise("login-csrf-piece")
 def _login_csrf_piece(answer: Any) -> CheckResult:
     name = "login-csrf-piece"
     given = str(answer).strip().lower() if isinstance(answer, str) else ""
@@ -132,6 +131,7 @@ def _login_csrf_piece(answer: Any) -> CheckResult:
     return CheckResult(name, False, "Name one of: sessionDataKey, csrf_token, the cookie.")
 
 
+@exercise("pkce-s256")
 def _pkce_s256(answer: Any) -> CheckResult:
     name = "pkce-s256"
     if not isinstance(answer, str) or not answer.strip():
@@ -163,6 +163,7 @@ ISS_CASES: tuple[tuple[str, bool], ...] = (
 )
 
 
+@exercise("iss-check")
 def _iss_check(answer: Any) -> CheckResult:
     name = "iss-check"
     if not callable(answer):
@@ -196,6 +197,7 @@ def _iss_check(answer: Any) -> CheckResult:
     )
 
 
+@exercise("referrer-policies")
 def _referrer_policies(answer: Any) -> CheckResult:
     name = "referrer-policies"
     if not isinstance(answer, (set, frozenset, list, tuple)):
@@ -217,6 +219,7 @@ def _referrer_policies(answer: Any) -> CheckResult:
     return CheckResult(name, False, f"{len(safe) - len(given)} more policies keep it out too.")
 
 
+@exercise("lockout-per-day")
 def _lockout_per_day(answer: Any) -> CheckResult:
     name = "lockout-per-day"
     if isinstance(answer, bool) or not isinstance(answer, (int, float)):
@@ -233,6 +236,7 @@ def _lockout_per_day(answer: Any) -> CheckResult:
     return CheckResult(name, False, f"{hint}: how many windows of {WINDOW:g} s fit in a day?")
 
 
+@exercise("framing")
 def _framing(answer: Any) -> CheckResult:
     name = "framing"
     if not callable(answer):
@@ -254,22 +258,3 @@ def _framing(answer: Any) -> CheckResult:
         f"all {len(FRAMING_CASES)} right: frame-ancestors, when present, decides, and "
         "X-Frame-Options only counts without it.",
     )
-
-
-EXERCISES: dict[str, Callable[[Any], CheckResult]] = {
-    "replay-first": _replay_first,
-    "tight-pattern": _tight_pattern,
-    "login-csrf-piece": _login_csrf_piece,
-    "pkce-s256": _pkce_s256,
-    "iss-check": _iss_check,
-    "referrer-policies": _referrer_policies,
-    "lockout-per-day": _lockout_per_day,
-    "framing": _framing,
-}
-
-
-def check(exercise: str, answer: Any) -> CheckResult:
-    """Check an answer to one of the lab's exercises."""
-    if exercise not in EXERCISES:
-        raise KeyError(f"No exercise {exercise!r}; there are {', '.join(EXERCISES)}.")
-    return EXERCISES[exercise](answer)

@@ -1,7 +1,4 @@
-"""Exercises with automatic checks: `check(name, answer)` says right or wrong, and why.
-
-    >>> check("basic-header", "Basic ...").correct
-    False
+"""The exercises of 06-Exercises: the Basic header, the state check, a broken request.
 
 The expected answers are computed here from the exercise's inputs and never
 printed, so a learner sees only whether the answer is right and what to look at.
@@ -11,13 +8,11 @@ from __future__ import annotations
 
 import base64
 import hmac
-from collections.abc import Callable
-from dataclasses import dataclass
-from html import escape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .client.basic_auth import BasicAuthSteps, decode_basic
+from ..client.basic_auth import BasicAuthSteps, decode_basic
+from .registry import CheckResult, exercise
 
 # The exercise's application: its consumer secret needs form-encoding (RFC 6749 2.3.1).
 EXERCISE_KEY = "wU62DjlyDBnq87GlBwplfqvmAbAa"
@@ -70,28 +65,7 @@ FAULTY_REQUEST = (
 FAULTY_REQUEST_AUTHORIZED_WITH = "https://client.example.com/cb"
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    exercise: str
-    correct: bool
-    message: str
-
-    def __str__(self) -> str:
-        mark = "Right" if self.correct else "Not yet"
-        return f"{mark}: {self.message}"
-
-    def _repr_html_(self) -> str:
-        colour = "#1b7f3b" if self.correct else "#b00020"
-        mark = "✔ Right" if self.correct else "✘ Not yet"
-        return (
-            f'<div style="border-left:4px solid {colour};padding:.4em .8em">'
-            f"<strong>{mark}</strong> ({escape(self.exercise)}): {escape(self.message)}</div>"
-        )
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
+@exercise("basic-header")
 def _basic_header(answer: Any) -> CheckResult:
     name = "basic-header"
     expected = BasicAuthSteps(EXERCISE_KEY, EXERCISE_SECRET).header_value
@@ -129,6 +103,7 @@ def _basic_header(answer: Any) -> CheckResult:
     )
 
 
+@exercise("state-check")
 def _state_check(answer: Any) -> CheckResult:
     name = "state-check"
     if not callable(answer):
@@ -148,6 +123,7 @@ def _state_check(answer: Any) -> CheckResult:
     return CheckResult(name, True, f"all {len(STATE_CASES)} callbacks judged correctly.")
 
 
+@exercise("seed-slip")
 def _seed_slip(answer: Any) -> CheckResult:
     name = "seed-slip"
     decoded = decode_basic(SEED_BASIC).client_id
@@ -169,6 +145,7 @@ def _seed_slip(answer: Any) -> CheckResult:
     )
 
 
+@exercise("faulty-request")
 def _faulty_request(answer: Any) -> CheckResult:
     name = "faulty-request"
     body = FAULTY_REQUEST.split("\n\n", 1)[1]
@@ -189,18 +166,3 @@ def _faulty_request(answer: Any) -> CheckResult:
     return CheckResult(
         name, False, f"{answer.strip()!r} is fine here. Compare with the authorization request."
     )
-
-
-EXERCISES: dict[str, Callable[[Any], CheckResult]] = {
-    "basic-header": _basic_header,
-    "faulty-request": _faulty_request,
-    "seed-slip": _seed_slip,
-    "state-check": _state_check,
-}
-
-
-def check(exercise: str, answer: Any) -> CheckResult:
-    """Check an answer to one of the exercises in `EXERCISES`."""
-    if exercise not in EXERCISES:
-        raise KeyError(f"No exercise {exercise!r}; there are {', '.join(sorted(EXERCISES))}.")
-    return EXERCISES[exercise](answer)

@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from codegrant_kit.server import ServerConfig
-from codegrant_kit.server.lab import SWITCHES
+from codegrant_kit.server.switches import SWITCHES
 
 from .helpers import (
     REDIRECT_URI,

@@ -7,6 +7,11 @@ checked with the issuer's public key from its JWKS (RFC 7517).
 
 >>> decode_jwt("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.").claims
 {'sub': 'admin'}
+
+``check_jwt(token, jwks, issuer=...)`` makes every check in order and says each
+one in words; ``tamper`` changes a claim and keeps the signature, as a forger
+would, to see the check fail. Plain functions over data: the keys come from
+``Flow.fetch_jwks()`` or any JWKS document.
 """
 
 from __future__ import annotations
@@ -24,12 +29,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from .errors import JwtFormatError
+
 # claims that hold a NumericDate: seconds since 1970 (RFC 7519 Section 2)
 DATE_CLAIMS = ("exp", "iat", "nbf", "auth_time")
-
-
-class JwtFormatError(ValueError):
-    """The text is not a JWT in compact form (RFC 7515 Section 7.1)."""
 
 
 def b64url_decode(part: str) -> bytes:
@@ -96,16 +99,26 @@ def decode_jwt(token: str) -> DecodedJwt:
     )
 
 
+def tamper(token: str, claim: str = "sub", value: object = "mallory") -> str:
+    """The token with one claim changed and the old signature kept: a forgery that
+    ``check_jwt`` must refuse."""
+    jwt = decode_jwt(token)
+    header, _, signature = token.strip().split(".")
+    claims = json.dumps({**jwt.claims, claim: value}, separators=(",", ":")).encode()
+    encoded = base64.urlsafe_b64encode(claims).rstrip(b"=").decode("ascii")
+    return f"{header}.{encoded}.{signature}"
+
+
 @dataclass(frozen=True)
-class Verdict:
-    """Valid or not, and each reason, in plain words."""
+class JwtCheck:
+    """Valid or not, and each step of the check, in plain words, in the order made."""
 
     valid: bool
-    reasons: tuple[str, ...] = field(default_factory=tuple)
+    steps: tuple[str, ...] = field(default_factory=tuple)
 
     def __str__(self) -> str:
         head = "VALID" if self.valid else "INVALID"
-        return head + ": " + " ".join(self.reasons)
+        return head + ": " + " ".join(self.steps)
 
 
 def _uint(value: object, name: str) -> int:
@@ -129,29 +142,34 @@ def find_key(jwks: Mapping[str, Any], kid: object) -> Mapping[str, Any] | None:
     return rsa_keys[0] if len(rsa_keys) == 1 else None
 
 
-def verify_rs256(
+def check_jwt(
     token: str,
     jwks: Mapping[str, Any],
     *,
     issuer: str | None = None,
     now: float | None = None,
-) -> Verdict:
-    """Check the signature against the JWKS, then the RFC 9068 claims that matter."""
+) -> JwtCheck:
+    """Check the RS256 signature against the JWKS, then the RFC 9068 claims that matter.
+
+    A check that fails ends the steps when nothing after it can be trusted (no
+    JWT, another algorithm, no key, a bad signature); past the signature, every
+    claim is checked and said.
+    """
     try:
         jwt = decode_jwt(token)
     except JwtFormatError as exc:
-        return Verdict(False, (str(exc),))
+        return JwtCheck(False, (str(exc),))
     alg = jwt.header.get("alg")
     # RFC 8725 Section 3.1: use only the algorithm expected; never "none", and never
     # HS256 with a public key as the secret.
     if alg != "RS256":
-        return Verdict(
+        return JwtCheck(
             False,
             (f"The header says alg={alg!r}; only RS256 is accepted, whatever the token says.",),
         )
     jwk = find_key(jwks, jwt.header.get("kid"))
     if jwk is None:
-        return Verdict(
+        return JwtCheck(
             False,
             (f"The server's JWKS has no key with kid={jwt.header.get('kid')!r}.",),
         )
@@ -159,9 +177,9 @@ def verify_rs256(
         key = public_key(jwk)
         key.verify(jwt.signature, jwt.signing_input, padding.PKCS1v15(), hashes.SHA256())
     except JwtFormatError as exc:
-        return Verdict(False, (str(exc),))
+        return JwtCheck(False, (str(exc),))
     except InvalidSignature:
-        return Verdict(
+        return JwtCheck(
             False,
             (
                 "The signature does not match header and claims under the server's public "
@@ -169,26 +187,26 @@ def verify_rs256(
                 "key signed it.",
             ),
         )
-    reasons = [f"The RS256 signature matches the server's public key {jwk.get('kid')!r}."]
+    steps = [f"The RS256 signature matches the server's public key {jwk.get('kid')!r}."]
     valid = True
     now = time.time() if now is None else now
     exp = jwt.claims.get("exp")
     if not isinstance(exp, (int, float)):
         valid = False
-        reasons.append("It has no exp claim, which RFC 9068 Section 2.2 requires.")
+        steps.append("It has no exp claim, which RFC 9068 Section 2.2 requires.")
     elif exp <= now:
         valid = False
-        reasons.append(f"It expired at {as_date(exp)} (exp).")
+        steps.append(f"It expired at {as_date(exp)} (exp).")
     else:
-        reasons.append(f"It has not expired (exp {as_date(exp)}).")
+        steps.append(f"It has not expired (exp {as_date(exp)}).")
     if issuer is not None:
         if jwt.claims.get("iss") != issuer:
             valid = False
-            reasons.append(f"iss is {jwt.claims.get('iss')!r}, not the server {issuer!r}.")
+            steps.append(f"iss is {jwt.claims.get('iss')!r}, not the server {issuer!r}.")
         else:
-            reasons.append("iss names this server.")
+            steps.append("iss names this server.")
     typ = jwt.header.get("typ")
     if typ is not None and str(typ).lower() not in ("at+jwt", "application/at+jwt"):
         valid = False
-        reasons.append(f"typ is {typ!r}, not at+jwt: it is not an access token (RFC 9068 4).")
-    return Verdict(valid, tuple(reasons))
+        steps.append(f"typ is {typ!r}, not at+jwt: it is not an access token (RFC 9068 4).")
+    return JwtCheck(valid, tuple(steps))
