@@ -65,6 +65,10 @@ class TokenModel(StepModel):
         if application is not None:
             self.client_id = application.client_id
             self.client_secret = application.client_secret or ""
+            # RFC 7591 2: the server takes the credentials only as the application registered
+            self.credentials_in_body = (
+                application.token_endpoint_auth_method == "client_secret_post"
+            )
         self._build()
 
     @observe("client_id", "client_secret", "credentials_in_body")
@@ -143,7 +147,8 @@ class TokenPanel(StepPanel):
         self._client_id = text("Consumer Key")
         self._client_secret = text("Consumer Secret")
         self._in_body = widgets.Checkbox(
-            description="Send the credentials in the body instead (client_secret_post)",
+            description="Send the credentials in the body (client_secret_post): the server "
+            "takes only the method the application registered (RFC 7591 2)",
             indent=False,
             layout=widgets.Layout(width="95%"),
         )

@@ -6,7 +6,7 @@ import base64
 import html
 from urllib.parse import parse_qs, urlsplit
 
-from codegrant_kit.client import explain_redirect
+from codegrant_kit.client import Application, explain_redirect
 from codegrant_kit.runner import start_server
 
 from .conftest import CALLBACK, Panels, close, make_panels
@@ -317,3 +317,21 @@ def test_the_redirect_panel_explains_a_pasted_location_as_the_client_does(panels
     assert (model.state_received, model.iss_received) == ("s", "https://as.example")
     shown = [getattr(child, "value", "") for child in panels.redirect.children]
     assert any("RFC 9207 Section 2" in value for value in shown)
+
+
+def test_the_body_is_ticked_for_an_application_registered_with_client_secret_post(
+    panels: Panels,
+) -> None:
+    panels.to_code()
+    assert panels.token._in_body.value is False  # the portal registered client_secret_basic
+    basic = panels.state.application
+    assert basic is not None
+    panels.state.application = Application.manual(
+        basic.client_id,
+        basic.client_secret,
+        token_endpoint_auth_method="client_secret_post",
+    )
+    assert panels.token._in_body.value is True
+    assert "Authorization:" not in panels.token.model.raw_request
+    panels.state.application = basic
+    assert panels.token._in_body.value is False
