@@ -161,14 +161,15 @@ async def learner_flow(conn: Connection) -> None:
 
 
 async def learner(args: argparse.Namespace) -> dict[str, Any]:
-    """Flows from `args.start` to `args.end`: [start time, seconds, error or ""] each."""
+    """Flows through its one window: [start time, seconds, error or ""] each."""
+    ((start_at, end_at),) = json.loads(args.windows)
     host, port = split_url(args.url)
     interval = 1.0 / args.rate
     records: list[tuple[float, float, str]] = []
     samples: dict[str, str] = {}
     cookies: dict[str, str] = {}
-    await sleep_until(args.start)
-    while now() < args.end:
+    await sleep_until(start_at)
+    while now() < end_at:
         t0 = now()
         conn = From(host, port, cookies=cookies, source=LEARNER_ADDRESS)
         error = ""
@@ -230,6 +231,8 @@ class Attacker:
         self.refused_in_a_row = 0
         self.accepted_before_429: int | None = None
         self.xff_probe = ""
+        self.xff_tries = 0
+        self.quitting = False
         self.slow_open = 0
         self.slow_peak = 0
         self.slow_lifetimes: list[float] = []
@@ -313,7 +316,9 @@ class Attacker:
                 if self.accepted_before_429 is None:
                     self.accepted_before_429 = self.counts["pending"]["accepted"]
                     self.event(f"first 429 on GET /authorize after {self.accepted_before_429}")
-                    await self.probe_forwarded_for()
+                if self.xff_tries < 5 and not self.xff_probe.endswith("believed"):
+                    self.xff_tries += 1
+                    await self.probe_forwarded_for(conn)
                 await self.wait(min(2.0, float(page.headers.get("retry-after", "1"))))
             else:
                 key = f"level {level}: HTTP {page.status}"
@@ -332,19 +337,25 @@ class Attacker:
             shown = "the server's own" if cookie is None else f"{cookie} bytes"
             self.event(f"pending logins step down: cookie {shown}, state {state} bytes")
 
-    async def probe_forwarded_for(self) -> None:
-        """The rate limit answered 429: does naming another address get a login page?"""
-        conn = self.conn()
+    async def probe_forwarded_for(self, conn: Connection) -> None:
+        """Just refused with a 429: does naming another address get a login page?
+
+        On the same connection (a new one could meet the cap on connections):
+        a 200 means X-Forwarded-For was believed, a 429 that it was not, anything
+        else tells nothing, and the probe is tried again at the next 429."""
+        headers = (("X-Forwarded-For", "203.0.113.7"),)
         try:
-            headers = (("X-Forwarded-For", "203.0.113.7"),)
             page = await self.request(conn, "GET", authorize_target("probe"), headers=headers)
-            believed = page.status == 200 and b"sessionDataKey" in page.body
-            verdict = "believed (a login page)" if believed else "not believed"
-            self.xff_probe = f"HTTP {page.status}: {verdict}"
         except (*BROKEN, asyncio.TimeoutError) as exc:
-            self.xff_probe = f"{type(exc).__name__}: not believed"
-        finally:
+            self.xff_probe = f"{type(exc).__name__}: tells nothing"
             await conn.close()
+            return
+        if page.status == 200 and b"sessionDataKey" in page.body:
+            self.xff_probe = "HTTP 200, a login page: believed"
+        elif page.status == 429:
+            self.xff_probe = "HTTP 429 as well: not believed"
+        else:
+            self.xff_probe = f"HTTP {page.status}: tells nothing"
 
     # refresh loop ------------------------------------------------------------------
 
@@ -529,21 +540,27 @@ class Attacker:
         self.event(f"huge header: {result} in {self.huge_seconds:.2f} s")
 
     async def run(self) -> dict[str, Any]:
+        """Every loop at once in each window of the attack; nothing in between."""
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, self.finish)
+        loop.add_signal_handler(signal.SIGTERM, self.quit)
         loop.add_signal_handler(signal.SIGUSR1, self.pause_pending)
-        await sleep_until(self.args.start)
-        self.event("attack starts")
-        loop.call_at(loop.time() + max(0.0, self.args.end - now()), self.finish)
-        tasks = [
-            self.refresh(),
-            self.register(),
-            self.huge_header(),
-            *(self.pending(w) for w in range(self.args.pending_workers)),
-            *(self.delayed_slow(s) for s in range(self.args.slow)),
-        ]
-        await asyncio.gather(*tasks)
-        self.event("attack ends")
+        for number, (start_at, end_at) in enumerate(json.loads(self.args.windows), 1):
+            await sleep_until(start_at)
+            if self.quitting:
+                break
+            self.stop, self.grant_ready = asyncio.Event(), asyncio.Event()
+            self.conns, self.writers = [], set()
+            self.event(f"attack {number} starts")
+            loop.call_at(loop.time() + max(0.0, end_at - now()), self.finish)
+            tasks = [
+                self.refresh(),
+                self.register(),
+                self.huge_header(),
+                *(self.pending(w) for w in range(self.args.pending_workers)),
+                *(self.delayed_slow(s) for s in range(self.args.slow)),
+            ]
+            await asyncio.gather(*tasks)
+            self.event(f"attack {number} ends")
         lifetimes = sorted(self.slow_lifetimes)
         return {
             "counts": {name: dict(c) for name, c in self.counts.items()},
@@ -560,6 +577,10 @@ class Attacker:
         await self.wait(self.args.slow_at)
         if not self.stop.is_set():
             await self.slow(slot)
+
+    def quit(self) -> None:
+        self.quitting = True
+        self.finish()
 
     def finish(self) -> None:
         """The end of the attack: every socket closes now, not when its next wait ends."""
@@ -596,7 +617,19 @@ def server_command(args: argparse.Namespace) -> list[str]:
     ]
 
 
-def sample(process: psutil.Process, port: int) -> dict[str, Any]:
+def cpu_of(process: psutil.Process | None) -> float:
+    if process is None:
+        return sum(os.times()[:2])  # this process
+    try:
+        times = process.cpu_times()
+    except psutil.Error:  # it has ended
+        return float("nan")
+    return times.user + times.system
+
+
+def sample(
+    process: psutil.Process, port: int, others: dict[str, psutil.Process | None]
+) -> dict[str, Any]:
     by_address: Counter[str] = Counter()
     with contextlib.suppress(psutil.Error):
         for c in process.net_connections(kind="tcp"):
@@ -610,6 +643,7 @@ def sample(process: psutil.Process, port: int) -> dict[str, Any]:
         "attacker_conns": by_address[ATTACKER_ADDRESS],
         "learner_conns": by_address[LEARNER_ADDRESS],
         "cpu": times.user + times.system,
+        **{f"{name}_cpu": cpu_of(other) for name, other in others.items()},
     }
 
 
@@ -617,13 +651,12 @@ def child(
     role: str,
     args: argparse.Namespace,
     url: str,
-    start_at: float,
-    end_at: float,
+    windows: list[tuple[float, float]],
     out: Path,
     log: Any,
 ) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, __file__, "--role", role, "--url", url, "--start", str(start_at)]
-    cmd += ["--end", str(end_at), "--out", str(out)]
+    cmd = [sys.executable, __file__, "--role", role, "--url", url, "--out", str(out)]
+    cmd += ["--windows", json.dumps(windows)]
     for name in (
         "rate",
         "timeout",
@@ -641,9 +674,22 @@ def child(
     return subprocess.Popen(cmd, stdout=log, stderr=log)
 
 
+def plan(t0: float, seconds: float, rounds: int) -> list[tuple[str, str, float, float]]:
+    """(name, kind, start, end) of each phase: warm-up, then `rounds` times idle and
+    attack, then recovery; an attack lasts twice an idle phase or the recovery."""
+    unit = seconds / (3 * rounds + 1)
+    phases = [("warm-up", "warm-up", t0, t0 + WARMUP)]
+    t = t0 + WARMUP
+    for n in range(1, rounds + 1):
+        suffix = f" {n}" if rounds > 1 else ""
+        phases.append((f"idle{suffix}", "idle", t, t + unit))
+        phases.append((f"attack{suffix}", "attack", t + unit, t + 3 * unit))
+        t += 3 * unit
+    phases.append(("recovery", "recovery", t, t + unit))
+    return phases
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    idle = args.seconds * 0.25
-    attack = args.seconds * 0.5
     tree = str(Path(args.candidate).resolve()) if args.candidate else str(ROOT)
     server: Server | None = None
     children: list[subprocess.Popen[bytes]] = []
@@ -658,27 +704,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         nofile = process.rlimit(psutil.RLIMIT_NOFILE)[0]
         port = split_url(server.url)[1]
         t0 = now() + 1.5  # the children's start-up
-        phases = {
-            "warm-up": (t0, t0 + WARMUP),
-            "idle": (t0 + WARMUP, t0 + WARMUP + idle),
-            "attack": (t0 + WARMUP + idle, t0 + WARMUP + idle + attack),
-            "recovery": (t0 + WARMUP + idle + attack, t0 + WARMUP + args.seconds),
-        }
-        end = phases["recovery"][1]
-        samples = [sample(process, port)]
+        phases = plan(t0, args.seconds, args.rounds)
+        end = phases[-1][3]
+        others: dict[str, psutil.Process | None] = {"this": None}
+        samples = [sample(process, port, others)]
         learner_out, attacker_out = folder / "learner.json", folder / "attacker.json"
-        learner_proc = child("learner", args, server.url, t0, end, learner_out, log)
+        learner_proc = child("learner", args, server.url, [(t0, end)], learner_out, log)
         children.append(learner_proc)
-        a0, a1 = phases["attack"]
-        attacker_proc = child("attacker", args, server.url, a0, a1, attacker_out, log)
+        attacks = [(lo, hi) for _, kind, lo, hi in phases if kind == "attack"]
+        attacker_proc = child("attacker", args, server.url, attacks, attacker_out, log)
         children.append(attacker_proc)
+        others["learner"] = psutil.Process(learner_proc.pid)
+        others["attacker"] = psutil.Process(attacker_proc.pid)
         paused, exited = False, None
         while learner_proc.poll() is None or attacker_proc.poll() is None:
             if now() > end + 60:
                 raise RuntimeError("the learner or the attacker did not stop; see " + log.name)
             if exited is None:
                 try:
-                    samples.append(sample(process, port))
+                    samples.append(sample(process, port, others))
                 except psutil.NoSuchProcess:
                     exited = now()  # the learner's errors will show what that did
             rss = samples[-1]["rss"]
@@ -688,7 +732,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(0.5)
         time.sleep(0.5)  # the last sockets' close reaches the server
         with contextlib.suppress(psutil.NoSuchProcess):
-            samples.append(sample(process, port))
+            samples.append(sample(process, port, others))
         for name, proc in (("learner", learner_proc), ("attacker", attacker_proc)):
             if proc.returncode:
                 log.flush()
@@ -732,34 +776,65 @@ def flow_ms(records: list[list[Any]], timeout: float) -> list[float]:
     return [1000 * (max(r[1], timeout) if r[2] else r[1]) for r in records]
 
 
-def phase_figures(result: dict[str, Any], name: str) -> dict[str, Any]:
-    lo, hi = result["phases"][name]
-    records = [r for r in result["learner"]["records"] if lo <= r[0] < hi]
+CPU_KEYS = {
+    "server": "cpu",
+    "learner": "learner_cpu",
+    "attacker": "attacker_cpu",
+    "this": "this_cpu",
+}
+
+
+def cpu_percent(inside: list[dict[str, Any]], key: str) -> float:
+    """Percent of one core between the first and last sample that have `key`."""
+    have = [s for s in inside if s.get(key, float("nan")) == s.get(key, float("nan"))]
+    if len(have) < 2 or have[-1]["t"] <= have[0]["t"]:
+        return float("nan")
+    return 100 * (have[-1][key] - have[0][key]) / (have[-1]["t"] - have[0]["t"])
+
+
+def figures(result: dict[str, Any], windows: list[tuple[float, float]]) -> dict[str, Any]:
+    """The learner's flows that started in these windows, and the CPU spent there."""
+    records = [
+        r for r in result["learner"]["records"] if any(lo <= r[0] < hi for lo, hi in windows)
+    ]
     seconds = flow_ms(records, result["settings"]["timeout"])
     errors = Counter(r[2] for r in records if r[2])
-    inside = [s for s in result["samples"] if lo <= s["t"] <= hi]
-    cpu = (inside[-1]["cpu"] - inside[0]["cpu"]) / (hi - lo) if len(inside) > 1 else 0.0
+    length = sum(hi - lo for lo, hi in windows)
+    cpu: dict[str, float] = {}
+    for name, key in CPU_KEYS.items():
+        spent = [
+            cpu_percent([s for s in result["samples"] if lo <= s["t"] <= hi], key)
+            for lo, hi in windows
+        ]
+        cpu[name] = sum(spent) / len(spent)
     return {
+        "seconds": length,
         "flows": len(records),
-        "flows_per_s": len(records) / (hi - lo),
+        "flows_per_s": len(records) / length,
         "p50": percentile(seconds, 50),
         "p95": percentile(seconds, 95),
         "max": max(seconds, default=float("nan")),
         "errors": dict(errors),
-        "server_cpu": 100 * cpu,
+        "cpu": cpu,
     }
 
 
 def summarize(result: dict[str, Any]) -> dict[str, Any]:
-    phases = {name: phase_figures(result, name) for name in ("idle", "attack", "recovery")}
+    real = [p for p in result["phases"] if p[1] != "warm-up"]
+    each = {name: figures(result, [(lo, hi)]) for name, _, lo, hi in real}
+    phases = {
+        kind: figures(result, [(lo, hi) for _, k, lo, hi in real if k == kind])
+        for kind in ("idle", "attack", "recovery")
+    }
     samples = result["samples"]
-    a0, a1 = result["phases"]["attack"]
-    during = [s for s in samples if a0 <= s["t"] <= a1 + 1]
-    before_attack = [s for s in samples if s["t"] <= a0]
+    attacks = [(lo, hi) for _, kind, lo, hi in real if kind == "attack"]
+    during = [s for s in samples if any(lo <= s["t"] <= hi + 1 for lo, hi in attacks)]
+    before_attack = [s for s in samples if s["t"] <= attacks[0][0]]
     rss_start, rss_end = samples[0]["rss"], samples[-1]["rss"]
     errors = sum(sum(p["errors"].values()) for p in phases.values())
     ratio = phases["attack"]["p95"] / phases["idle"]["p95"]
     return {
+        "each_phase": each,
         "phases": phases,
         "p95_ratio": ratio,
         "learner_errors": errors,
@@ -798,17 +873,21 @@ def report(result: dict[str, Any], summary: dict[str, Any]) -> None:
         f"timeout {settings['timeout']:g} s\n"
     )
     print(
-        f"{'phase':<9} {'s':>4} {'flows':>6} {'flows/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'max ms':>9} {'errors':>7} {'server CPU':>10}"
+        f"{'phase':<10} {'s':>4} {'flows':>6} {'flows/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'max ms':>9} {'errors':>7}   CPU % server learner attacker this"
     )
-    for name, p in summary["phases"].items():
-        lo, hi = result["phases"][name]
+    rows = list(summary["each_phase"].items())
+    if settings["rounds"] > 1:
+        rows += [(f"all {kind}", p) for kind, p in summary["phases"].items() if kind != "recovery"]
+    for name, p in rows:
         print(
-            f"{name:<9} {hi - lo:4.0f} {p['flows']:6d} {p['flows_per_s']:8.1f} "
+            f"{name:<10} {p['seconds']:4.0f} {p['flows']:6d} {p['flows_per_s']:8.1f} "
             f"{p['p50']:8.2f} {p['p95']:8.2f} {p['max']:9.1f} "
-            f"{sum(p['errors'].values()):7d} {p['server_cpu']:9.0f}%"
+            f"{sum(p['errors'].values()):7d}   "
+            + " ".join(f"{p['cpu'][k]:{len(k)}.0f}" for k in ("server", "learner", "attacker"))
+            + f" {p['cpu']['this']:4.0f}"
         )
-    for name, p in summary["phases"].items():
+    for name, p in summary["each_phase"].items():
         for kind, count in sorted(p["errors"].items()):
             sample = result["learner"]["error_samples"].get(kind, "")
             print(f"  {name} error x{count}: {kind} {sample[:120]}")
@@ -873,10 +952,10 @@ def report(result: dict[str, Any], summary: dict[str, Any]) -> None:
     print_rest("slow", a, skip=("opened",))
     for key, count in c["huge"].items():
         print(f"  huge header ({settings['huge_header_mb']} MiB): {key} (x{count})")
-    print("\nevents (seconds from the start of the attack):")
-    a0 = result["phases"]["attack"][0]
+    print("\nevents (seconds from the start of the idle phase):")
+    t0 = result["phases"][1][2]
     for t, text in a["events"]:
-        print(f"  {t - a0:7.2f}  {text}")
+        print(f"  {t - t0:7.2f}  {text}")
     timeline(result)
 
 
@@ -897,26 +976,27 @@ def print_rest(loop: str, a: dict[str, Any], skip: tuple[str, ...], prefix: str 
 
 
 def timeline(result: dict[str, Any], step: float = 5.0) -> None:
-    print("\ntimeline (learner's flows and the server, in slices of 5 s):")
+    """Each phase in slices of at most `step` seconds: which attack hurt, and when."""
+    print(f"\ntimeline (the learner's flows and the server, in slices of {step:g} s at most):")
     print(
-        f"{'t s':>6} {'phase':<9} {'flows':>5} {'p95 ms':>8} {'max ms':>8} {'errors':>6} "
+        f"{'t s':>6} {'phase':<10} {'flows':>5} {'p95 ms':>8} {'max ms':>8} {'errors':>6} "
         f"{'RSS MB':>7} {'files':>6} {'attacker conns':>14}"
     )
-    start, end = result["phases"]["idle"][0], result["phases"]["recovery"][1]
-    t = start
-    while t < end - 0.01:
-        records = [r for r in result["learner"]["records"] if t <= r[0] < t + step]
-        inside = [s for s in result["samples"] if t <= s["t"] < t + step] or [{}]
-        phase = next(n for n, (lo, hi) in result["phases"].items() if lo <= t < hi)
-        ok = flow_ms(records, result["settings"]["timeout"])
-        last = inside[-1]
-        print(
-            f"{t - start:6.0f} {phase:<9} {len(ok):5d} {percentile(ok, 95):8.2f} "
-            f"{max(ok, default=float('nan')):8.1f} {sum(1 for r in records if r[2]):6d} "
-            f"{last.get('rss', float('nan')):7.1f} {last.get('fds', 0):6d} "
-            f"{max(s.get('attacker_conns', 0) for s in inside):14d}"
-        )
-        t += step
+    start = result["phases"][1][2]
+    for name, _, lo, hi in result["phases"][1:]:
+        pieces = max(1, round((hi - lo) / step))
+        for i in range(pieces):
+            t, t1 = lo + (hi - lo) * i / pieces, lo + (hi - lo) * (i + 1) / pieces
+            records = [r for r in result["learner"]["records"] if t <= r[0] < t1]
+            inside = [s for s in result["samples"] if t <= s["t"] < t1] or [{}]
+            ms = flow_ms(records, result["settings"]["timeout"])
+            last = inside[-1]
+            print(
+                f"{t - start:6.0f} {name:<10} {len(ms):5d} {percentile(ms, 95):8.2f} "
+                f"{max(ms, default=float('nan')):8.1f} {sum(1 for r in records if r[2]):6d} "
+                f"{last.get('rss', float('nan')):7.1f} {last.get('fds', 0):6d} "
+                f"{max(s.get('attacker_conns', 0) for s in inside):14d}"
+            )
 
 
 # -- the command line -------------------------------------------------------------
@@ -927,8 +1007,12 @@ def main() -> None:
     parser.add_argument(
         "--seconds",
         type=float,
-        default=80.0,
-        help="idle + attack + recovery: a quarter, a half, a quarter",
+        default=90.0,
+        help="the whole run but a 2 s warm-up; an attack phase lasts twice an idle one "
+        "or the recovery",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="idle and attack phases, alternating, before recovery"
     )
     parser.add_argument("--rate", type=float, default=20.0, help="the learner's flows/s at most")
     parser.add_argument("--timeout", type=float, default=5.0, help="the longest a flow may take")
@@ -993,8 +1077,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the figures and samples here")
     parser.add_argument("--role", choices=("learner", "attacker"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--start", type=float, help=argparse.SUPPRESS)
-    parser.add_argument("--end", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--windows", help=argparse.SUPPRESS)  # JSON [[start, end], ...]
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role:
