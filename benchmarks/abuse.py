@@ -1,6 +1,6 @@
 """A learner's flows while one address sends what the server's defaults allow.
 
-    .venv/bin/python benchmarks/abuse.py [--seconds 80] [--json FILE] [--candidate DIR]
+    .venv/bin/python benchmarks/abuse.py [--seconds 90] [--rounds 2] [--json FILE] [--candidate DIR]
 
 The server is `codegrant-kit serve` as a subprocess, with its defaults except:
 `--port 0`; `--user admin:admin` and `--client` (the benchmark's preloaded
@@ -16,7 +16,7 @@ Three processes besides the server, each with its own CPU:
               POST -> 302, POST /token, GET /api/photos), `--rate` flows a second
               at most, a new connection for each flow (its cookies kept, as a
               browser keeps them), every flow bounded by `--timeout`
-    attacker  from 127.0.0.1, during the attack phase only, all at once:
+    attacker  from 127.0.0.1, in the attack phases only, all at once:
               pending logins  GET /authorize in a loop with a large state and a
                               large browser cookie; a 429 is the cap (or the rate
                               limit) working: it waits Retry-After; a request
@@ -28,15 +28,18 @@ Three processes besides the server, each with its own CPU:
                               header line every `--slow-interval` s, never the end;
                               one the server closes is reopened after a back-off
               a huge header   one request with a `--huge-header-mb` header
-              X-Forwarded-For after the first 429, the same request naming another
-                              address: a 200 means the header was believed
+              X-Forwarded-For once registrations are refused (a cap per address),
+                              one more naming another address: a 201 means the
+                              header was believed
     this one  starts and stops them, samples the server (RSS, open files, its
               connections by address, CPU) twice a second, and reports
 
-Phases, one run: warm-up (2 s, not counted), idle (the learner alone), attack,
-recovery (the attacker gone; the learner alone again). Every 429, 431, 400 or
-closed socket the attacker meets is the defence working, counted, never a
-failure of the benchmark. Everything is on loopback; it stops by itself.
+Phases, one run: warm-up (2 s, not counted), then `--rounds` times idle (the
+learner alone) and attack (twice as long), then recovery (the attacker gone, the
+learner alone again): idle and attack alternate, so the machine's noise falls on
+both. Every 429, 431, 400, 503 or closed socket the attacker meets is the
+defence working, counted, never a failure of the benchmark. Everything is on
+loopback; it stops by itself.
 
 Targets (issue 6): learner p95 under attack <= 2x idle, no learner errors,
 server RSS growth over the run < 20 MB.
@@ -316,9 +319,6 @@ class Attacker:
                 if self.accepted_before_429 is None:
                     self.accepted_before_429 = self.counts["pending"]["accepted"]
                     self.event(f"first 429 on GET /authorize after {self.accepted_before_429}")
-                if self.xff_tries < 5 and not self.xff_probe.endswith("believed"):
-                    self.xff_tries += 1
-                    await self.probe_forwarded_for(conn)
                 await self.wait(min(2.0, float(page.headers.get("retry-after", "1"))))
             else:
                 key = f"level {level}: HTTP {page.status}"
@@ -337,25 +337,30 @@ class Attacker:
             shown = "the server's own" if cookie is None else f"{cookie} bytes"
             self.event(f"pending logins step down: cookie {shown}, state {state} bytes")
 
-    async def probe_forwarded_for(self, conn: Connection) -> None:
-        """Just refused with a 429: does naming another address get a login page?
+    async def probe_forwarded_for(self, conn: Connection, n: int) -> None:
+        """Registrations are refused now: does one that names another address pass?
 
-        On the same connection (a new one could meet the cap on connections):
-        a 200 means X-Forwarded-For was believed, a 429 that it was not, anything
-        else tells nothing, and the probe is tried again at the next 429."""
-        headers = (("X-Forwarded-For", "203.0.113.7"),)
+        A cap on registrations per address does not refill as a rate limit does,
+        so a 201 here means X-Forwarded-For was believed, the same 400 that it was
+        not. Anything else tells nothing, and the probe is tried at the next 400."""
+        if self.xff_tries >= 5 or self.xff_probe.endswith("believed"):
+            return
+        self.xff_tries += 1
+        headers = (("Content-Type", "application/json"), ("X-Forwarded-For", "203.0.113.7"))
         try:
-            page = await self.request(conn, "GET", authorize_target("probe"), headers=headers)
+            answer = await self.request(
+                conn, "POST", "/register", self.registration(n), headers=headers
+            )
         except (*BROKEN, asyncio.TimeoutError) as exc:
             self.xff_probe = f"{type(exc).__name__}: tells nothing"
             await conn.close()
             return
-        if page.status == 200 and b"sessionDataKey" in page.body:
-            self.xff_probe = "HTTP 200, a login page: believed"
-        elif page.status == 429:
-            self.xff_probe = "HTTP 429 as well: not believed"
+        if answer.status == 201:
+            self.xff_probe = "HTTP 201, registered: believed"
+        elif answer.status == 400:
+            self.xff_probe = "HTTP 400 as well: not believed"
         else:
-            self.xff_probe = f"HTTP {page.status}: tells nothing"
+            self.xff_probe = f"HTTP {answer.status}: tells nothing"
 
     # refresh loop ------------------------------------------------------------------
 
@@ -439,6 +444,8 @@ class Attacker:
             else:
                 self.note("register", f"HTTP {answer.status}", text_of(answer.body))
                 refused += 1
+                if answer.status == 400 and self.counts["register"]["accepted"]:
+                    await self.probe_forwarded_for(conn, n)
                 if (
                     refused >= 3
                     and self.register_level == 0
@@ -925,8 +932,7 @@ def report(result: dict[str, Any], summary: dict[str, Any]) -> None:
     pending = c["pending"]
     print(
         f"  pending logins accepted: {pending.get('accepted', 0)} (before the first 429: "
-        f"{a['accepted_before_429']}); 429s: {pending.get('HTTP 429', 0)}; X-Forwarded-For "
-        f"after a 429: {a['xff_probe'] or 'no 429 met'}"
+        f"{a['accepted_before_429']}); 429s: {pending.get('HTTP 429', 0)}"
     )
     levels = settings_levels(settings)
     for key, count in sorted(pending.items()):
@@ -942,6 +948,8 @@ def report(result: dict[str, Any], summary: dict[str, Any]) -> None:
     g = c["register"]
     print(f"  registrations accepted: {g.get('accepted', 0)}; 429s: {g.get('HTTP 429', 0)}")
     print_rest("register", a, skip=("accepted", "HTTP 429"))
+    xff = a["xff_probe"] or "no registration refused, not tried"
+    print(f"  X-Forwarded-For: 203.0.113.7 on a registration once they are refused: {xff}")
     s = c["slow"]
     life = a["slow_median_lifetime"]
     print(
