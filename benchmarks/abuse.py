@@ -86,6 +86,7 @@ from _procs import BIN, ROOT, Server, start
 
 LEARNER_ADDRESS = "127.0.0.2"
 ATTACKER_ADDRESS = "127.0.0.1"
+ATTACKS = ("pending", "refresh", "register", "slow", "huge")
 WARMUP = 2.0  # seconds of learner flows before the idle phase counts
 BROWSER_COOKIE = "cgk_browser"
 # what a refused socket, a cut response or a bad answer raises in the lean client
@@ -385,6 +386,8 @@ class Attacker:
         conn = self.conn()
         token = await self.new_grant(conn)
         self.grant_ready.set()
+        if "refresh" not in self.args.attacks.split(","):
+            token = None
         while token is not None and not self.stop.is_set():
             body = urlencode({"grant_type": "refresh_token", "refresh_token": token}).encode()
             try:
@@ -559,14 +562,18 @@ class Attacker:
             self.conns, self.writers = [], set()
             self.event(f"attack {number} starts")
             loop.call_at(loop.time() + max(0.0, end_at - now()), self.finish)
-            tasks = [
-                self.refresh(),
-                self.register(),
-                self.huge_header(),
-                *(self.pending(w) for w in range(self.args.pending_workers)),
-                *(self.delayed_slow(s) for s in range(self.args.slow)),
-            ]
+            chosen = set(self.args.attacks.split(","))
+            tasks = [self.refresh()]  # its grant opens the way for the pending logins
+            if "register" in chosen:
+                tasks.append(self.register())
+            if "huge" in chosen:
+                tasks.append(self.huge_header())
+            if "pending" in chosen:
+                tasks += [self.pending(w) for w in range(self.args.pending_workers)]
+            if "slow" in chosen:
+                tasks += [self.delayed_slow(s) for s in range(self.args.slow)]
             await asyncio.gather(*tasks)
+            await self.stop.wait()  # when only short attacks were chosen
             self.event(f"attack {number} ends")
         lifetimes = sorted(self.slow_lifetimes)
         return {
@@ -676,6 +683,7 @@ def child(
         "huge_header_mb",
         "huge_at",
         "pending_workers",
+        "attacks",
     ):
         cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     return subprocess.Popen(cmd, stdout=log, stderr=log)
@@ -877,7 +885,7 @@ def report(result: dict[str, Any], summary: dict[str, Any]) -> None:
     )
     print(
         f"learner: at most {settings['rate']:g} flows/s, a new connection a flow, "
-        f"timeout {settings['timeout']:g} s\n"
+        f"timeout {settings['timeout']:g} s; attacks: {settings['attacks']}\n"
     )
     print(
         f"{'phase':<10} {'s':>4} {'flows':>6} {'flows/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
@@ -1022,6 +1030,11 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=2, help="idle and attack phases, alternating, before recovery"
     )
+    parser.add_argument(
+        "--attacks",
+        default=",".join(ATTACKS),
+        help=f"which to run, comma-separated (default all: {','.join(ATTACKS)})",
+    )
     parser.add_argument("--rate", type=float, default=20.0, help="the learner's flows/s at most")
     parser.add_argument("--timeout", type=float, default=5.0, help="the longest a flow may take")
     parser.add_argument("--slow", type=int, default=1100, help="slow sockets to try to hold")
@@ -1088,6 +1101,9 @@ def main() -> None:
     parser.add_argument("--windows", help=argparse.SUPPRESS)  # JSON [[start, end], ...]
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    unknown = set(args.attacks.split(",")) - set(ATTACKS)
+    if unknown:
+        parser.error(f"unknown attacks {', '.join(sorted(unknown))}; choose from {ATTACKS}")
     if args.role:
         if args.role == "attacker":  # a socket a slow request, and a few more
             hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
