@@ -51,6 +51,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import re
 import resource
@@ -638,7 +639,7 @@ def cpu_of(process: psutil.Process | None) -> float:
         times = process.cpu_times()
     except psutil.Error:  # it has ended
         return float("nan")
-    return times.user + times.system
+    return float(times.user + times.system)
 
 
 def sample(
@@ -801,10 +802,10 @@ CPU_KEYS = {
 
 def cpu_percent(inside: list[dict[str, Any]], key: str) -> float:
     """Percent of one core between the first and last sample that have `key`."""
-    have = [s for s in inside if s.get(key, float("nan")) == s.get(key, float("nan"))]
+    have = [s for s in inside if key in s and not math.isnan(s[key])]
     if len(have) < 2 or have[-1]["t"] <= have[0]["t"]:
         return float("nan")
-    return 100 * (have[-1][key] - have[0][key]) / (have[-1]["t"] - have[0]["t"])
+    return float(100 * (have[-1][key] - have[0][key]) / (have[-1]["t"] - have[0]["t"]))
 
 
 def figures(result: dict[str, Any], windows: list[tuple[float, float]]) -> dict[str, Any]:
