@@ -55,6 +55,7 @@ import math
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -754,7 +755,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 log.flush()
                 tail = (folder / "children.log").read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"the {name} failed ({proc.returncode}):\n{tail}")
-        return {
+        result = {
             "server": {
                 "code": tree,
                 "command": server.process.args,
@@ -769,6 +770,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "attacker": json.loads(attacker_out.read_text()),
             "load": os.getloadavg(),
         }
+        shutil.rmtree(folder)  # kept, with the children's log, when something failed
+        return result
     finally:
         for proc in children:
             if proc.poll() is None:
