@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from ._http import json_object, parse_www_authenticate
+from ._http import json_object, parse_www_authenticate, text_member
 from .explain import Explanation, Where, explain_error
 
 
@@ -167,14 +167,11 @@ class OAuthResponseError(ClientError):
         body: dict[str, Any] = json_object(response) or {}
         if not isinstance(body.get("error"), str):
             body = dict(parse_www_authenticate(response.headers.get("www-authenticate", "")))
-        error = body.get("error")
-        description = body.get("error_description")
-        uri = body.get("error_uri")
         return cls(
             status=response.status_code,
-            error=error if isinstance(error, str) else None,
-            error_description=description if isinstance(description, str) else None,
-            error_uri=uri if isinstance(uri, str) else None,
+            error=text_member(body, "error"),
+            error_description=text_member(body, "error_description"),
+            error_uri=text_member(body, "error_uri"),
             where=where,
             body=response.text,
         )
@@ -186,3 +183,12 @@ class OAuthResponseError(ClientError):
             return f"{head}the server answered without an OAuth error code: {snippet!r}"
         return head + str(self.explanation)
 
+
+def json_or_raise(
+    response: httpx.Response, *, where: Where, ok: tuple[int, ...] = (200,)
+) -> dict[str, Any]:
+    """The JSON object a successful response carries; any other answer is an OAuth error."""
+    body = json_object(response)
+    if response.status_code not in ok or body is None:
+        raise OAuthResponseError.from_response(response, where=where)
+    return body
