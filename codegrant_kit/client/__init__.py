@@ -7,7 +7,9 @@ Modules, one step each:
 - ``registration``: an application and its keys (RFC 7591).
 - ``authorize_url``: the authorization request, state and PKCE (RFC 6749 4.1.1,
   RFC 7636).
-- ``browser``: the user-agent's login and consent (RFC 6749 4.1, steps A-C).
+- ``browser``: the user-agent's login and consent (RFC 6749 4.1, steps A-C);
+  ``pages``: which kind of page an answer is, and what its forms send;
+  ``forms``: the HTML forms as a browser reads them.
 - ``redirect``: the redirect taken apart and checked (RFC 6749 4.1.2, RFC 9207).
 - ``basic_auth``: client authentication step by step (RFC 6749 2.3.1).
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
