@@ -15,7 +15,8 @@ Modules, one step each:
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
-- ``transcript``: every exchange as raw HTTP and as a Mermaid diagram.
+- ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
+  ``masking`` for credentials) and as a Mermaid diagram (``mermaid``).
 - ``explain``: every error code in plain words; ``errors``: the exceptions.
 - ``new_client``: the ``httpx.Client`` every step uses (never follows a redirect);
   ``json_object``: a response's JSON object body, or None.
