@@ -7,13 +7,16 @@ Modules, one step each:
 - ``registration``: an application and its keys (RFC 7591).
 - ``authorize_url``: the authorization request, state and PKCE (RFC 6749 4.1.1,
   RFC 7636).
-- ``browser``: the user-agent's login and consent (RFC 6749 4.1, steps A-C).
+- ``browser``: the user-agent's login and consent (RFC 6749 4.1, steps A-C);
+  ``pages``: which kind of page an answer is, and what its forms send;
+  ``forms``: the HTML forms as a browser reads them.
 - ``redirect``: the redirect taken apart and checked (RFC 6749 4.1.2, RFC 9207).
 - ``basic_auth``: client authentication step by step (RFC 6749 2.3.1).
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
-- ``transcript``: every exchange as raw HTTP and as a Mermaid diagram.
+- ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
+  ``masking`` for credentials) and as a Mermaid diagram (``mermaid``).
 - ``explain``: every error code in plain words; ``errors``: the exceptions.
 - ``new_client``: the ``httpx.Client`` every step uses (never follows a redirect);
   ``json_object``: a response's JSON object body, or None.

@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the modules: making the client, reading error bodies.
+"""HTTP plumbing shared by the modules: the client, sending a built request, reading bodies.
 
 OAuth 2.0 relies on TLS for every endpoint that carries credentials (RFC 6749
 Section 1.6, 3.1, 3.2). Real servers in a lab often run on a self-signed
@@ -18,13 +18,15 @@ import json
 import os
 import re
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Union
+from types import TracebackType
+from typing import Any, TypeVar, Union
 
 import httpx
 
 Verify = Union[bool, str, "os.PathLike[str]", ssl.SSLContext]
+T = TypeVar("T", bound="ClosedOnExit")
 
 # Seconds; a learner's server on a laptop answers in milliseconds.
 DEFAULT_TIMEOUT = 10.0
@@ -74,6 +76,36 @@ def using(http: httpx.Client | None, verify: Verify = True) -> Iterator[httpx.Cl
         yield client
 
 
+def send(
+    request: httpx.Request,
+    http: httpx.Client | None,
+    verify: Verify = True,
+    *,
+    auth: httpx.Auth | None = None,
+) -> httpx.Response:
+    """Send a request built beforehand, on ``http`` or on a client of its own."""
+    with using(http, verify) as client:
+        return client.send(request, auth=auth) if auth else client.send(request)
+
+
+class ClosedOnExit:
+    """``with thing: ...`` closes the thing at the end, as ``with httpx.Client()`` does."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
     """The response body as a JSON object, or None if it is not one."""
     try:
@@ -81,6 +113,24 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     return body if isinstance(body, dict) else None
+
+
+def text_member(body: Mapping[str, Any], name: str) -> str | None:
+    """A JSON member that should be a string; one of another type counts as absent.
+
+    >>> text_member({"scope": "read", "expires_in": 3600}, "expires_in") is None
+    True
+    """
+    value = body.get(name)
+    return value if isinstance(value, str) else None
+
+
+def strings_member(body: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """A JSON member that should be an array of strings, with anything else left out."""
+    value = body.get(name)
+    if not isinstance(value, list):
+        return ()
+    return tuple(item for item in value if isinstance(item, str))
 
 
 _AUTH_PARAM = re.compile(r'([A-Za-z_][\w-]*)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*)')

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from ._http import Verify, json_object, using
+from ._http import Verify, json_object, strings_member, text_member, using
 from .errors import DiscoveryError, MetadataIssuerMismatch
 
 RFC8414_SUFFIX = "/.well-known/oauth-authorization-server"
@@ -99,30 +99,21 @@ class Endpoints:
             # RFC 8414 Section 2: issuer is REQUIRED, and so are the two endpoints
             # whenever the code grant is supported.
             raise DiscoveryError(f"The metadata has no {', '.join(missing)}.")
-
-        def optional(name: str) -> str | None:
-            value = metadata.get(name)
-            return value if isinstance(value, str) else None
-
-        def strings(name: str) -> tuple[str, ...]:
-            value = metadata.get(name)
-            if not isinstance(value, list):
-                return ()
-            return tuple(item for item in value if isinstance(item, str))
-
         return cls(
             issuer=metadata["issuer"],
             authorization_endpoint=metadata["authorization_endpoint"],
             token_endpoint=metadata["token_endpoint"],
-            registration_endpoint=optional("registration_endpoint"),
-            revocation_endpoint=optional("revocation_endpoint"),
-            introspection_endpoint=optional("introspection_endpoint"),
-            jwks_uri=optional("jwks_uri"),
+            registration_endpoint=text_member(metadata, "registration_endpoint"),
+            revocation_endpoint=text_member(metadata, "revocation_endpoint"),
+            introspection_endpoint=text_member(metadata, "introspection_endpoint"),
+            jwks_uri=text_member(metadata, "jwks_uri"),
             authorization_response_iss_parameter_supported=(
                 metadata.get("authorization_response_iss_parameter_supported") is True
             ),
-            code_challenge_methods_supported=strings("code_challenge_methods_supported"),
-            scopes_supported=strings("scopes_supported"),
+            code_challenge_methods_supported=strings_member(
+                metadata, "code_challenge_methods_supported"
+            ),
+            scopes_supported=strings_member(metadata, "scopes_supported"),
             metadata=dict(metadata),
         )
 

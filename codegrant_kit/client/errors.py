@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from ._http import json_object, parse_www_authenticate
+from ._http import json_object, parse_www_authenticate, text_member
 from .explain import Explanation, Where, explain_error
 
 
@@ -38,17 +38,29 @@ class DiscoveryError(ClientError):
     """No authorization server metadata could be fetched or read (RFC 8414 Section 3)."""
 
 
-class MetadataIssuerMismatch(DiscoveryError):
-    """The metadata document names an issuer other than the one asked for."""
+class _Mismatch(ClientError):
+    """A value the client checks is not the one it expected; the message says why it matters."""
 
-    def __init__(self, expected: str, received: object) -> None:
+    def __init__(self, expected: str, received: Any) -> None:
         self.expected = expected
         self.received = received
-        super().__init__(
-            f"The metadata says its issuer is {received!r}, but we asked {expected!r}. "
-            "RFC 8414 Section 3.3 requires them to be identical: otherwise a server "
-            "could pass off another server's endpoints as its own (an "
-            "impersonation attack)."
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        raise NotImplementedError
+
+
+class MetadataIssuerMismatch(_Mismatch, DiscoveryError):
+    """The metadata document names an issuer other than the one asked for."""
+
+    received: object
+
+    def _message(self) -> str:
+        return (
+            f"The metadata says its issuer is {self.received!r}, but we asked "
+            f"{self.expected!r}. RFC 8414 Section 3.3 requires them to be identical: "
+            "otherwise a server could pass off another server's endpoints as its own "
+            "(an impersonation attack)."
         )
 
 
@@ -56,45 +68,45 @@ class InvalidAuthorizationResponse(ClientError):
     """The redirect back from the authorization server must not be used."""
 
 
-class StateMismatch(InvalidAuthorizationResponse):
+class StateMismatch(_Mismatch, InvalidAuthorizationResponse):
     """The ``state`` in the redirect is missing or is not the one the client sent."""
 
-    def __init__(self, expected: str, received: str | None) -> None:
-        self.expected = expected
-        self.received = received
-        got = "no state at all" if received is None else f"state={received!r}"
-        super().__init__(
-            f"The redirect carries {got}, but this client sent state={expected!r}. "
+    received: str | None
+
+    def _message(self) -> str:
+        got = "no state at all" if self.received is None else f"state={self.received!r}"
+        return (
+            f"The redirect carries {got}, but this client sent state={self.expected!r}. "
             "The state check protects against cross-site request forgery: an attacker "
             "could otherwise make the client redeem the attacker's own code and attach "
             "the attacker's account (RFC 6749 Section 10.12). Do not exchange this code."
         )
 
 
-class IssuerMismatch(InvalidAuthorizationResponse):
+class IssuerMismatch(_Mismatch, InvalidAuthorizationResponse):
     """The ``iss`` in the redirect is missing or names another authorization server."""
 
-    def __init__(self, expected: str, received: str | None) -> None:
-        self.expected = expected
-        self.received = received
-        got = "no iss parameter" if received is None else f"iss={received!r}"
-        super().__init__(
-            f"The redirect carries {got}, but the authorization server is {expected!r}. "
-            "The iss check protects against mix-up attacks: a client that talks to "
-            "several servers could otherwise send a code from one server to another "
-            "(RFC 9207 Section 2.4). Do not exchange this code."
+    received: str | None
+
+    def _message(self) -> str:
+        got = "no iss parameter" if self.received is None else f"iss={self.received!r}"
+        return (
+            f"The redirect carries {got}, but the authorization server is "
+            f"{self.expected!r}. The iss check protects against mix-up attacks: a client "
+            "that talks to several servers could otherwise send a code from one server "
+            "to another (RFC 9207 Section 2.4). Do not exchange this code."
         )
 
 
-class RedirectUriMismatch(InvalidAuthorizationResponse):
+class RedirectUriMismatch(_Mismatch, InvalidAuthorizationResponse):
     """The redirect points somewhere other than the client's ``redirect_uri``."""
 
-    def __init__(self, expected: str, received: str) -> None:
-        self.expected = expected
-        self.received = received
-        super().__init__(
-            f"The redirect goes to {received!r}, not to this client's redirect_uri "
-            f"{expected!r}. The code must only ever travel to the registered redirect "
+    received: str
+
+    def _message(self) -> str:
+        return (
+            f"The redirect goes to {self.received!r}, not to this client's redirect_uri "
+            f"{self.expected!r}. The code must only ever travel to the registered redirect "
             "URI, or a stranger's endpoint would collect it (RFC 6749 Section 10.6)."
         )
 
@@ -155,14 +167,11 @@ class OAuthResponseError(ClientError):
         body: dict[str, Any] = json_object(response) or {}
         if not isinstance(body.get("error"), str):
             body = dict(parse_www_authenticate(response.headers.get("www-authenticate", "")))
-        error = body.get("error")
-        description = body.get("error_description")
-        uri = body.get("error_uri")
         return cls(
             status=response.status_code,
-            error=error if isinstance(error, str) else None,
-            error_description=description if isinstance(description, str) else None,
-            error_uri=uri if isinstance(uri, str) else None,
+            error=text_member(body, "error"),
+            error_description=text_member(body, "error_description"),
+            error_uri=text_member(body, "error_uri"),
             where=where,
             body=response.text,
         )
@@ -173,3 +182,13 @@ class OAuthResponseError(ClientError):
             snippet = " ".join(self.body.split())[:200]
             return f"{head}the server answered without an OAuth error code: {snippet!r}"
         return head + str(self.explanation)
+
+
+def json_or_raise(
+    response: httpx.Response, *, where: Where, ok: tuple[int, ...] = (200,)
+) -> dict[str, Any]:
+    """The JSON object a successful response carries; any other answer is an OAuth error."""
+    body = json_object(response)
+    if response.status_code not in ok or body is None:
+        raise OAuthResponseError.from_response(response, where=where)
+    return body

@@ -18,6 +18,7 @@ that mentions the verifier points at PKCE rather than at a replayed code.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
@@ -31,6 +32,24 @@ class ParameterNote(NamedTuple):
     value: str
     purpose: str
     section: str
+
+
+def notes(
+    pairs: Iterable[tuple[str, object]],
+    purposes: Mapping[str, tuple[str, str]],
+    unknown: str,
+) -> list[ParameterNote]:
+    """A note for each (name, value): what ``purposes`` says of the name, else ``unknown``.
+
+    >>> notes([("state", "xyz"), ("x", 1)], {"state": ("against CSRF", "RFC 6749 10.12")}, "?")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [ParameterNote(parameter='state', value='xyz', purpose='against CSRF',
+                   section='RFC 6749 10.12'),
+     ParameterNote(parameter='x', value='1', purpose='?', section='')]
+    """
+    return [
+        ParameterNote(name, str(value), *purposes.get(name, (unknown, ""))) for name, value in pairs
+    ]
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 import httpx
 
-from ._http import Verify
+from ._http import ClosedOnExit, Verify
 from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
 from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
@@ -63,7 +62,7 @@ from .token import (
 from .transcript import Transcript
 
 
-class Flow:
+class Flow(ClosedOnExit):
     """The state of one flow: endpoints, application, request, browser, response, tokens."""
 
     def __init__(
@@ -323,17 +322,6 @@ class Flow:
     def close(self) -> None:
         self.http.close()
         self.browser.http.close()
-
-    def __enter__(self) -> Flow:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _application(self) -> Application:
         if self.application is None:

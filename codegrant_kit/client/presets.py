@@ -28,16 +28,10 @@ class Preset:
 
 def wso2_api_manager(host: str = "localhost", port: int = 9443, gateway_port: int = 8243) -> Preset:
     """WSO2 API Manager: authorize on the key manager, get tokens through the gateway."""
-    base = f"https://{host}:{port}"
     return Preset(
         name="WSO2 API Manager",
-        endpoints=Endpoints.manual(
-            issuer=f"{base}/oauth2/token",
-            authorization_endpoint=f"{base}/oauth2/authorize",
-            token_endpoint=f"https://{host}:{gateway_port}/token",
-            revocation_endpoint=f"{base}/oauth2/revoke",
-            introspection_endpoint=f"{base}/oauth2/introspect",
-            jwks_uri=f"{base}/oauth2/jwks",
+        endpoints=_wso2_key_manager(
+            f"https://{host}:{port}", token_endpoint=f"https://{host}:{gateway_port}/token"
         ),
         note=(
             f"The token endpoint is the gateway's {gateway_port}/token; applications and "
@@ -52,14 +46,10 @@ def wso2_identity_server(host: str = "localhost", port: int = 9443) -> Preset:
     base = f"https://{host}:{port}"
     return Preset(
         name="WSO2 Identity Server",
-        endpoints=Endpoints.manual(
-            issuer=f"{base}/oauth2/token",
-            authorization_endpoint=f"{base}/oauth2/authorize",
+        endpoints=_wso2_key_manager(
+            base,
             token_endpoint=f"{base}/oauth2/token",
             registration_endpoint=f"{base}/api/identity/oauth2/dcr/v1.1/register",
-            revocation_endpoint=f"{base}/oauth2/revoke",
-            introspection_endpoint=f"{base}/oauth2/introspect",
-            jwks_uri=f"{base}/oauth2/jwks",
         ),
         note=(
             "The issuer is the token URL and discovery lives at "
@@ -67,6 +57,22 @@ def wso2_identity_server(host: str = "localhost", port: int = 9443) -> Preset:
             "are redirects to /authenticationendpoint; registration needs admin "
             "credentials; self-signed TLS: pass verify=<CA file>."
         ),
+    )
+
+
+def _wso2_key_manager(
+    base: str, *, token_endpoint: str, registration_endpoint: str | None = None
+) -> Endpoints:
+    # The key manager's /oauth2 paths, the same in API Manager and Identity Server;
+    # the issuer is the token URL of the key manager, not of the gateway.
+    return Endpoints.manual(
+        issuer=f"{base}/oauth2/token",
+        authorization_endpoint=f"{base}/oauth2/authorize",
+        token_endpoint=token_endpoint,
+        registration_endpoint=registration_endpoint,
+        revocation_endpoint=f"{base}/oauth2/revoke",
+        introspection_endpoint=f"{base}/oauth2/introspect",
+        jwks_uri=f"{base}/oauth2/jwks",
     )
 
 

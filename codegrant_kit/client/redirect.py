@@ -21,7 +21,7 @@ exception whose message says what the check protects against.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
@@ -32,7 +32,7 @@ from .errors import (
     RedirectUriMismatch,
     StateMismatch,
 )
-from .explain import Explanation, ParameterNote, explain_error
+from .explain import Explanation, ParameterNote, explain_error, notes
 
 RESPONSE_PARAMETERS = ("code", "state", "iss", "error", "error_description", "error_uri")
 
@@ -74,7 +74,7 @@ class AuthorizationResponse:
 
     def explain(self) -> list[ParameterNote]:
         """Each parameter of the redirect, what it is for, and its RFC section."""
-        return [_note(name, value) for name, value in self.params.items()]
+        return _notes(self.params.items())
 
 
 # what each parameter of the redirect is for, and where the RFC says so
@@ -91,8 +91,23 @@ _PURPOSES: dict[str, tuple[str, str]] = {
 }
 
 
-def _note(name: str, value: str) -> ParameterNote:
-    return ParameterNote(name, value, *_PURPOSES.get(name, ("not an OAuth parameter", "")))
+def _notes(pairs: Iterable[tuple[str, str]]) -> list[ParameterNote]:
+    return notes(pairs, _PURPOSES, "not an OAuth parameter")
+
+
+def same_endpoint(url: str, target: str) -> bool:
+    """Whether ``url`` goes to ``target``, whatever its query: the scheme and host
+    compared without case (RFC 3986 Section 6.2.2.1), the path exactly.
+
+    >>> same_endpoint("HTTPS://Client.Example/cb?code=x", "https://client.example/cb")
+    True
+    """
+    a, b = urlsplit(url), urlsplit(target)
+    return (a.scheme.lower(), a.netloc.lower(), a.path) == (
+        b.scheme.lower(),
+        b.netloc.lower(),
+        b.path,
+    )
 
 
 def explain_redirect(location: str) -> list[ParameterNote]:
@@ -102,7 +117,7 @@ def explain_redirect(location: str) -> list[ParameterNote]:
     ['code', 'code']
     """
     pairs = parse_qsl(urlsplit(location).query, keep_blank_values=True)
-    return [_note(name, value) for name, value in pairs]
+    return _notes(pairs)
 
 
 def parse_redirect(
@@ -124,12 +139,7 @@ def parse_redirect(
     checks: list[str] = []
 
     if redirect_uri is not None:
-        expected = urlsplit(redirect_uri)
-        if (parts.scheme.lower(), parts.netloc.lower(), parts.path) != (
-            expected.scheme.lower(),
-            expected.netloc.lower(),
-            expected.path,
-        ):
+        if not same_endpoint(location, redirect_uri):
             raise RedirectUriMismatch(redirect_uri, location)
         checks.append("the redirect goes to this client's redirect_uri")
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
-from ._http import Verify, json_object, using
+from ._http import Verify, send, strings_member, text_member
 from .discovery import Endpoints
-from .errors import ClientError, OAuthResponseError
+from .errors import ClientError, json_or_raise
 
 
 @dataclass(frozen=True)
@@ -75,22 +75,17 @@ class Application:
         # RFC 7591 Section 3.2.1: client_id is REQUIRED in the response.
         if not isinstance(client_id, str) or not client_id:
             raise ClientError("The registration response has no client_id.")
-        secret = body.get("client_secret")
-        scope = body.get("scope")
-        name = body.get("client_name")
-        method = body.get("token_endpoint_auth_method")
+        method = text_member(body, "token_endpoint_auth_method")
         return cls(
             client_id=client_id,
-            client_secret=secret if isinstance(secret, str) else None,
-            redirect_uris=_strings(body.get("redirect_uris")),
+            client_secret=text_member(body, "client_secret"),
+            redirect_uris=strings_member(body, "redirect_uris"),
             # RFC 7591 Section 2: grant_types defaults to authorization_code.
-            grant_types=_strings(body.get("grant_types")) or ("authorization_code",),
-            scope=scope if isinstance(scope, str) else None,
-            client_name=name if isinstance(name, str) else None,
+            grant_types=strings_member(body, "grant_types") or ("authorization_code",),
+            scope=text_member(body, "scope"),
+            client_name=text_member(body, "client_name"),
             # RFC 7591 Section 2: the default method is client_secret_basic.
-            token_endpoint_auth_method=(
-                method if isinstance(method, str) else "client_secret_basic"
-            ),
+            token_endpoint_auth_method=method if method is not None else "client_secret_basic",
             raw=dict(body),
         )
 
@@ -160,16 +155,7 @@ def register_client(
         token_endpoint_auth_method=token_endpoint_auth_method,
         initial_access_token=initial_access_token,
     )
-    with using(http, verify) as client:
-        response = client.send(request, auth=auth) if auth else client.send(request)
-    body = json_object(response)
+    response = send(request, http, verify, auth=auth)
     # RFC 7591 Section 3.2.1: success is 201 Created (some servers answer 200).
-    if response.status_code not in (200, 201) or body is None:
-        raise OAuthResponseError.from_response(response, where="registration")
+    body = json_or_raise(response, where="registration", ok=(200, 201))
     return Application.from_registration(body)
-
-
-def _strings(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(item for item in value if isinstance(item, str))

@@ -26,11 +26,11 @@ from urllib.parse import urlencode
 
 import httpx
 
-from ._http import Verify, json_object, using
+from ._http import Verify, json_object, send, text_member
 from .basic_auth import BasicAuthSteps, Credentials, body_credentials, credentials_of
 from .discovery import Endpoints
-from .errors import ClientError, InvalidTokenResponse, OAuthResponseError
-from .explain import ParameterNote, Where
+from .errors import ClientError, InvalidTokenResponse, OAuthResponseError, json_or_raise
+from .explain import ParameterNote, Where, notes
 
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
 
@@ -88,14 +88,12 @@ class TokenResponse:
         expires_in = body.get("expires_in")
         if isinstance(expires_in, str) and expires_in.isdigit():
             expires_in = int(expires_in)  # some servers send a string
-        refresh_token = body.get("refresh_token")
-        scope = body.get("scope")
         return cls(
             access_token=access_token,
             token_type=token_type,
             expires_in=expires_in if isinstance(expires_in, int) else None,
-            refresh_token=refresh_token if isinstance(refresh_token, str) else None,
-            scope=scope if isinstance(scope, str) else None,
+            refresh_token=text_member(body, "refresh_token"),
+            scope=text_member(body, "scope"),
             raw=dict(body),
         )
 
@@ -106,10 +104,7 @@ class TokenResponse:
 
     def explain(self) -> list[ParameterNote]:
         """Each field of the JSON response, what it is for, and its RFC section."""
-        return [
-            ParameterNote(name, str(value), *_TOKEN_FIELDS.get(name, ("an extension field", "")))
-            for name, value in self.raw.items()
-        ]
+        return notes(self.raw.items(), _TOKEN_FIELDS, "an extension field")
 
 
 @dataclass(frozen=True)
@@ -129,28 +124,18 @@ class Introspection:
         # RFC 7662 Section 2.2: active is REQUIRED and a boolean.
         if not isinstance(active, bool):
             raise InvalidTokenResponse("The introspection response has no boolean 'active'.")
-
-        def text(name: str) -> str | None:
-            value = body.get(name)
-            return value if isinstance(value, str) else None
-
         exp = body.get("exp")
         return cls(
             active=active,
-            scope=text("scope"),
-            client_id=text("client_id"),
-            username=text("username"),
+            scope=text_member(body, "scope"),
+            client_id=text_member(body, "client_id"),
+            username=text_member(body, "username"),
             exp=exp if isinstance(exp, int) and not isinstance(exp, bool) else None,
             raw=dict(body),
         )
 
     def explain(self) -> list[ParameterNote]:
-        return [
-            ParameterNote(
-                name, str(value), *_INTROSPECTION_FIELDS.get(name, ("an extension field", ""))
-            )
-            for name, value in self.raw.items()
-        ]
+        return notes(self.raw.items(), _INTROSPECTION_FIELDS, "an extension field")
 
 
 def client_authenticated_request(
@@ -231,12 +216,8 @@ def introspection_request(
     auth: AuthMethod = "client_secret_basic",
 ) -> httpx.Request:
     """An introspection request (RFC 7662 Section 2.1), built but not sent."""
-    if endpoints.introspection_endpoint is None:
-        raise ClientError("This server lists no introspection_endpoint.")
-    form = [("token", token)]
-    if token_type_hint is not None:
-        form.append(("token_type_hint", token_type_hint))
-    return client_authenticated_request(endpoints.introspection_endpoint, client, form, auth=auth)
+    url = endpoints.introspection_endpoint
+    return _about_token(url, "introspection_endpoint", client, token, token_type_hint, auth)
 
 
 def revocation_request(
@@ -248,12 +229,26 @@ def revocation_request(
     auth: AuthMethod = "client_secret_basic",
 ) -> httpx.Request:
     """A revocation request (RFC 7009 Section 2.1), built but not sent."""
-    if endpoints.revocation_endpoint is None:
-        raise ClientError("This server lists no revocation_endpoint.")
+    url = endpoints.revocation_endpoint
+    return _about_token(url, "revocation_endpoint", client, token, token_type_hint, auth)
+
+
+def _about_token(
+    url: str | None,
+    endpoint: str,
+    client: Credentials,
+    token: str,
+    token_type_hint: str | None,
+    auth: AuthMethod,
+) -> httpx.Request:
+    # RFC 7009 Section 2.1 and RFC 7662 Section 2.1 send the same form: the token,
+    # and a hint of its type if the client knows it.
+    if url is None:
+        raise ClientError(f"This server lists no {endpoint}.")
     form = [("token", token)]
     if token_type_hint is not None:
         form.append(("token_type_hint", token_type_hint))
-    return client_authenticated_request(endpoints.revocation_endpoint, client, form, auth=auth)
+    return client_authenticated_request(url, client, form, auth=auth)
 
 
 def api_request(url: str, access_token: str, *, method: str = "GET") -> httpx.Request:
@@ -269,12 +264,8 @@ def send_token_request(
     request: httpx.Request, *, http: httpx.Client | None = None, verify: Verify = True
 ) -> TokenResponse:
     """Send a request built by :func:`token_request` or :func:`refresh_request`."""
-    with using(http, verify) as client:
-        response = client.send(request)
-    body = json_object(response)
     # RFC 6749 Section 5.1: success is 200 with a JSON object; anything else is an error.
-    if response.status_code != 200 or body is None:
-        raise OAuthResponseError.from_response(response, where="token")
+    body = json_or_raise(send(request, http, verify), where="token")
     return TokenResponse.from_json(body)
 
 
@@ -332,11 +323,8 @@ def introspect(
     request = introspection_request(
         endpoints, client, token=token, token_type_hint=token_type_hint, auth=auth
     )
-    with using(http, verify) as session:
-        response = session.send(request)
-    body = json_object(response)
-    if response.status_code != 200 or body is None:
-        raise OAuthResponseError.from_response(response, where="token")
+    # RFC 7662 Section 2.2: the answer is a 200 with a JSON object.
+    body = json_or_raise(send(request, http, verify), where="token")
     return Introspection.from_json(body)
 
 
@@ -354,8 +342,7 @@ def revoke(
     request = revocation_request(
         endpoints, client, token=token, token_type_hint=token_type_hint, auth=auth
     )
-    with using(http, verify) as session:
-        response = session.send(request)
+    response = send(request, http, verify)
     # RFC 7009 Section 2.2: the server responds with HTTP status code 200 if the
     # token has been revoked successfully or if the client submitted an invalid token.
     if response.status_code != 200:
@@ -372,8 +359,7 @@ def call_api(
     verify: Verify = True,
 ) -> httpx.Response:
     """Call a protected resource with the access token; raise on an RFC 6750 error."""
-    with using(http, verify) as client:
-        response = client.send(api_request(url, access_token, method=method))
+    response = send(api_request(url, access_token, method=method), http, verify)
     if response.is_success:
         return response
     raise OAuthResponseError.from_response(response, where="resource")
