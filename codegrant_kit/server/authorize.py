@@ -31,6 +31,7 @@ from starlette.responses import Response
 from . import browser_cookie, pkce
 from .callback_patterns import PatternTimeout, fullmatch_any
 from .config import ServerConfig
+from .endpoint import Endpoint
 from .errors import (
     AccessDenied,
     FatalAuthorizationError,
@@ -44,9 +45,11 @@ from .errors import (
 from .httpio import client_address, rate_limited, read_form, redirect
 from .pages import error_page, render
 from .params import Params
+from .records import AuthorizationCode, Client, PendingAuthorization
 from .registration import REGEXP_PREFIX
 from .scopes import parse_scope
-from .store import Client, PendingAuthorization, Store
+from .services import Services
+from .store import Store
 
 BROWSER_COOKIE = browser_cookie.NAME  # __Host-cgk_browser under TLS (`browser_cookie`)
 # RFC 6749 4.1.1 puts no limit on state; JWT-shaped states of a kilobyte or so exist
@@ -62,23 +65,58 @@ NOT_SENT_BACK_STATE = (
 )
 
 
-class AuthorizationEndpoint:
-    def __init__(self, config: ServerConfig, store: Store) -> None:
-        self.config = config
-        self.store = store
+CODE_BYTES = 24
+
+
+def issue_code(store: Store, pending: PendingAuthorization) -> AuthorizationCode:
+    """RFC 6749 4.1.2: a new code for a signed-in, approved request, and a new grant."""
+    assert pending.username is not None
+    now = store.now()
+    mint = store.config.randomness.token
+    code = AuthorizationCode(
+        code=mint(CODE_BYTES),
+        client_id=pending.client_id,
+        username=pending.username,
+        redirect_uri=pending.redirect_uri if pending.redirect_uri_given else None,
+        scope=pending.scope,
+        code_challenge=pending.code_challenge,
+        code_challenge_method=pending.code_challenge_method,
+        issued_at=now,
+        # RFC 6749 4.1.2: "The authorization code MUST expire shortly after it is issued"
+        expires_at=now + store.config.code_lifetime,
+        grant_id=mint(16),
+    )
+    store.add_code(code)
+    return code
+
+
+class AuthorizationEndpoint(Endpoint):
+    methods = ("GET", "POST")
+
+    def __init__(
+        self, config: ServerConfig, store: Store, services: Services | None = None
+    ) -> None:
+        super().__init__(config, store, services)
         self._key: bytes | None = None  # the browser cookie's HMAC key, made when first needed
 
     async def handle(self, request: Request) -> Response:
-        limited = rate_limited(self.store, "authorize", request)
+        limited = rate_limited(self.services, "authorize", request)
         if limited is not None:
             return self._too_many(request, "Too many requests", limited)
-        if request.method == "GET":
-            return await self.start(request)
-        if request.method == "POST":
-            return await self.submit(request)
-        return error_page(
+        return await super().handle(request)
+
+    def method_not_allowed(self, request: Request) -> Response:
+        response = error_page(
             request, self.config, "Method not allowed", "Use GET or POST.", status_code=405
         )
+        response.headers["Allow"] = ", ".join(self.methods)  # RFC 9110 15.5.6
+        return response
+
+    async def get(self, request: Request) -> Response:
+        return await self.start(request)
+
+    async def post(self, request: Request) -> Response:
+        return await self.submit(request)
 
     # -- (A) the authorization request ----------------------------------------
 
@@ -119,7 +157,7 @@ class AuthorizationEndpoint:
         # one the browser arrived with from elsewhere (planted, or 64 MiB long)
         key = self._browser_key()
         ours = browser_cookie.is_ours(key, sent)
-        browser = sent if ours else browser_cookie.mint(key, self.store.new_secret(16))
+        browser = sent if ours else browser_cookie.mint(key, self.config.randomness.token(16))
         try:
             pending = self.store.add_pending(
                 browser=browser,
@@ -153,7 +191,7 @@ class AuthorizationEndpoint:
             # made at the first login page, from the server's randomness (so a seeded
             # tutorial repeats), and kept with --db: cookies outlive a restart
             self._key = self.store.keep_secret(
-                "browser_cookie_key", lambda: self.store.new_secret(32).encode()
+                "browser_cookie_key", lambda: self.config.randomness.token(32).encode()
             )
         return self._key
 
@@ -312,7 +350,7 @@ class AuthorizationEndpoint:
         # per user AND address, as client_auth counts per client and address: usernames
         # are known, so a count per user alone would let anyone lock the real user out
         keys = [("user", f"{username} {address}"), ("address", address)]
-        wait = self.store.throttle.retry_after(keys)
+        wait = self.services.throttle.retry_after(keys)
         if wait is not None:
             # RFC 6749 10.10: slow guessing down; the password is not even checked
             message = (
@@ -339,7 +377,7 @@ class AuthorizationEndpoint:
                 status_code=503,
             )
         if not ok:
-            self.store.throttle.failed(keys)
+            self.services.throttle.failed(keys)
             failures = self.store.failed_sign_in(pending, username)
             if failures >= self.config.max_login_attempts:
                 self.store.end_pending(pending.id)
@@ -352,7 +390,7 @@ class AuthorizationEndpoint:
                     status_code=429,
                 )
             return self._login_page(request, pending, client, RETRY_MESSAGE, username)
-        self.store.throttle.succeeded(keys[0])
+        self.services.throttle.succeeded(keys[0])
         if not self.store.sign_in(pending, username):
             # another post of this page ended it while the password was checked
             return self._already_answered(request)
@@ -395,7 +433,7 @@ class AuthorizationEndpoint:
         assert pending.username is not None
         if always:
             self.store.remember_consent(pending.username, pending.client_id, pending.scope)
-        code = self.store.issue_code(pending)
+        code = issue_code(self.store, pending)
         # RFC 6749 4.1.2 code and state; RFC 9207 2: iss
         return self._redirect(pending.redirect_uri, {"code": code.code, "state": pending.state})
 
