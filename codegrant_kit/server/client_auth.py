@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hmac
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import ClassVar, TypeVar
 from urllib.parse import unquote_plus
 
 from starlette.requests import Request
 
+from .config import ServerConfig
 from .errors import InvalidClient, InvalidRequest, TooManyAttempts
 from .httpio import basic_credentials, client_address, read_form
 from .params import Params
@@ -48,19 +50,44 @@ def parse_basic(header: str) -> tuple[str, str]:
         raise InvalidClient("The Basic credentials are not URL-encoded UTF-8.") from None
 
 
+Headers = Mapping[str, str]  # the request's headers (Starlette's are case-insensitive)
+
+
 class ClientAuthMethod(ABC):
-    """One token_endpoint_auth_method (RFC 7591 2): where a client puts its credentials."""
+    """One token_endpoint_auth_method (RFC 7591 2): how a client proves who it is."""
 
     method: ClassVar[str]
     how: ClassVar[str]  # told to a client that registered this method and used another
 
     @abstractmethod
-    def used_by(self, authorization: str | None, params: Params) -> bool:
+    def used_by(self, headers: Headers, params: Params) -> bool:
         """Does this request authenticate with this method?"""
 
     @abstractmethod
-    def credentials(self, authorization: str | None, params: Params) -> tuple[str, str]:
-        """The client_id and the secret it presents; InvalidClient if they are malformed."""
+    def client_id(self, headers: Headers, params: Params) -> str:
+        """The client_id the request claims; InvalidClient if its credentials are malformed."""
+
+    @abstractmethod
+    def verify(
+        self, config: ServerConfig, client: Client | None, headers: Headers, params: Params
+    ) -> bool:
+        """Do the credentials prove `client`? In the same time when `client` is None."""
+
+
+class SharedSecret(ClientAuthMethod):
+    """RFC 6749 2.3.1: the client_secret the server issued, compared in constant time."""
+
+    @abstractmethod
+    def secret(self, headers: Headers, params: Params) -> str: ...
+
+    def verify(
+        self, config: ServerConfig, client: Client | None, headers: Headers, params: Params
+    ) -> bool:
+        # a stand-in secret for unknown clients, so timing tells nothing
+        expected = client.client_secret if client else config.randomness.token(21)
+        presented = self.secret(headers, params)
+        matches = hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
+        return matches and client is not None
 
 
 CLIENT_AUTH_METHODS: dict[str, ClientAuthMethod] = {}
@@ -74,40 +101,46 @@ def register_client_auth_method(cls: M) -> M:
 
 
 @register_client_auth_method
-class ClientSecretBasic(ClientAuthMethod):
+class ClientSecretBasic(SharedSecret):
     method = "client_secret_basic"
     how = "send client_id and client_secret in an Authorization: Basic header, not in the body"
 
-    def used_by(self, authorization: str | None, params: Params) -> bool:
-        return authorization is not None
+    def used_by(self, headers: Headers, params: Params) -> bool:
+        return headers.get("authorization") is not None
 
-    def credentials(self, authorization: str | None, params: Params) -> tuple[str, str]:
-        client_id, secret = parse_basic(authorization or "")
+    def client_id(self, headers: Headers, params: Params) -> str:
+        client_id, _ = parse_basic(headers.get("authorization") or "")
         body_id = params.get("client_id")
         if body_id is not None and body_id != client_id:
             raise InvalidRequest("client_id in the body differs from the one in the header.")
-        return client_id, secret
+        return client_id
+
+    def secret(self, headers: Headers, params: Params) -> str:
+        return parse_basic(headers.get("authorization") or "")[1]
 
 
 @register_client_auth_method
-class ClientSecretPost(ClientAuthMethod):
+class ClientSecretPost(SharedSecret):
     method = "client_secret_post"
     how = "send client_id and client_secret in the body, not in an Authorization header"
 
-    def used_by(self, authorization: str | None, params: Params) -> bool:
+    def used_by(self, headers: Headers, params: Params) -> bool:
         return params.get("client_secret") is not None
 
-    def credentials(self, authorization: str | None, params: Params) -> tuple[str, str]:
-        client_id, secret = params.get("client_id"), params.get("client_secret")
-        if client_id is None or secret is None:
+    def client_id(self, headers: Headers, params: Params) -> str:
+        client_id = params.get("client_id")
+        if client_id is None:
             raise InvalidClient(NO_AUTHENTICATION)
-        return client_id, secret
+        return client_id
+
+    def secret(self, headers: Headers, params: Params) -> str:
+        return params.get("client_secret") or ""
 
 
 def authenticate_client(
     store: Store,
     services: Services,
-    authorization: str | None,
+    headers: Headers,
     params: Params,
     address: str = "unknown",
     *,
@@ -117,7 +150,7 @@ def authenticate_client(
 
     At the token endpoint the client must use the method it registered.
     """
-    used = [m for m in CLIENT_AUTH_METHODS.values() if m.used_by(authorization, params)]
+    used = [m for m in CLIENT_AUTH_METHODS.values() if m.used_by(headers, params)]
     # RFC 6749 2.3: the client MUST NOT use more than one authentication method
     if len(used) > 1:
         raise InvalidRequest(
@@ -132,7 +165,7 @@ def authenticate_client(
             )
         raise InvalidClient(NO_AUTHENTICATION)
     [method] = used
-    client_id, secret = method.credentials(authorization, params)
+    client_id = method.client_id(headers, params)
     # per client AND address: client ids are public, so a count per client alone
     # would let anyone lock the real client out
     keys = [("client", f"{client_id} {address}"), ("address", address)]
@@ -144,10 +177,7 @@ def authenticate_client(
             wait,
         )
     client = store.get_client(client_id)
-    expected = client.client_secret if client else store.config.randomness.token(21)
-    # compare in constant time, and spend it for unknown clients too
-    matches = hmac.compare_digest(secret.encode("utf-8"), expected.encode("utf-8"))
-    if client is None or not matches:
+    if not method.verify(store.config, client, headers, params) or client is None:
         services.throttle.failed(keys)
         raise InvalidClient("Client authentication failed: unknown client or wrong secret.")
     # RFC 7591 2: token_endpoint_auth_method, the method the client registered; the
@@ -176,7 +206,7 @@ async def authenticated_form(
     client = authenticate_client(
         store,
         services,
-        request.headers.get("authorization"),
+        request.headers,
         params,
         client_address(request),
         token_endpoint=token_endpoint,
