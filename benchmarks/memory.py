@@ -49,7 +49,7 @@ def warm_seconds(mode: str) -> float:
     its steady state, its longest lifetime and then a sweep or two."""
     if not LIFETIMES[mode]:
         return 0.0
-    from codegrant_kit.server.store import PURGE_EVERY
+    from codegrant_kit.server.expiry import PURGE_EVERY
 
     return max(LIFETIMES[mode].values()) + 2 * PURGE_EVERY
 

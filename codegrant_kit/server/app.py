@@ -13,8 +13,10 @@ from starlette.routing import Route
 from .authorize import AuthorizationEndpoint
 from .config import ServerConfig
 from .dashboard import DashboardEndpoint
+from .errors import ServerError
 from .forwarded_prefix import ForwardedPrefix
 from .hsts import StrictTransportSecurity
+from .httpio import json_error
 from .introspection import IntrospectionEndpoint
 from .jwt_access_tokens import JWKS_PATH, JwtSigner
 from .metadata import PATHS, WELL_KNOWN, MetadataEndpoint, server_metadata
@@ -73,10 +75,7 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(
-            {"error": "server_error", "error_description": "The server failed; see its log."},
-            status_code=500,
-        )
+        return json_error(ServerError())
 
     signer = None
     if config.access_token_format == "jwt":
@@ -87,28 +86,35 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
             )
         else:
             signer = JwtSigner()
-    token_endpoint = TokenEndpoint(config, store, signer)
+    services = store.services
+    token_endpoint = TokenEndpoint(config, store, signer, services)
 
     routes = [
         Route("/", home, methods=["GET"]),
-        Route(WELL_KNOWN, MetadataEndpoint(config).handle, methods=["GET"]),
+        Route(WELL_KNOWN, MetadataEndpoint(config, store, services).handle, methods=["GET"]),
         Route(
             PATHS["authorization_endpoint"],
-            AuthorizationEndpoint(config, store).handle,
+            AuthorizationEndpoint(config, store, services).handle,
             methods=ANY,
         ),
         Route(PATHS["token_endpoint"], token_endpoint.handle, methods=ANY),
         Route(
-            PATHS["registration_endpoint"], RegistrationEndpoint(config, store).handle, methods=ANY
+            PATHS["registration_endpoint"],
+            RegistrationEndpoint(config, store, services).handle,
+            methods=ANY,
         ),
         Route(
             PATHS["introspection_endpoint"],
-            IntrospectionEndpoint(config, store).handle,
+            IntrospectionEndpoint(config, store, services).handle,
             methods=ANY,
         ),
-        Route(PATHS["revocation_endpoint"], RevocationEndpoint(config, store).handle, methods=ANY),
-        Route("/api/photos", PhotosEndpoint(config, store).handle, methods=["GET"]),
-        Route("/dashboard", DashboardEndpoint(config, store).handle, methods=["GET"]),
+        Route(
+            PATHS["revocation_endpoint"],
+            RevocationEndpoint(config, store, services).handle,
+            methods=ANY,
+        ),
+        Route("/api/photos", PhotosEndpoint(config, store, services).handle, methods=["GET"]),
+        Route("/dashboard", DashboardEndpoint(config, store, services).handle, methods=["GET"]),
     ]
     if signer is not None:
         jwks = signer.jwks()

@@ -16,23 +16,23 @@ as in WSO2) and a CSRF token, and only work from the browser that opened the
 login page: its cookie, a value the server minted (`browser_cookie`), is bound to
 the request (RFC 6749 10.12, RFC 9700 4.7). Each request ends once: of two posts of
 one page, only the one that ends it gets a code.
+
+This module checks the request, (A); `authorize_forms` answers the forms, (B) and (C).
 """
 
 from __future__ import annotations
 
-import hmac
 import re
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from . import browser_cookie, pkce
+from .authorize_forms import RETRY_MESSAGE, LoginAndConsent, issue_code
 from .callback_patterns import PatternTimeout, fullmatch_any
 from .config import ServerConfig
 from .errors import (
-    AccessDenied,
     FatalAuthorizationError,
     InvalidRequest,
     OAuthError,
@@ -41,17 +41,20 @@ from .errors import (
     UnregisteredRedirectUri,
     UnsupportedResponseType,
 )
-from .httpio import client_address, rate_limited, read_form, redirect
-from .pages import error_page, render
+from .httpio import client_address, rate_limited
+from .pages import error_page
 from .params import Params
+from .records import Client
 from .registration import REGEXP_PREFIX
 from .scopes import parse_scope
-from .store import Client, PendingAuthorization, Store
+from .services import Services
+from .store import Store
+
+__all__ = ["BROWSER_COOKIE", "MAX_STATE", "RETRY_MESSAGE", "AuthorizationEndpoint", "issue_code"]
 
 BROWSER_COOKIE = browser_cookie.NAME  # __Host-cgk_browser under TLS (`browser_cookie`)
 # RFC 6749 4.1.1 puts no limit on state; JWT-shaped states of a kilobyte or so exist
 MAX_STATE = 2048
-RETRY_MESSAGE = "Login failed! Please recheck the username and password and try again."
 NOT_SENT_BACK = (
     "The client or its redirect URI could not be verified, so this server does not send "
     "you back to it (RFC 6749 4.1.2.1)."
@@ -62,23 +65,33 @@ NOT_SENT_BACK_STATE = (
 )
 
 
-class AuthorizationEndpoint:
-    def __init__(self, config: ServerConfig, store: Store) -> None:
-        self.config = config
-        self.store = store
+class AuthorizationEndpoint(LoginAndConsent):
+    methods = ("GET", "POST")
+
+    def __init__(
+        self, config: ServerConfig, store: Store, services: Services | None = None
+    ) -> None:
+        super().__init__(config, store, services)
         self._key: bytes | None = None  # the browser cookie's HMAC key, made when first needed
 
     async def handle(self, request: Request) -> Response:
-        limited = rate_limited(self.store, "authorize", request)
+        limited = rate_limited(self.services, "authorize", request)
         if limited is not None:
             return self._too_many(request, "Too many requests", limited)
-        if request.method == "GET":
-            return await self.start(request)
-        if request.method == "POST":
-            return await self.submit(request)
-        return error_page(
+        return await super().handle(request)
+
+    def method_not_allowed(self, request: Request) -> Response:
+        response = error_page(
             request, self.config, "Method not allowed", "Use GET or POST.", status_code=405
         )
+        response.headers["Allow"] = ", ".join(self.methods)  # RFC 9110 15.5.6
+        return response
+
+    async def get(self, request: Request) -> Response:
+        return await self.start(request)
+
+    async def post(self, request: Request) -> Response:
+        return await self.submit(request)
 
     # -- (A) the authorization request ----------------------------------------
 
@@ -119,7 +132,7 @@ class AuthorizationEndpoint:
         # one the browser arrived with from elsewhere (planted, or 64 MiB long)
         key = self._browser_key()
         ours = browser_cookie.is_ours(key, sent)
-        browser = sent if ours else browser_cookie.mint(key, self.store.new_secret(16))
+        browser = sent if ours else browser_cookie.mint(key, self.config.randomness.token(16))
         try:
             pending = self.store.add_pending(
                 browser=browser,
@@ -144,16 +157,12 @@ class AuthorizationEndpoint:
             )
         return response
 
-    def _cookie_name(self, request: Request) -> str:
-        path = request.scope.get("root_path") or "/"
-        return browser_cookie.cookie_name(self.config.issuer.startswith("https:"), path)
-
     def _browser_key(self) -> bytes:
         if self._key is None:
             # made at the first login page, from the server's randomness (so a seeded
             # tutorial repeats), and kept with --db: cookies outlive a restart
             self._key = self.store.keep_secret(
-                "browser_cookie_key", lambda: self.store.new_secret(32).encode()
+                "browser_cookie_key", lambda: self.config.randomness.token(32).encode()
             )
         return self._key
 
@@ -261,219 +270,6 @@ class AuthorizationEndpoint:
                     "BASE64URL(SHA256(code_verifier)) (RFC 7636 4.2)."
                 )
         return {"scope": scope, "code_challenge": challenge, "code_challenge_method": method}
-
-    # -- (B) and (C): the login and consent forms -------------------------------
-
-    async def submit(self, request: Request) -> Response:
-        try:
-            form = await read_form(request)
-            form.check_not_repeated()
-        except InvalidRequest as exc:
-            return error_page(request, self.config, "Bad form", exc.description)
-        pending = self.store.get_pending(form.get("sessionDataKey") or "")
-        if pending is None:
-            return error_page(
-                request,
-                self.config,
-                "This page has expired",
-                "This sign-in page has expired or was used already. Go back to the "
-                "application and start again.",
-            )
-        if not self._same_browser(request, form, pending):
-            return error_page(
-                request,
-                self.config,
-                "Request refused",
-                "The form was not sent by the browser that opened it (missing or wrong "
-                "CSRF token or cookie), so it was refused (RFC 6749 10.12).",
-                status_code=403,
-            )
-        client = self.store.get_client(pending.client_id)
-        assert client is not None  # clients are never deleted
-        if form.get("consent") is not None:
-            return self._consent(request, form, pending, client)
-        return await self._login(request, form, pending, client)
-
-    def _same_browser(self, request: Request, form: Params, pending: PendingAuthorization) -> bool:
-        if self.config.lab("login_csrf"):
-            return True  # LAB: any page may post these forms
-        cookie = request.cookies.get(self._cookie_name(request), "")
-        token = form.get("csrf_token") or ""
-        return hmac.compare_digest(cookie.encode(), pending.browser.encode()) & hmac.compare_digest(
-            token.encode(), pending.csrf_token.encode()
-        )
-
-    async def _login(
-        self, request: Request, form: Params, pending: PendingAuthorization, client: Client
-    ) -> Response:
-        username = form.get("username") or ""
-        password = form.get("password") or ""
-        address = client_address(request)
-        # per user AND address, as client_auth counts per client and address: usernames
-        # are known, so a count per user alone would let anyone lock the real user out
-        keys = [("user", f"{username} {address}"), ("address", address)]
-        wait = self.store.throttle.retry_after(keys)
-        if wait is not None:
-            # RFC 6749 10.10: slow guessing down; the password is not even checked
-            message = (
-                f"Too many failed sign-ins for this account or address. Try again in "
-                f"{max(1, round(wait / 60))} minute(s)."
-            )
-            return self._login_page(request, pending, client, message, username, 429)
-        try:
-            if not (username and password):
-                ok = False
-            elif self.config.password_hash == "fast":
-                # one SHA-256 costs less than the trip to the thread pool and back
-                ok = self.store.check_password(username, password)
-            else:
-                # Argon2id takes tens of milliseconds: keep it off the event loop
-                ok = await run_in_threadpool(self.store.check_password, username, password)
-        except ValueError:  # the stored hash cannot be read: no password can match it
-            return error_page(
-                request,
-                self.config,
-                "This account cannot sign in",
-                "Its stored password is damaged, so no password can be checked against it. "
-                "Ask the instructor to give the account again with --user NAME:PASSWORD.",
-                status_code=503,
-            )
-        if not ok:
-            self.store.throttle.failed(keys)
-            failures = self.store.failed_sign_in(pending, username)
-            if failures >= self.config.max_login_attempts:
-                self.store.end_pending(pending.id)
-                return error_page(
-                    request,
-                    self.config,
-                    "Too many failed sign-ins",
-                    f"{failures} wrong passwords on one sign-in page. Go back "
-                    "to the application and start again.",
-                    status_code=429,
-                )
-            return self._login_page(request, pending, client, RETRY_MESSAGE, username)
-        self.store.throttle.succeeded(keys[0])
-        if not self.store.sign_in(pending, username):
-            # another post of this page ended it while the password was checked
-            return self._already_answered(request)
-        # LAB consent_any_scope: any earlier Approve Always counts, whatever its scope
-        scope = () if self.config.lab("consent_any_scope") else pending.scope
-        if self.store.has_consent(username, client.client_id, scope):
-            # approved always before, for this scope or a wider one
-            return self._approve(request, pending)
-        return self._consent_page(request, pending, client)
-
-    def _consent(
-        self, request: Request, form: Params, pending: PendingAuthorization, client: Client
-    ) -> Response:
-        choice = form.get("consent")
-        if pending.username is None:
-            return error_page(
-                request, self.config, "Sign in first", "Consent was sent before signing in."
-            )
-        if choice not in ("approve", "approveAlways", "deny"):
-            return self._consent_page(
-                request, pending, client, "Choose Approve Once, Approve Always or Deny.", 400
-            )
-        if choice == "deny":
-            if self.store.end_pending(pending.id) is None:
-                return self._already_answered(request)
-            return self._error_redirect(
-                pending.redirect_uri,
-                AccessDenied("The resource owner denied the request."),
-                pending.state,
-            )
-        return self._approve(request, pending, always=choice == "approveAlways")
-
-    def _approve(
-        self, request: Request, pending: PendingAuthorization, *, always: bool = False
-    ) -> Response:
-        # RFC 6749 4.1.2: a code for one authorization; of two posts of one page (two
-        # tabs, a double click) only the one that ends the pending authorization gets it
-        if self.store.end_pending(pending.id) is None:
-            return self._already_answered(request)
-        assert pending.username is not None
-        if always:
-            self.store.remember_consent(pending.username, pending.client_id, pending.scope)
-        code = self.store.issue_code(pending)
-        # RFC 6749 4.1.2 code and state; RFC 9207 2: iss
-        return self._redirect(pending.redirect_uri, {"code": code.code, "state": pending.state})
-
-    def _already_answered(self, request: Request) -> Response:
-        return error_page(
-            request,
-            self.config,
-            "Already answered",
-            "This sign-in page was answered already, in another tab or by a second click. "
-            "Go back to the application: it has its answer, or start again there.",
-        )
-
-    # -- responses --------------------------------------------------------------
-
-    def _too_many(self, request: Request, title: str, error: RateLimited) -> Response:
-        # RFC 6585 4: 429 Too Many Requests, with Retry-After (RFC 9110 10.2.3)
-        response = error_page(request, self.config, title, error.description, status_code=429)
-        response.headers["Retry-After"] = str(error.retry_after)
-        return response
-
-    def _error_redirect(self, redirect_uri: str, error: OAuthError, state: str | None) -> Response:
-        # RFC 6749 4.1.2.1: error, error_description, state; RFC 9207 2: iss
-        return self._redirect(
-            redirect_uri,
-            {"error": error.error, "error_description": error.description, "state": state},
-        )
-
-    def _redirect(self, redirect_uri: str, params: dict[str, str | None]) -> Response:
-        # RFC 9207 2: iss in every authorization response (LAB no_iss leaves it out)
-        iss = None if self.config.lab("no_iss") else self.config.issuer
-        return redirect(
-            redirect_uri,
-            {**params, "iss": iss},
-            referrer_policy=not self.config.lab("referrer_leak"),
-        )
-
-    def _login_page(
-        self,
-        request: Request,
-        pending: PendingAuthorization,
-        client: Client,
-        message: str = "",
-        username: str = "",
-        status_code: int = 200,
-    ) -> Response:
-        return render(
-            request,
-            self.config,
-            "login.html",
-            status_code,
-            client_name=client.client_name,
-            session_data_key=pending.id,
-            csrf_token=pending.csrf_token,
-            message=message,
-            username=username,
-        )
-
-    def _consent_page(
-        self,
-        request: Request,
-        pending: PendingAuthorization,
-        client: Client,
-        message: str = "",
-        status_code: int = 200,
-    ) -> Response:
-        return render(
-            request,
-            self.config,
-            "consent.html",
-            status_code,
-            client_name=client.client_name,
-            username=pending.username,
-            scopes=pending.scope,
-            redirect_uri=pending.redirect_uri,
-            session_data_key=pending.id,
-            csrf_token=pending.csrf_token,
-            message=message,
-        )
 
 
 # RFC 8252 7.3: http, a loopback IP literal (not "localhost", 8.3), maybe a port

@@ -3,21 +3,34 @@
 RFC 6749 2.3.1: a confidential client sends its client_id and client_secret
 either in an HTTP Basic header (client_secret_basic), each first encoded with
 application/x-www-form-urlencoded, or in the request body (client_secret_post).
+
+Each method is a `ClientAuthMethod` in one registry (`CLIENT_AUTH_METHODS`):
+registration accepts the methods in it, the metadata lists them, and
+`authenticate_client` asks each whether the request uses it.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import ClassVar, TypeVar
 from urllib.parse import unquote_plus
 
 from starlette.requests import Request
 
+from .config import ServerConfig
 from .errors import InvalidClient, InvalidRequest, TooManyAttempts
-from .httpio import client_address, read_form
+from .httpio import basic_credentials, client_address, read_form
 from .params import Params
-from .store import Client, Store
+from .records import Client
+from .services import Services
+from .store import Store
+
+NO_AUTHENTICATION = (
+    "No client authentication: send an Authorization: Basic header, or "
+    "client_id and client_secret in the body (RFC 6749 2.3.1)."
+)
 
 
 def parse_basic(header: str) -> tuple[str, str]:
@@ -26,23 +39,108 @@ def parse_basic(header: str) -> tuple[str, str]:
     >>> parse_basic("Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW")
     ('s6BhdRkqt3', 'gX1fBat3bV')
     """
-    scheme, _, encoded = header.strip().partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        raise InvalidClient("The Authorization header is not HTTP Basic (RFC 7617).")
     try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidClient("The Basic credentials are not valid base64 of UTF-8 text.") from None
-    client_id, colon, secret = decoded.partition(":")
-    if not colon:
-        raise InvalidClient("The Basic credentials hold no ':' between client id and secret.")
+        client_id, secret = basic_credentials(header)
+    except ValueError as exc:
+        raise InvalidClient(str(exc)) from None
     # RFC 6749 2.3.1: both are encoded with application/x-www-form-urlencoded first
-    return unquote_plus(client_id, errors="strict"), unquote_plus(secret, errors="strict")
+    try:
+        return unquote_plus(client_id, errors="strict"), unquote_plus(secret, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidClient("The Basic credentials are not URL-encoded UTF-8.") from None
+
+
+Headers = Mapping[str, str]  # the request's headers (Starlette's are case-insensitive)
+
+
+class ClientAuthMethod(ABC):
+    """One token_endpoint_auth_method (RFC 7591 2): how a client proves who it is."""
+
+    method: ClassVar[str]
+    how: ClassVar[str]  # told to a client that registered this method and used another
+
+    @abstractmethod
+    def used_by(self, headers: Headers, params: Params) -> bool:
+        """Does this request authenticate with this method?"""
+
+    @abstractmethod
+    def client_id(self, headers: Headers, params: Params) -> str:
+        """The client_id the request claims; InvalidClient if its credentials are malformed."""
+
+    @abstractmethod
+    def verify(
+        self, config: ServerConfig, client: Client | None, headers: Headers, params: Params
+    ) -> bool:
+        """Do the credentials prove `client`? In the same time when `client` is None."""
+
+
+class SharedSecret(ClientAuthMethod):
+    """RFC 6749 2.3.1: the client_secret the server issued, compared in constant time."""
+
+    @abstractmethod
+    def secret(self, headers: Headers, params: Params) -> str: ...
+
+    def verify(
+        self, config: ServerConfig, client: Client | None, headers: Headers, params: Params
+    ) -> bool:
+        # a stand-in secret for unknown clients, so timing tells nothing
+        expected = client.client_secret if client else config.randomness.token(21)
+        presented = self.secret(headers, params)
+        matches = hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
+        return matches and client is not None
+
+
+CLIENT_AUTH_METHODS: dict[str, ClientAuthMethod] = {}
+M = TypeVar("M", bound=type[ClientAuthMethod])
+
+
+def register_client_auth_method(cls: M) -> M:
+    """Add a client authentication method to the server (a class decorator)."""
+    CLIENT_AUTH_METHODS[cls.method] = cls()
+    return cls
+
+
+@register_client_auth_method
+class ClientSecretBasic(SharedSecret):
+    method = "client_secret_basic"
+    how = "send client_id and client_secret in an Authorization: Basic header, not in the body"
+
+    def used_by(self, headers: Headers, params: Params) -> bool:
+        return headers.get("authorization") is not None
+
+    def client_id(self, headers: Headers, params: Params) -> str:
+        client_id, _ = parse_basic(headers.get("authorization") or "")
+        body_id = params.get("client_id")
+        if body_id is not None and body_id != client_id:
+            raise InvalidRequest("client_id in the body differs from the one in the header.")
+        return client_id
+
+    def secret(self, headers: Headers, params: Params) -> str:
+        return parse_basic(headers.get("authorization") or "")[1]
+
+
+@register_client_auth_method
+class ClientSecretPost(SharedSecret):
+    method = "client_secret_post"
+    how = "send client_id and client_secret in the body, not in an Authorization header"
+
+    def used_by(self, headers: Headers, params: Params) -> bool:
+        return params.get("client_secret") is not None
+
+    def client_id(self, headers: Headers, params: Params) -> str:
+        client_id = params.get("client_id")
+        if client_id is None:
+            raise InvalidClient(NO_AUTHENTICATION)
+        return client_id
+
+    def secret(self, headers: Headers, params: Params) -> str:
+        return params.get("client_secret") or ""
 
 
 def authenticate_client(
     store: Store,
-    authorization: str | None,
+    services: Services,
+    headers: Headers,
     params: Params,
     address: str = "unknown",
     *,
@@ -52,38 +150,26 @@ def authenticate_client(
 
     At the token endpoint the client must use the method it registered.
     """
-    body_id, body_secret = params.get("client_id"), params.get("client_secret")
-    if authorization is not None:
-        # RFC 6749 2.3: the client MUST NOT use more than one authentication method
-        if body_secret is not None:
-            raise InvalidRequest(
-                "The client authenticated twice, in the Authorization header and with "
-                "client_secret in the body; use one method (RFC 6749 2.3)."
+    used = [m for m in CLIENT_AUTH_METHODS.values() if m.used_by(headers, params)]
+    # RFC 6749 2.3: the client MUST NOT use more than one authentication method
+    if len(used) > 1:
+        raise InvalidRequest(
+            f"The client authenticated {len(used)} ways ({', '.join(m.method for m in used)}); "
+            "use one method (RFC 6749 2.3)."
+        )
+    if not used:
+        if params.get("client_id") is not None:
+            raise InvalidClient(
+                "client_secret is missing: this server's clients are confidential and must "
+                "authenticate (RFC 6749 2.3.1)."
             )
-        try:
-            client_id, secret = parse_basic(authorization)
-        except UnicodeDecodeError:
-            raise InvalidClient("The Basic credentials are not URL-encoded UTF-8.") from None
-        if body_id is not None and body_id != client_id:
-            raise InvalidRequest("client_id in the body differs from the one in the header.")
-        method = "client_secret_basic"
-    elif body_id is not None and body_secret is not None:
-        client_id, secret = body_id, body_secret
-        method = "client_secret_post"
-    elif body_id is not None:
-        raise InvalidClient(
-            "client_secret is missing: this server's clients are confidential and must "
-            "authenticate (RFC 6749 2.3.1)."
-        )
-    else:
-        raise InvalidClient(
-            "No client authentication: send an Authorization: Basic header, or "
-            "client_id and client_secret in the body (RFC 6749 2.3.1)."
-        )
+        raise InvalidClient(NO_AUTHENTICATION)
+    [method] = used
+    client_id = method.client_id(headers, params)
     # per client AND address: client ids are public, so a count per client alone
     # would let anyone lock the real client out
     keys = [("client", f"{client_id} {address}"), ("address", address)]
-    wait = store.throttle.retry_after(keys)
+    wait = services.throttle.retry_after(keys)
     if wait is not None:
         raise TooManyAttempts(
             f"Too many failed client authentications from this client or address; try "
@@ -91,17 +177,15 @@ def authenticate_client(
             wait,
         )
     client = store.get_client(client_id)
-    expected = client.client_secret if client else store.new_secret(21)
-    # compare in constant time, and spend it for unknown clients too
-    matches = hmac.compare_digest(secret.encode("utf-8"), expected.encode("utf-8"))
-    if client is None or not matches:
-        store.throttle.failed(keys)
+    if not method.verify(store.config, client, headers, params) or client is None:
+        services.throttle.failed(keys)
         raise InvalidClient("Client authentication failed: unknown client or wrong secret.")
     # RFC 7591 2: token_endpoint_auth_method, the method the client registered; the
-    # introspection and revocation endpoints have their own (RFC 8414 2): either works there
+    # introspection and revocation endpoints have their own (RFC 8414 2): any works there
     registered = client.token_endpoint_auth_method
-    if token_endpoint and method != registered:
-        how = _HOW.get(registered, "authenticate with that method")
+    if token_endpoint and method.method != registered:
+        known = CLIENT_AUTH_METHODS.get(registered)
+        how = known.how if known else "authenticate with that method"
         raise InvalidClient(
             f"This application registered token_endpoint_auth_method {registered}: {how} "
             "(RFC 7591 2)."
@@ -109,16 +193,8 @@ def authenticate_client(
     return client
 
 
-_HOW = {
-    "client_secret_basic": "send client_id and client_secret in an Authorization: Basic "
-    "header, not in the body",
-    "client_secret_post": "send client_id and client_secret in the body, not in an "
-    "Authorization header",
-}
-
-
 async def authenticated_form(
-    request: Request, store: Store, *, token_endpoint: bool = False
+    request: Request, store: Store, services: Services, *, token_endpoint: bool = False
 ) -> tuple[Params, Client]:
     """The form of a client-authenticated POST and the client it authenticates.
 
@@ -129,7 +205,8 @@ async def authenticated_form(
     params.check_not_repeated()
     client = authenticate_client(
         store,
-        request.headers.get("authorization"),
+        services,
+        request.headers,
         params,
         client_address(request),
         token_endpoint=token_endpoint,

@@ -11,38 +11,17 @@ login page counts for whoever signs in on it.
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .config import ServerConfig
-from .httpio import client_address
+from .endpoint import Endpoint
+from .httpio import basic_credentials, client_address
 from .pages import error_page, render
 from .progress import NOT_SIGNED_IN, STEPS
-from .store import Store
 
 REALM = 'Basic realm="codegrant-kit dashboard", charset="UTF-8"'
 REFRESH = 10  # seconds between reloads of the page
-
-
-def parse_basic(header: str | None) -> tuple[str, str] | None:
-    """User and password of an RFC 7617 Basic header, or None.
-
-    >>> parse_basic("Basic dGVhY2hlcjpzM2NyZXQ=")
-    ('teacher', 's3cret')
-    """
-    scheme, _, encoded = (header or "").strip().partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    user, colon, password = decoded.partition(":")
-    return (user, password) if colon else None
 
 
 def ago(seconds: float | None) -> str:
@@ -74,13 +53,11 @@ def furthest(counts: dict[str, int]) -> str:
     return reached[-1] if reached else "not started"
 
 
-class DashboardEndpoint:
-    def __init__(self, config: ServerConfig, store: Store) -> None:
-        self.config = config
-        self.store = store
+class DashboardEndpoint(Endpoint):
+    methods = ("GET",)
 
-    async def handle(self, request: Request) -> Response:
-        if not self.store.has_instructor:
+    async def get(self, request: Request) -> Response:
+        if self.services.instructor is None:
             return error_page(
                 request,
                 self.config,
@@ -90,7 +67,7 @@ class DashboardEndpoint:
                 status_code=404,
             )
         keys = [("address", client_address(request))]
-        wait = self.store.throttle.retry_after(keys)
+        wait = self.services.throttle.retry_after(keys)
         if wait is not None:
             response = error_page(
                 request,
@@ -101,12 +78,18 @@ class DashboardEndpoint:
             )
             response.headers["Retry-After"] = str(wait)
             return response
-        credentials = parse_basic(request.headers.get("authorization"))
+        try:
+            # RFC 7617 2: Basic user-id ":" password (not form-encoded, unlike RFC 6749 2.3.1)
+            credentials: tuple[str, str] | None = basic_credentials(
+                request.headers.get("authorization") or ""
+            )
+        except ValueError:
+            credentials = None
         if credentials is None or not await run_in_threadpool(
-            self.store.check_instructor, *credentials
+            self.services.check_instructor, *credentials
         ):
             if credentials is not None:
-                self.store.throttle.failed(keys)
+                self.services.throttle.failed(keys)
             response = error_page(
                 request,
                 self.config,

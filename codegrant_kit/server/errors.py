@@ -16,7 +16,8 @@ RFC 6749 4.1.2.1 (authorization response), 5.2 (token endpoint), RFC 6750 3.1
     ├── TooManyAttempts           429  invalid_client, after repeated failures (RFC 6749 10.10)
     ├── RateLimited               429  temporarily_unavailable: too many requests from one address
     ├── InvalidRedirectUri        400  registration: a redirect URI is not acceptable
-    └── InvalidClientMetadata     400  registration: other metadata is not acceptable
+    ├── InvalidClientMetadata     400  registration: other metadata is not acceptable
+    └── ServerError               500  the server failed (a bug: its log says where)
 
 `FatalAuthorizationError` is not an OAuth error code: it is raised when the
 client or its redirect URI cannot be trusted, so the server must show an error
@@ -103,6 +104,16 @@ class InvalidRedirectUri(OAuthError):
 
 class InvalidClientMetadata(OAuthError):
     error = "invalid_client_metadata"
+
+
+class ServerError(OAuthError):
+    """RFC 6749 4.1.2.1, 5.2 server_error: "an unexpected condition"; the log has the rest."""
+
+    error = "server_error"
+    status_code = 500
+
+    def __init__(self, description: str = "The server failed; see its log.") -> None:
+        super().__init__(description)
 
 
 class TooManyAttempts(OAuthError):

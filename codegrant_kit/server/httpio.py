@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -12,7 +14,7 @@ from .errors import InvalidRequest, OAuthError, RateLimited, TooManyAttempts
 from .params import MAX_BODY, Params
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .services import Services
 
 # RFC 6749 5.1: responses with tokens or credentials MUST NOT be cached
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -57,9 +59,9 @@ def json_error(error: OAuthError) -> JSONResponse:
     return response
 
 
-def rate_limited(store: Store, endpoint: str, request: Request) -> RateLimited | None:
+def rate_limited(services: Services, endpoint: str, request: Request) -> RateLimited | None:
     """The error to answer if this address has sent too many requests to `endpoint`."""
-    wait = store.rate_limiter.retry_after(endpoint, client_address(request))
+    wait = services.rate_limiter.retry_after(endpoint, client_address(request))
     if wait is None:
         return None
     return RateLimited(
@@ -69,11 +71,31 @@ def rate_limited(store: Store, endpoint: str, request: Request) -> RateLimited |
     )
 
 
-def method_not_allowed(allowed: str) -> JSONResponse:
+def method_not_allowed(allowed: str, allow_header: str | None = None) -> JSONResponse:
+    """405, with the Allow header RFC 9110 15.5.6 requires (`allowed`: "GET or POST")."""
     response = json_error(InvalidRequest(f"This endpoint answers {allowed} only."))
     response.status_code = 405
-    response.headers["Allow"] = allowed
+    response.headers["Allow"] = allow_header or allowed
     return response
+
+
+def basic_credentials(header: str) -> tuple[str, str]:
+    """User and password of an RFC 7617 Basic header; ValueError saying what is wrong.
+
+    >>> basic_credentials("Basic dGVhY2hlcjpzM2NyZXQ=")
+    ('teacher', 's3cret')
+    """
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise ValueError("The Authorization header is not HTTP Basic (RFC 7617).")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValueError("The Basic credentials are not valid base64 of UTF-8 text.") from None
+    user, colon, password = decoded.partition(":")
+    if not colon:
+        raise ValueError("The Basic credentials hold no ':' between client id and secret.")
+    return user, password
 
 
 def add_query(uri: str, params: dict[str, str | None]) -> str:

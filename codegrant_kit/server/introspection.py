@@ -8,23 +8,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .client_auth import authenticated_form
-from .config import ServerConfig
+from .endpoint import Endpoint
 from .errors import OAuthError
-from .httpio import json_error, json_response, method_not_allowed
-from .store import Store
+from .httpio import json_error, json_response
 
 
-class IntrospectionEndpoint:
-    def __init__(self, config: ServerConfig, store: Store) -> None:
-        self.config = config
-        self.store = store
+class IntrospectionEndpoint(Endpoint):
+    methods = ("POST",)
 
-    async def handle(self, request: Request) -> Response:
-        if request.method != "POST":
-            return method_not_allowed("POST")
+    async def post(self, request: Request) -> Response:
         try:
             # RFC 7662 2.1: the endpoint MUST require some form of authorization
-            params, client = await authenticated_form(request, self.store)
+            params, client = await authenticated_form(request, self.store, self.services)
             # REQUIRED. The string value of the token.
             value = params.require("token")
         except OAuthError as exc:

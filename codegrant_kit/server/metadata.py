@@ -7,7 +7,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .client_auth import CLIENT_AUTH_METHODS
 from .config import ServerConfig
+from .endpoint import Endpoint
+from .grants import GRANTS
 from .jwt_access_tokens import JWKS_PATH
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
@@ -18,22 +21,22 @@ PATHS = {
     "revocation_endpoint": "/revoke",
     "introspection_endpoint": "/introspect",
 }
-AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
 def server_metadata(config: ServerConfig) -> dict[str, Any]:
     """The metadata document; every URL is built on the issuer."""
     issuer = config.issuer
+    auth_methods = list(CLIENT_AUTH_METHODS)  # one registry for the three endpoints
     metadata: dict[str, Any] = {
         "issuer": issuer,
         **{name: issuer + path for name, path in PATHS.items()},
         "scopes_supported": list(config.scopes),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
-        "token_endpoint_auth_methods_supported": AUTH_METHODS,
-        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
-        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "grant_types_supported": list(GRANTS),
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "introspection_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],
         # RFC 9207 3: the server sends iss in every authorization response
         "authorization_response_iss_parameter_supported": not config.lab("no_iss"),
@@ -45,9 +48,8 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
     return metadata
 
 
-class MetadataEndpoint:
-    def __init__(self, config: ServerConfig) -> None:
-        self.config = config
+class MetadataEndpoint(Endpoint):
+    methods = ("GET",)
 
-    async def handle(self, request: Request) -> Response:
+    async def get(self, request: Request) -> Response:
         return JSONResponse(server_metadata(self.config))

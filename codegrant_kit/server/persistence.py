@@ -21,148 +21,36 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .backend import Saved, SavedClient, SavedGrant, SavedProgress
 from .passwords import check_hash
-
-APPLICATION_ID = 0x43474B31  # "CGK1"
-SCHEMA_VERSION = 1
-LOCK_TIMEOUT = 0.5  # seconds to wait for a file that another server holds
-
-SCHEMA = """
-CREATE TABLE users (
-    username TEXT PRIMARY KEY,
-    password_hash TEXT NOT NULL
-);
-CREATE TABLE clients (
-    client_id TEXT PRIMARY KEY,
-    client_secret TEXT NOT NULL,
-    client_name TEXT NOT NULL,
-    redirect_uris TEXT NOT NULL,  -- JSON arrays
-    grant_types TEXT NOT NULL,
-    response_types TEXT NOT NULL,
-    token_endpoint_auth_method TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    client_id_issued_at INTEGER NOT NULL,
-    registered_from TEXT,  -- the address that registered it, for the per-address cap
-    -- forgotten then unless it redeems a code first (NULL: kept)
-    unused_until REAL
-);
-CREATE TABLE pending (
-    id TEXT PRIMARY KEY,
-    csrf_token TEXT NOT NULL,
-    browser TEXT NOT NULL,
-    client_id TEXT NOT NULL,
-    redirect_uri TEXT NOT NULL,
-    redirect_uri_given INTEGER NOT NULL,
-    scope TEXT NOT NULL,
-    state TEXT,
-    code_challenge TEXT,
-    code_challenge_method TEXT,
-    expires_at REAL NOT NULL,
-    username TEXT,
-    failed_logins INTEGER NOT NULL,
-    anonymous INTEGER NOT NULL,  -- its login page is counted for nobody yet (dashboard)
-    address TEXT NOT NULL DEFAULT ''  -- where it came from (max_pending_per_address)
-);
-CREATE TABLE codes (
-    code TEXT PRIMARY KEY,
-    client_id TEXT NOT NULL,
-    username TEXT NOT NULL,
-    redirect_uri TEXT,
-    scope TEXT NOT NULL,
-    code_challenge TEXT,
-    code_challenge_method TEXT,
-    issued_at REAL NOT NULL,
-    expires_at REAL NOT NULL,
-    grant_id TEXT NOT NULL,
-    used INTEGER NOT NULL  -- kept until it expires, to detect a replay
-);
-CREATE TABLE tokens (
-    value TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    client_id TEXT NOT NULL,
-    username TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    issued_at REAL NOT NULL,
-    expires_at REAL NOT NULL,
-    grant_id TEXT NOT NULL,
-    rotated INTEGER NOT NULL  -- a refresh token already exchanged, to detect its theft
-);
-CREATE INDEX tokens_by_grant ON tokens (grant_id);
-CREATE TABLE grants (
-    grant_id TEXT PRIMARY KEY,
-    revoked INTEGER NOT NULL,
-    expires_at REAL NOT NULL
-);
-CREATE TABLE consents (
-    username TEXT NOT NULL,
-    client_id TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    granted_at REAL NOT NULL,
-    PRIMARY KEY (username, client_id)
-);
-CREATE TABLE progress (
-    learner TEXT NOT NULL,
-    step TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    last_at REAL NOT NULL,
-    PRIMARY KEY (learner, step)
-);
-CREATE TABLE secrets (
-    name TEXT PRIMARY KEY,
-    value BLOB NOT NULL
-);
-"""
-
-# Added to schema 1 after files were written with it: run at every open, so older
-# files get them too. Older kits read such a file still (they ignore the column).
-ADDITIONS = (
-    ("pending", "address", "TEXT NOT NULL DEFAULT ''"),
-    ("clients", "unused_until", "REAL"),
+from .records import AuthorizationCode, Client, Consent, PendingAuthorization, Token, User
+from .sqlite_schema import (
+    ADDITIONS,
+    APPLICATION_ID,
+    COLUMN_TYPES,
+    INDEXES,
+    JSON_COLUMNS,
+    LOCK_TIMEOUT,
+    SCHEMA,
+    SCHEMA_VERSION,
+    TABLES,
 )
-# The purge deletes by expires_at every second: without an index, each delete reads
-# the whole table.
-INDEXES = """
-CREATE INDEX IF NOT EXISTS pending_by_expiry ON pending (expires_at);
-CREATE INDEX IF NOT EXISTS codes_by_expiry ON codes (expires_at);
-CREATE INDEX IF NOT EXISTS tokens_by_expiry ON tokens (expires_at);
-CREATE INDEX IF NOT EXISTS grants_by_expiry ON grants (expires_at);
-"""
 
-JSON_COLUMNS = frozenset({"redirect_uris", "grant_types", "response_types", "scope"})
-TABLES = ("users", "clients", "pending", "codes", "tokens", "grants", "consents", "progress")
-# what a value of each declared column type must be in Python, to be used as one
-COLUMN_TYPES: dict[str, type | tuple[type, ...]] = {
-    "TEXT": str,
-    "INTEGER": int,
-    "REAL": (int, float),
-    "BLOB": bytes,
-}
+__all__ = ["APPLICATION_ID", "Database", "PersistenceError"]
+
 T = TypeVar("T")
+Record = User | Client | PendingAuthorization | AuthorizationCode | Token | Consent
 
 
 class PersistenceError(Exception):
     """The database file cannot be used; it was left unchanged."""
 
 
-@dataclass
-class Saved:
-    """Rows read back at start, each with the extra columns the Store needs."""
-
-    users: list[dict[str, Any]] = field(default_factory=list)
-    clients: list[dict[str, Any]] = field(default_factory=list)
-    pending: list[dict[str, Any]] = field(default_factory=list)
-    codes: list[dict[str, Any]] = field(default_factory=list)
-    tokens: list[dict[str, Any]] = field(default_factory=list)
-    grants: list[dict[str, Any]] = field(default_factory=list)
-    consents: list[dict[str, Any]] = field(default_factory=list)
-    progress: list[dict[str, Any]] = field(default_factory=list)
-
-
-def columns(obj: Any, **extra: Any) -> dict[str, Any]:
+def columns(obj: Record, **extra: Any) -> dict[str, Any]:
     """A dataclass as column values: tuples and sets as JSON arrays, booleans as 0/1."""
     values: dict[str, Any] = {}
     for item in fields(obj):
@@ -187,7 +75,9 @@ def restore(cls: Callable[..., T], row: dict[str, Any], *, sets: bool = False) -
 
 
 class Database:
-    """One SQLite file, used by one Store under the Store's lock."""
+    """One SQLite file, used by one Store under the Store's lock (a `backend.Backend`)."""
+
+    persistent = True
 
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
@@ -323,11 +213,32 @@ class Database:
             for row in self._db.execute(f"SELECT * FROM {name}"):  # noqa: S608
                 self._check_row(name, columns, dict(row))
         self.purge(now)
-        saved = Saved()
-        for name in TABLES:
-            rows = [dict(row) for row in self._db.execute(f"SELECT * FROM {name}")]  # noqa: S608
-            setattr(saved, name, rows)
-        return saved
+        rows = {
+            name: [dict(row) for row in self._db.execute(f"SELECT * FROM {name}")]  # noqa: S608
+            for name in TABLES
+        }
+        return Saved(
+            users=[restore(User, row) for row in rows["users"]],
+            clients=[
+                SavedClient(restore(Client, row), row["registered_from"], row["unused_until"])
+                for row in rows["clients"]
+            ],
+            pending=[
+                (restore(PendingAuthorization, row), bool(row["anonymous"]))
+                for row in rows["pending"]
+            ],
+            codes=[(restore(AuthorizationCode, row), bool(row["used"])) for row in rows["codes"]],
+            tokens=[(restore(Token, row), bool(row["rotated"])) for row in rows["tokens"]],
+            grants=[
+                SavedGrant(row["grant_id"], bool(row["revoked"]), row["expires_at"])
+                for row in rows["grants"]
+            ],
+            consents=[restore(Consent, row, sets=True) for row in rows["consents"]],
+            progress=[
+                SavedProgress(row["learner"], row["step"], row["count"], row["last_at"])
+                for row in rows["progress"]
+            ],
+        )
 
     def _check_row(self, table: str, columns: list[sqlite3.Row], row: dict[str, Any]) -> None:
         """A row as this version writes it, or a PersistenceError naming it."""
@@ -382,7 +293,7 @@ class Database:
             tuple(values.values()),
         )
 
-    def save_user(self, user: Any) -> None:
+    def save_user(self, user: User) -> None:
         self._put("users", columns(user))
 
     def delete_user(self, username: str) -> None:
@@ -397,7 +308,7 @@ class Database:
         )
 
     def save_client(
-        self, client: Any, registered_from: str | None, unused_until: float | None = None
+        self, client: Client, registered_from: str | None, unused_until: float | None = None
     ) -> None:
         self._put(
             "clients",
@@ -410,16 +321,16 @@ class Database:
     def delete_client(self, client_id: str) -> None:
         self._db.execute("DELETE FROM clients WHERE client_id = ?", (client_id,))
 
-    def save_pending(self, pending: Any, anonymous: bool) -> None:
+    def save_pending(self, pending: PendingAuthorization, anonymous: bool) -> None:
         self._put("pending", columns(pending, anonymous=int(anonymous)))
 
     def delete_pending(self, pending_id: str) -> None:
         self._db.execute("DELETE FROM pending WHERE id = ?", (pending_id,))
 
-    def save_code(self, code: Any, used: bool) -> None:
+    def save_code(self, code: AuthorizationCode, used: bool) -> None:
         self._put("codes", columns(code, used=int(used)))
 
-    def save_token(self, token: Any, rotated: bool = False) -> None:
+    def save_token(self, token: Token, rotated: bool = False) -> None:
         self._put("tokens", columns(token, rotated=int(rotated)))
 
     def delete_token(self, value: str) -> None:
@@ -435,7 +346,7 @@ class Database:
             self._db.execute("UPDATE grants SET revoked = 1 WHERE grant_id = ?", (grant_id,))
             self._db.execute("DELETE FROM tokens WHERE grant_id = ? AND rotated = 0", (grant_id,))
 
-    def save_consent(self, consent: Any) -> None:
+    def save_consent(self, consent: Consent) -> None:
         self._put("consents", columns(consent))
 
     def save_progress(self, learner: str, step: str, count: int, at: float) -> None:

@@ -14,21 +14,15 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .config import ServerConfig
+from .client_auth import CLIENT_AUTH_METHODS
+from .endpoint import Endpoint
 from .errors import InvalidClientMetadata, InvalidRedirectUri, OAuthError
-from .httpio import (
-    client_address,
-    json_error,
-    json_response,
-    method_not_allowed,
-    rate_limited,
-    read_body,
-)
+from .grants import GRANTS
+from .httpio import client_address, json_error, json_response, rate_limited, read_body
 from .scopes import parse_scope
-from .store import Store
 
-GRANT_TYPES = ("authorization_code", "refresh_token")
-AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+# The Developer Portal grants the Code grant and refresh tokens when nothing is said
+DEFAULT_GRANT_TYPES = ("authorization_code", "refresh_token")
 MAX_REDIRECT_URIS = 20
 MAX_URI_LENGTH = 2048
 REGEXP_PREFIX = "regexp="  # WSO2: a callback URL given as a regular expression
@@ -112,15 +106,11 @@ def _string(metadata: dict[str, Any], name: str, default: str) -> str:
     return value
 
 
-class RegistrationEndpoint:
-    def __init__(self, config: ServerConfig, store: Store) -> None:
-        self.config = config
-        self.store = store
+class RegistrationEndpoint(Endpoint):
+    methods = ("POST",)
 
-    async def handle(self, request: Request) -> Response:
-        if request.method != "POST":
-            return method_not_allowed("POST")
-        limited = rate_limited(self.store, "register", request)
+    async def post(self, request: Request) -> Response:
+        limited = rate_limited(self.services, "register", request)
         if limited is not None:
             return json_error(limited)
         try:
@@ -161,13 +151,12 @@ class RegistrationEndpoint:
 
     def validate(self, metadata: dict[str, Any]) -> dict[str, Any]:
         """Checked metadata ready for `Store.add_client`, or an RFC 7591 3.2.2 error."""
-        # The Developer Portal grants the Code grant and refresh tokens when nothing is said
-        grant_types = _string_list(metadata, "grant_types", GRANT_TYPES)
+        grant_types = _string_list(metadata, "grant_types", DEFAULT_GRANT_TYPES)
         for grant in grant_types:
-            if grant not in GRANT_TYPES:
+            # RFC 7591 3.2.2: invalid_client_metadata for a grant type the server lacks
+            if grant not in GRANTS:
                 raise InvalidClientMetadata(
-                    f"grant_type {grant!r} is not supported here; choose from "
-                    f"{', '.join(GRANT_TYPES)}."
+                    f"grant_type {grant!r} is not supported here; choose from {', '.join(GRANTS)}."
                 )
         if "authorization_code" not in grant_types:
             raise InvalidClientMetadata("This server issues the authorization_code grant only.")
@@ -185,10 +174,10 @@ class RegistrationEndpoint:
         for uri in redirect_uris:
             check_redirect_uri(uri, allow_regexp=self.config.lab("regexp_redirect_uris"))
         method = _string(metadata, "token_endpoint_auth_method", "client_secret_basic")
-        if method not in AUTH_METHODS:
+        if method not in CLIENT_AUTH_METHODS:
             raise InvalidClientMetadata(
                 f"token_endpoint_auth_method {method!r} is not supported; choose "
-                f"{' or '.join(AUTH_METHODS)}."
+                f"{' or '.join(CLIENT_AUTH_METHODS)}."
             )
         client_name = _string(metadata, "client_name", "Application").strip() or "Application"
         if len(client_name) > 200:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .config import ServerConfig
+from .endpoint import Endpoint
 from .errors import InvalidRequest, InvalidToken, OAuthError
 from .httpio import NO_STORE
-from .store import Store, Token
+from .records import Token
 
 PHOTO_TITLES = ("Sunrise over the lake", "Tea fields in the hills", "The old lighthouse")
 
@@ -30,12 +30,10 @@ def _challenge(error: OAuthError, realm: str) -> str:
     return f'Bearer realm="{realm}", error="{error.error}", error_description="{description}"'
 
 
-class PhotosEndpoint:
-    def __init__(self, config: ServerConfig, store: Store) -> None:
-        self.config = config
-        self.store = store
+class PhotosEndpoint(Endpoint):
+    methods = ("GET",)
 
-    async def handle(self, request: Request) -> Response:
+    async def get(self, request: Request) -> Response:
         try:
             token = self.authenticate(request)
         except OAuthError as exc:

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from codegrant_kit.server import ServerConfig, Store, create_app
+from codegrant_kit.server.authorize import issue_code
 from codegrant_kit.server.errors import InvalidGrant
+from codegrant_kit.server.grants import issue_tokens, redeem_code, rotate_refresh_token
 from codegrant_kit.server.persistence import APPLICATION_ID, Database, PersistenceError
 
 from .helpers import REDIRECT_URI, asgi, run
@@ -49,9 +51,10 @@ def busy_store(store: Store) -> dict[str, str]:
     signed = store.add_pending(browser="b1", **fields)
     store.sign_in(signed, "ada")
     store.end_pending(signed.id)
-    code = store.issue_code(signed)
-    store.redeem_code(code.code, lambda _: None)
-    access, refresh = store.issue_tokens(
+    code = issue_code(store, signed)
+    redeem_code(store, code.code, lambda _: None)
+    access, refresh = issue_tokens(
+        store,
         client_id=client.client_id,
         username="ada",
         scope=("photos:read",),
@@ -59,8 +62,9 @@ def busy_store(store: Store) -> dict[str, str]:
         refresh_scope=("photos:read",),
     )
     assert refresh is not None
-    store.rotate_refresh_token(refresh.value, client.client_id, lambda _: None)
-    new_access, _ = store.issue_tokens(
+    rotate_refresh_token(store, refresh.value, client.client_id, lambda _: None)
+    new_access, _ = issue_tokens(
+        store,
         client_id=client.client_id,
         username="ada",
         scope=("photos:read",),
@@ -70,7 +74,7 @@ def busy_store(store: Store) -> dict[str, str]:
     store.note_api_call(new_access)
     other = store.add_pending(browser="b2", **fields | {"state": "2", "address": "10.0.0.8"})
     store.sign_in(other, "ada")
-    unused = store.issue_code(other)
+    unused = issue_code(store, other)
     store.remember_consent("ada", client.client_id, ["photos:read", "profile"])
     return {
         "client_id": client.client_id,
@@ -89,7 +93,7 @@ def state_of(store: Store) -> dict[str, object]:
     state["_grants"] = {
         k: (g.revoked, g.expires_at, set(g.tokens)) for k, g in store._grants.items()
     }
-    state["progress"] = store.progress.counts
+    state["progress"] = store.services.progress.counts
     state["per_address"] = dict(store._per_address)
     state["pending_per_address"] = dict(store._pending_per_address)
     return state
@@ -107,7 +111,7 @@ def test_a_restart_brings_back_everything_unexpired(tmp_path):
     # and it behaves as before: the old refresh token is known as stolen, the code as used
     assert again.active_token(issued["access"]) is not None
     with pytest.raises(InvalidGrant, match="used already"):
-        again.redeem_code(issued["used_code"], lambda _: None)
+        redeem_code(again, issued["used_code"], lambda _: None)
     assert again.active_token(issued["access"]) is None  # the replay revoked the grant
     again.close()
     # ... and that revocation was written through too
@@ -116,7 +120,7 @@ def test_a_restart_brings_back_everything_unexpired(tmp_path):
     assert third._grants[third._used_codes[issued["used_code"]].grant_id].revoked
     assert third.has_consent("ada", issued["client_id"], ["profile"])
     assert third.get_pending(issued["pending"]).failed_logins == 1
-    assert third.progress.counts["ada"]["api_called"] == 1
+    assert third.services.progress.counts["ada"]["api_called"] == 1
     third.close()
 
 

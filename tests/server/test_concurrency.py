@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from codegrant_kit.server.errors import InvalidGrant
+from codegrant_kit.server.grants import redeem_code, rotate_refresh_token
 
 from .helpers import (
     ISSUER,
@@ -49,7 +50,7 @@ def test_store_redeems_a_code_once_among_threads(server, browser):
     for _ in range(5):
         code = get_code(browser, server.client)
         results = race(
-            32, lambda code=code: outcome(lambda: server.store.redeem_code(code, lambda _: None))
+            32, lambda code=code: outcome(lambda: redeem_code(server.store, code, lambda _: None))
         )
         assert results.count("ok") == 1
         assert results.count("invalid_grant") == 31
@@ -61,7 +62,7 @@ def test_store_rotates_a_refresh_token_once_among_threads(server, browser):
     results = race(
         32,
         lambda: outcome(
-            lambda: server.store.rotate_refresh_token(value, client_id, lambda _: None)
+            lambda: rotate_refresh_token(server.store, value, client_id, lambda _: None)
         ),
     )
     assert results.count("ok") == 1

@@ -241,6 +241,6 @@ def test_memory_stays_flat_under_a_flood_of_login_pages():
         for pending in kit.store._pending.values():
             assert len(pending.browser) == browser_cookie.LENGTH
             assert pending.state is not None and len(pending.state) <= MAX_STATE
-        assert len(kit.store.progress._browsers) <= kit.config.max_pending
+        assert len(kit.store.services.progress._browsers) <= kit.config.max_pending
     finally:
         kit.close()

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from codegrant_kit.server.store import MAX_GRANT_TOKENS, MAX_ROTATED_REFRESH_TOKENS
+from codegrant_kit.server.grants import (
+    MAX_GRANT_TOKENS,
+    MAX_ROTATED_REFRESH_TOKENS,
+    issue_tokens,
+    rotate_refresh_token,
+)
 
 from .helpers import (
     FORM,
@@ -151,8 +156,9 @@ def test_repeated_scope_on_refresh(server, browser):
 
 def refresh_in_store(store, current):
     """One refresh as the token endpoint does it: rotate, then issue a new pair."""
-    old = store.rotate_refresh_token(current.value, current.client_id, check=lambda _: None)
-    return store.issue_tokens(
+    old = rotate_refresh_token(store, current.value, current.client_id, check=lambda _: None)
+    return issue_tokens(
+        store,
         client_id=old.client_id,
         username=old.username,
         scope=old.scope,
@@ -233,7 +239,7 @@ def test_the_database_keeps_a_bounded_number_of_rows(tmp_path):
     kit = InProcess.create(db=tmp_path / "server.db")
     try:
         store, _grant, _history = refreshed_grant(kit, kit.browser(), 1000)
-        rows = store._db._db.execute("SELECT rotated, count(*) FROM tokens GROUP BY rotated")
+        rows = store._backend._db.execute("SELECT rotated, count(*) FROM tokens GROUP BY rotated")
         counts = dict(rows.fetchall())
         assert counts[0] <= MAX_GRANT_TOKENS
         assert counts[1] <= MAX_ROTATED_REFRESH_TOKENS

@@ -5,6 +5,7 @@ import pytest
 from codegrant_kit.lab import LabClock
 from codegrant_kit.server import SeededRandomness, ServerConfig, Store
 from codegrant_kit.server.errors import InvalidGrant
+from codegrant_kit.server.grants import redeem_code
 from codegrant_kit.server.store import User
 
 from .helpers import (
@@ -156,10 +157,10 @@ def test_failed_check_leaves_the_code(server, browser):
         raise InvalidGrant("not you")
 
     with pytest.raises(InvalidGrant, match="not you"):
-        server.store.redeem_code(code, refuse)
-    assert server.store.redeem_code(code, lambda _: None).code == code
+        redeem_code(server.store, code, refuse)
+    assert redeem_code(server.store, code, lambda _: None).code == code
     with pytest.raises(InvalidGrant, match="used already"):
-        server.store.redeem_code(code, lambda _: None)
+        redeem_code(server.store, code, lambda _: None)
 
 
 def test_seeded_randomness_repeats():

@@ -1,0 +1,174 @@
+"""What every grant type shares: a registry, and the tokens it issues (RFC 6749 4, 5.1).
+
+A grant type is a class with `grant_type` (the value of the token request's
+grant_type parameter) and `handle(params, client)`, registered with
+`@register_grant`. The token endpoint dispatches on the registry, registration
+accepts the grant types in it, and the metadata lists them: one place each.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+from ..config import ServerConfig
+from ..errors import InvalidGrant, UnauthorizedClient
+from ..jwt_access_tokens import JwtSigner, access_token_claims
+from ..params import Params
+from ..records import Client, Token
+from ..services import Services
+from ..store import Store
+
+TOKEN_BYTES = 32
+# A grant's memory is bounded however often it is refreshed. Live tokens: issuing one
+# more retires the oldest (RFC 6749 does not ask that old access tokens survive a
+# refresh).
+MAX_GRANT_TOKENS = 10
+
+Encoder = Callable[[str, float, float], str]  # (jti, iat, exp) -> the access token
+
+
+@dataclass(frozen=True)
+class TokenResponse:
+    """RFC 6749 5.1: what a successful token request gets back."""
+
+    access: Token
+    refresh: Token | None = None
+
+    def body(self) -> dict[str, object]:
+        body: dict[str, object] = {
+            "access_token": self.access.value,
+            "token_type": "Bearer",
+            "expires_in": round(self.access.expires_at - self.access.issued_at),
+        }
+        if self.refresh is not None:
+            body["refresh_token"] = self.refresh.value
+        body["scope"] = " ".join(self.access.scope)
+        return body
+
+
+class Grant(ABC):
+    """One grant type of the token endpoint."""
+
+    grant_type: ClassVar[str]
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        store: Store,
+        services: Services,
+        signer: JwtSigner | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.services = services
+        self.signer = signer
+
+    @abstractmethod
+    def handle(self, params: Params, client: Client) -> TokenResponse:
+        """The token response for this request from this (authenticated) client."""
+
+    def check_client_allowed(self, client: Client) -> None:
+        # RFC 6749 5.2 unauthorized_client: not authorized to use this grant type
+        if self.grant_type not in client.grant_types:
+            raise UnauthorizedClient(
+                f"This application is not allowed the {self.grant_type} grant; it registered "
+                f"{', '.join(client.grant_types)}."
+            )
+
+    def encoder(self, client_id: str, username: str, scope: tuple[str, ...]) -> Encoder | None:
+        """How the access token is written: opaque, or a signed JWT (RFC 9068)."""
+        signer = self.signer
+        if signer is None:
+            return None
+        config = self.config
+
+        def encode(jti: str, issued_at: float, expires_at: float) -> str:
+            return signer.sign(
+                access_token_claims(
+                    issuer=config.issuer,
+                    audience=config.issuer + "/api",
+                    username=username,
+                    client_id=client_id,
+                    scope=scope,
+                    issued_at=issued_at,
+                    expires_at=expires_at,
+                    jti=jti,
+                )
+            )
+
+        return encode
+
+    def issue(
+        self,
+        client: Client,
+        username: str,
+        scope: tuple[str, ...],
+        grant_id: str,
+        refresh_scope: tuple[str, ...] | None,
+    ) -> TokenResponse:
+        access, refresh = issue_tokens(
+            self.store,
+            client_id=client.client_id,
+            username=username,
+            scope=scope,
+            grant_id=grant_id,
+            refresh_scope=refresh_scope,
+            encode_access=self.encoder(client.client_id, username, scope),
+        )
+        return TokenResponse(access, refresh)
+
+
+def issue_tokens(
+    store: Store,
+    *,
+    client_id: str,
+    username: str,
+    scope: tuple[str, ...],
+    grant_id: str,
+    refresh_scope: tuple[str, ...] | None,
+    encode_access: Encoder | None = None,
+) -> tuple[Token, Token | None]:
+    """An access token, and a refresh token unless refresh_scope is None.
+
+    `encode_access(jti, iat, exp)` turns the random value into the token's
+    final form (a signed JWT); without it the token is the random value.
+    """
+    config = store.config
+    now = store.now()
+    expires_at = now + config.access_token_lifetime
+    value = config.randomness.token(TOKEN_BYTES)
+    if encode_access is not None:
+        value = encode_access(value, now, expires_at)
+    access = Token(value, "access_token", client_id, username, scope, now, expires_at, grant_id)
+    refresh = None
+    if refresh_scope is not None:
+        refresh = Token(
+            config.randomness.token(TOKEN_BYTES),
+            "refresh_token",
+            client_id,
+            username,
+            refresh_scope,
+            now,
+            now + config.refresh_token_lifetime,
+            grant_id,
+        )
+    with store.lock:
+        if not store.add_tokens(grant_id, [t for t in (access, refresh) if t is not None]):
+            raise InvalidGrant("The grant was revoked while these tokens were made.")
+        live, _ = store.grant_tokens(grant_id)
+        # the grant keeps MAX_GRANT_TOKENS live tokens: the oldest beyond are retired
+        store.forget_tokens(grant_id, live[: max(0, len(live) - MAX_GRANT_TOKENS)])
+    return access, refresh
+
+
+GRANTS: dict[str, type[Grant]] = {}
+G = TypeVar("G", bound=type[Grant])
+
+
+def register_grant(cls: G) -> G:
+    """Add a grant type to the server (a class decorator); the last one for a name wins."""
+    GRANTS[cls.grant_type] = cls
+    return cls

@@ -1,0 +1,113 @@
+"""What the server remembers, as plain records (RFC 6749 1.3.1, 1.4, 1.5, 2.2; RFC 7591 3.2.1).
+
+Each is a dataclass with wire names for fields. The `Store` keeps them in
+memory and a `backend` writes them through; neither adds rules to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+TokenKind = Literal["access_token", "refresh_token"]
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    client_id: str
+    client_secret: str
+    client_name: str
+    redirect_uris: tuple[str, ...]
+    grant_types: tuple[str, ...]
+    response_types: tuple[str, ...]
+    token_endpoint_auth_method: str
+    scope: tuple[str, ...]
+    client_id_issued_at: int
+
+    def metadata(self) -> dict[str, Any]:
+        """The client information response of RFC 7591 3.2.1."""
+        return {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "client_id_issued_at": self.client_id_issued_at,
+            "client_secret_expires_at": 0,  # RFC 7591 3.2.1: 0 means it never expires
+            "client_name": self.client_name,
+            "redirect_uris": list(self.redirect_uris),
+            "grant_types": list(self.grant_types),
+            "response_types": list(self.response_types),
+            "token_endpoint_auth_method": self.token_endpoint_auth_method,
+            "scope": " ".join(self.scope),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    username: str
+    password_hash: str = field(repr=False)
+
+
+@dataclass(slots=True)
+class PendingAuthorization:
+    """One authorization request between the login page and the redirect."""
+
+    id: str
+    csrf_token: str = field(repr=False)
+    browser: str = field(repr=False)  # the cookie that ties the forms to one browser
+    address: str  # where the request came from, for max_pending_per_address
+    client_id: str
+    redirect_uri: str
+    redirect_uri_given: bool
+    scope: tuple[str, ...]
+    state: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    expires_at: float
+    username: str | None = None
+    failed_logins: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationCode:
+    code: str
+    client_id: str
+    username: str
+    redirect_uri: str | None  # None when the request left it out (RFC 6749 4.1.3)
+    scope: tuple[str, ...]
+    code_challenge: str | None
+    code_challenge_method: str | None
+    issued_at: float
+    expires_at: float
+    grant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    value: str
+    kind: TokenKind
+    client_id: str
+    username: str
+    scope: tuple[str, ...]
+    issued_at: float
+    expires_at: float
+    grant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    username: str
+    client_id: str
+    scope: frozenset[str]
+    granted_at: float
+
+
+@dataclass(slots=True)
+class IssuedGrant:
+    """Everything issued from one authorization code, revoked together."""
+
+    # dicts used as ordered sets, oldest first: O(1) to add and remove, never rebuilt;
+    # holding only strings, the cycle collector does not track them
+    tokens: dict[str, None] = field(default_factory=dict)  # live tokens
+    rotated: dict[str, None] = field(default_factory=dict)  # refresh tokens exchanged
+    revoked: bool = False
+    expires_at: float = 0.0
+    queued: bool = False  # has an entry in the purge heap (one at most)
