@@ -24,7 +24,6 @@ import hmac
 import re
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -44,6 +43,7 @@ from .errors import (
 from .httpio import client_address, rate_limited, read_form, redirect
 from .pages import error_page, render
 from .params import Params
+from .passwords import check_off_the_loop
 from .registration import REGEXP_PREFIX
 from .scopes import parse_scope
 from .store import Client, PendingAuthorization, Store
@@ -319,12 +319,11 @@ class AuthorizationEndpoint:
             return self._login_page(request, pending, client, message, username, 429)
         if not (username and password):
             ok = False
-        elif self.config.password_hash == "fast":
-            # one SHA-256 costs less than the trip to the thread pool and back
-            ok = self.store.check_password(username, password)
         else:
-            # Argon2id takes tens of milliseconds: keep it off the event loop
-            ok = await run_in_threadpool(self.store.check_password, username, password)
+            # Argon2id is slow on purpose: the check must not hold up other requests
+            ok = await check_off_the_loop(
+                self.config.password_hash, self.store.check_password, username, password
+            )
         if not ok:
             self.store.throttle.failed(keys)
             failures = self.store.failed_sign_in(pending, username)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 
 from codegrant_kit.server import ServerConfig
-from codegrant_kit.server.passwords import hash_password, verify_password
+from codegrant_kit.server.passwords import check_off_the_loop, hash_password, verify_password
 
 # a scrypt hash of "wonderland", as unreleased development versions made: no released
 # version stored one, so none is accepted
@@ -63,3 +66,20 @@ def test_an_unknown_scheme_is_refused():
         ServerConfig(password_hash="md5")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         hash_password("x", "md5")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("scheme", ["argon2id", "fast"])
+def test_a_slow_hash_is_checked_off_the_event_loop(scheme):
+    threads = []
+
+    def check(username: str, password: str) -> bool:
+        threads.append(threading.get_ident())
+        return (username, password) == ("alice", "wonderland")
+
+    async def sign_in() -> tuple[bool, int]:
+        return await check_off_the_loop(scheme, check, "alice", "wonderland"), threading.get_ident()
+
+    ok, loop_thread = asyncio.run(sign_in())
+    assert ok
+    # Argon2id in a worker thread; one SHA-256 costs less than the trip there and back
+    assert (threads[0] != loop_thread) == (scheme == "argon2id")
