@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
 import ipaddress
 import logging
 import os
@@ -108,23 +107,6 @@ class _Server(uvicorn.Server):
         await super().startup(sockets)
         if not self.should_exit:
             self._on_ready()
-
-    async def main_loop(self) -> None:
-        # uvicorn's loop looks at should_exit every 0.1 s; `wake` ends the wait at once
-        self._wake = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
-        counter = 0
-        while not await self.on_tick(counter):
-            counter = (counter + 1) % 864000
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 0.1)
-
-    def wake(self) -> None:
-        """From any thread: look at should_exit now, not at the next tick."""
-        loop = getattr(self, "_loop", None)
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):  # its loop has closed already
-                loop.call_soon_threadsafe(self._wake.set)
 
 
 def build(
@@ -282,7 +264,6 @@ class BackgroundServer:
     def stop(self) -> None:
         """Stop serving and free the port. Stopping twice is harmless."""
         self._server.should_exit = True
-        self._server.wake()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         self._socket.close()
