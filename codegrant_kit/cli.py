@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import signal
@@ -315,10 +314,6 @@ def serve(args: argparse.Namespace) -> int:
             print(f"Dashboard: {issuer}/dashboard (as {args.instructor[0]})", flush=True)
 
     server = _Server(uvicorn_config(app), ready)
-    # The modules, templates and settings loaded so far live as long as the process:
-    # the cycle collector's full passes need not walk them again and again.
-    gc.collect()
-    gc.freeze()
     # uvicorn re-raises the signal it caught once it has shut down; with these
     # handlers in place that re-raise is harmless and the exit status stays 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
