@@ -66,6 +66,13 @@ def rate_limit_options() -> list[str]:
     return sorted(set(options))
 
 
+def candidate_labels(candidates: list[str]) -> dict[str, str]:
+    """The label of each --candidate tree: kit+diff for one, kit+1, kit+2, ... for more."""
+    if len(candidates) == 1:
+        return {"kit+diff": candidates[0]}
+    return {f"kit+{number}": tree for number, tree in enumerate(candidates, start=1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", default="1,8,32", help="comma-separated (default 1,8,32)")
@@ -75,10 +82,12 @@ def main() -> None:
     parser.add_argument("--refresh", action="store_true", help="end each flow with a refresh")
     parser.add_argument(
         "--candidate",
+        action="append",
+        default=[],
         metavar="DIR",
         help="also run the kit from DIR, another working tree of the repository (its "
         "codegrant_kit comes first on PYTHONPATH), labelled kit+diff: the way to measure "
-        "a proposed change",
+        "a proposed change; repeatable, then labelled kit+1, kit+2, ... in the order given",
     )
     parser.add_argument(
         "--shaped",
@@ -112,16 +121,15 @@ def main() -> None:
 
     names = ["kit", "authlib", "bare"]
     commands = {name: _procs.command(name, serve_args=args.serve_arg) for name in names}
-    if args.candidate:
-        names.insert(1, "kit+diff")
-        commands["kit+diff"] = commands["kit"]
+    trees = candidate_labels(args.candidate)
+    for position, label in enumerate(trees, start=1):
+        names.insert(position, label)
+        commands[label] = commands["kit"]
     if args.shaped:
         names.insert(-1, "shaped")
         commands["shaped"] = _procs.command("shaped")
     servers = {
-        name: _procs.start(
-            name, cmd, stack=args.stack, tree=args.candidate if name == "kit+diff" else None
-        )
+        name: _procs.start(name, cmd, stack=args.stack, tree=trees.get(name))
         for name, cmd in commands.items()
     }
     results: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
@@ -172,8 +180,8 @@ def report(
         "kit: codegrant-kit serve --password-hash fast"
         + (f" {' '.join(args.serve_arg)}" if args.serve_arg else "")
     )
-    if args.candidate:
-        print(f"kit+diff: the kit imported from {args.candidate} (a proposed change)")
+    for label, tree in candidate_labels(args.candidate).items():
+        print(f"{label}: the kit imported from {tree} (a proposed change)")
     header = (
         f"{'users':>5} {'server':8} {'flows/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} "
         f"{'errors':>6} "

@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from .runner import _Server, build, is_loopback, no_longer_admitted, uvicorn_config
-from .server.config import DEFAULT_SCOPES
+from .runner import (
+    DEFAULT_USERS,
+    ServeOptions,
+    _Server,
+    build,
+    is_loopback,
+    no_longer_admitted,
+    uvicorn_config,
+)
+from .server.config import ServerConfig
 from .server.passwords import SCHEMES
 from .server.persistence import PersistenceError
 from .server.rate_limit import DEFAULT_RATE_LIMITS, RateLimit
 from .server.switches import SWITCHES
 from .tls import WILDCARD_HOSTS, TlsError, trust_instructions
+
+# Every default the command line shows is the server's own: one place to change it.
+DEFAULTS = ServerConfig()
+DEFAULT_HOST = ServeOptions.host
+DEFAULT_PORT = urlsplit(DEFAULTS.issuer).port
 
 
 def _user(text: str) -> tuple[str, str]:
@@ -92,6 +106,24 @@ def _positive(text: str) -> int:
     return value
 
 
+# ServerConfig fields the command line takes as they are
+LIFETIMES = {
+    "code_lifetime": "seconds an authorization code stays usable (default %(default)s)",
+    "access_token_lifetime": "seconds an access token is valid (default %(default)s)",
+    "refresh_token_lifetime": "seconds a refresh token is valid (default %(default)s)",
+}
+COUNTS = {
+    "max_clients_per_address": "applications one address may register (default "
+    "%(default)s; unused ones are forgotten after unused_client_lifetime)",
+    "max_clients": "applications the server holds in all (default %(default)s)",
+    "max_connections_per_address": "open connections one address may hold (default "
+    "%(default)s; more for a load test from one machine)",
+    "max_pending_per_address": "login pages open at once from one address (default "
+    "%(default)s; a class behind one NAT shares it)",
+    "max_pending": "login pages open at once in all (default %(default)s)",
+}
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="codegrant-kit",
@@ -101,9 +133,14 @@ def parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the authorization server in the foreground")
     serve.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+        "--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)"
     )
-    serve.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help="port (default %(default)s); 0 picks a free one",
+    )
     serve.add_argument(
         "--user",
         type=_user,
@@ -125,17 +162,22 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=None,
         metavar="SCOPE",
-        help=f"a scope the server knows (repeatable; default {' '.join(DEFAULT_SCOPES)})",
+        help=f"a scope the server knows (repeatable; default {' '.join(DEFAULTS.scopes)})",
     )
-    serve.add_argument("--code-lifetime", type=_positive, default=300, metavar="SECONDS")
-    serve.add_argument("--access-token-lifetime", type=_positive, default=3600, metavar="SECONDS")
-    serve.add_argument("--refresh-token-lifetime", type=_positive, default=86400, metavar="SECONDS")
+    for name, help_text in LIFETIMES.items():
+        serve.add_argument(
+            "--" + name.replace("_", "-"),
+            type=_positive,
+            default=getattr(DEFAULTS, name),
+            metavar="SECONDS",
+            help=help_text,
+        )
     serve.add_argument(
         "--password-hash",
         choices=SCHEMES,
-        default="argon2id",
-        help="argon2id (default); scrypt, as earlier versions made; fast is one SHA-256, "
-        "for benchmarks and load tests only",
+        default=DEFAULTS.password_hash,
+        help="how passwords are kept (default %(default)s); fast is one SHA-256, for "
+        "benchmarks and load tests only",
     )
     serve.add_argument(
         "--lab",
@@ -204,50 +246,49 @@ def parser() -> argparse.ArgumentParser:
         )
         + " by default",
     )
-    classroom.add_argument(
-        "--max-clients-per-address",
-        type=_count,
-        default=None,
-        metavar="N",
-        help="applications one address may register (default 100; unused ones are "
-        "forgotten after an hour)",
-    )
-    classroom.add_argument(
-        "--max-clients",
-        type=_count,
-        default=None,
-        metavar="N",
-        help="applications the server holds in all (default 10000)",
-    )
-    classroom.add_argument(
-        "--max-connections-per-address",
-        type=_count,
-        default=None,
-        metavar="N",
-        help="open connections one address may hold (default 256; more for a load test "
-        "from one machine)",
-    )
-    classroom.add_argument(
-        "--max-pending-per-address",
-        type=_count,
-        default=None,
-        metavar="N",
-        help="login pages open at once from one address (default 300; a class behind one "
-        "NAT shares it)",
-    )
-    classroom.add_argument(
-        "--max-pending",
-        type=_count,
-        default=None,
-        metavar="N",
-        help="login pages open at once in all (default 5000)",
-    )
+    for name, help_text in COUNTS.items():
+        classroom.add_argument(
+            "--" + name.replace("_", "-"),
+            type=_count,
+            default=getattr(DEFAULTS, name),
+            metavar="N",
+            help=help_text,
+        )
 
     demo = commands.add_parser(
         "demo", help="run the whole seed flow against an embedded server and print it"
     )
     demo.add_argument("--no-color", action="store_true", help="plain text")
     return top
+
+
+def options_of(args: argparse.Namespace, users: dict[str, str]) -> ServeOptions:
+    """What `serve`'s arguments ask for, as the runner takes it."""
+    settings: dict[str, Any] = {name: getattr(args, name) for name in (*LIFETIMES, *COUNTS)}
+    settings["password_hash"] = args.password_hash
+    settings["lab_switches"] = frozenset(args.lab)
+    if args.scope:
+        settings["scopes"] = tuple(args.scope)
+    if args.db:
+        settings["db"] = args.db
+    if args.behind_proxy:
+        settings["trust_forwarded_prefix"] = True
+        settings["trust_forwarded_for"] = True
+    if args.rate_limit:
+        settings["rate_limits"] = dict(args.rate_limit)
+    return ServeOptions(
+        host=args.host,
+        port=args.port,
+        users=users,
+        clients=args.client,
+        public_url=args.public_url,
+        tls=args.tls,
+        tls_dir=args.tls_dir,
+        certfile=args.cert,
+        keyfile=args.key,
+        instructor=args.instructor,
+        settings=settings,
+    )
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -263,33 +304,8 @@ def serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        users = {"admin": "admin"}
+        users = dict(DEFAULT_USERS)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    options: dict[str, Any] = {
-        "code_lifetime": args.code_lifetime,
-        "access_token_lifetime": args.access_token_lifetime,
-        "refresh_token_lifetime": args.refresh_token_lifetime,
-        "password_hash": args.password_hash,
-        "lab_switches": frozenset(args.lab),
-    }
-    if args.scope:
-        options["scopes"] = tuple(args.scope)
-    if args.db:
-        options["db"] = args.db
-    if args.behind_proxy:
-        options["trust_forwarded_prefix"] = True
-        options["trust_forwarded_for"] = True
-    if args.rate_limit:
-        options["rate_limits"] = dict(args.rate_limit)
-    if args.max_clients_per_address:
-        options["max_clients_per_address"] = args.max_clients_per_address
-    if args.max_clients:
-        options["max_clients"] = args.max_clients
-    if args.max_connections_per_address:
-        options["max_connections_per_address"] = args.max_connections_per_address
-    for cap in ("max_pending_per_address", "max_pending"):
-        if getattr(args, cap):
-            options[cap] = getattr(args, cap)
     if args.host in WILDCARD_HOSTS and not args.public_url:
         print(
             f"codegrant-kit: listening on {args.host or 'every interface'}; give --public-url "
@@ -298,20 +314,7 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     try:
-        sock, app = build(
-            host=args.host,
-            port=args.port,
-            users=users,
-            clients=args.client,
-            public_url=args.public_url,
-            tls=args.tls,
-            tls_dir=args.tls_dir,
-            certfile=args.cert,
-            keyfile=args.key,
-            instructor=args.instructor,
-            keep_database_users=keep_database_users,
-            **options,
-        )
+        sock, app = build(replace(options_of(args, users), keep_database_users=keep_database_users))
     except (OSError, ValueError, PersistenceError, TlsError) as exc:
         print(f"codegrant-kit: {exc}", file=sys.stderr)
         return 1
@@ -330,10 +333,6 @@ def serve(args: argparse.Namespace) -> int:
             print(f"Dashboard: {issuer}/dashboard (as {args.instructor[0]})", flush=True)
 
     server = _Server(uvicorn_config(app), ready)
-    # The modules, templates and settings loaded so far live as long as the process:
-    # the cycle collector's full passes need not walk them again and again.
-    gc.collect()
-    gc.freeze()
     # uvicorn re-raises the signal it caught once it has shut down; with these
     # handlers in place that re-raise is harmless and the exit status stays 0.
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
+import difflib
 import ipaddress
 import logging
 import os
@@ -27,8 +27,8 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from types import TracebackType
 from typing import Any
 
@@ -109,76 +109,115 @@ class _Server(uvicorn.Server):
         if not self.should_exit:
             self._on_ready()
 
-    async def main_loop(self) -> None:
-        # uvicorn's loop looks at should_exit every 0.1 s; `wake` ends the wait at once
-        self._wake = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
-        counter = 0
-        while not await self.on_tick(counter):
-            counter = (counter + 1) % 864000
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 0.1)
 
-    def wake(self) -> None:
-        """From any thread: look at should_exit now, not at the next tick."""
-        loop = getattr(self, "_loop", None)
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):  # its loop has closed already
-                loop.call_soon_threadsafe(self._wake.set)
+@dataclass(frozen=True)
+class ServeOptions:
+    """Where and how to serve, whom to load, and the settings: what `start_server`,
+    `build` and `codegrant-kit serve` share.
+
+    `settings` are fields of `ServerConfig` (scopes, code_lifetime, db, ...) put over
+    `config`, or over `ServerConfig`'s own defaults; the issuer is the bound address
+    unless `public_url` or an `issuer` setting says otherwise.
+
+    >>> ServeOptions.of(port=8000, code_lifetime=60).settings
+    {'code_lifetime': 60}
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0  # 0: a free port
+    users: Mapping[str, str] | None = None  # None: admin:admin, on a loopback host only
+    clients: Sequence[Mapping[str, Any]] = ()
+    config: ServerConfig | None = None
+    public_url: PublicUrl = None
+    tls: bool = False
+    tls_dir: str | os.PathLike[str] | None = None
+    certfile: str | os.PathLike[str] | None = None
+    keyfile: str | os.PathLike[str] | None = None
+    instructor: tuple[str, str] | None = None
+    # with a `db`, its users not in `users` are no longer admitted, unless this is set
+    # (`serve` without any --user, `start_server` without users=: a restart on the file)
+    keep_database_users: bool = False
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, **keywords: Any) -> ServeOptions:
+        """The keywords of `start_server`: these fields and those of `ServerConfig`."""
+        own = {f.name for f in fields(cls)} - {"settings"}
+        settings = {f.name for f in fields(ServerConfig)}
+        unknown = sorted(set(keywords) - own - settings)
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], own | settings, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise TypeError(
+                f"Unknown option {unknown[0]!r}: {hint}the options are {', '.join(sorted(own))} "
+                "and the fields of ServerConfig."
+            )
+        return cls(
+            **{name: value for name, value in keywords.items() if name in own},
+            settings={name: value for name, value in keywords.items() if name not in own},
+        )
+
+    def resolved_users(self) -> dict[str, str]:
+        """The users to load: those given, or admin:admin for a loopback host."""
+        if self.users is not None:
+            return dict(self.users)
+        if not is_loopback(self.host):
+            raise ValueError(
+                f"Give users={{NAME: PASSWORD, ...}} to listen on {self.host}: the default "
+                "admin:admin is for a server only this machine can reach."
+            )
+        return dict(DEFAULT_USERS)
+
+    def server_config(self, bound_port: int) -> ServerConfig:
+        """The settings over the base config, with the issuer for the port bound."""
+        settings = dict(self.settings)
+        scheme = "https" if self.tls or self.certfile is not None else "http"
+        issuer = (
+            settings.pop("issuer", None)
+            or public_issuer(self.public_url, bound_port)
+            or issuer_for(self.host, bound_port, scheme)
+        )
+        return replace(self.config or ServerConfig(), issuer=issuer, **settings)
 
 
 def build(
-    *,
-    host: str,
-    port: int,
-    users: Mapping[str, str],
-    clients: Iterable[Mapping[str, Any]] = (),
-    config: ServerConfig | None = None,
-    public_url: PublicUrl = None,
-    tls: bool = False,
-    tls_dir: str | os.PathLike[str] | None = None,
-    certfile: str | os.PathLike[str] | None = None,
-    keyfile: str | os.PathLike[str] | None = None,
-    instructor: tuple[str, str] | None = None,
-    keep_database_users: bool = False,
-    **options: Any,
+    options: ServeOptions | None = None, /, **keywords: Any
 ) -> tuple[socket.socket, Starlette]:
     """Bind the socket first, so the issuer carries the real port, then make the app.
 
-    With a `db`, its users not in `users` are no longer admitted (their names end up
-    in `app.state.removed_users`), unless `keep_database_users`: `serve` without any
-    --user keeps the file's users.
-
-    `tls` makes a local CA (in `tls_dir`, else next to the `db`, else a temporary
-    folder) and serves https; `certfile` and `keyfile` serve given ones. The TLS
-    files end up in `app.state.tls`.
+    Give a `ServeOptions`, or its keywords (those of `start_server`). `tls` makes a
+    local CA (in `tls_dir`, else next to the `db`, else a temporary folder) and
+    serves https; `certfile` and `keyfile` serve given ones. The TLS files end up in
+    `app.state.tls`.
     """
-    sock = bind_socket(host, port)
+    if options is None:
+        options = ServeOptions.of(**keywords)
+    elif keywords:
+        raise TypeError("Give build() a ServeOptions or keywords, not both.")
+    if (options.certfile is None) != (options.keyfile is None):
+        raise ValueError("Give both a certificate and its key, or neither.")
+    users = options.resolved_users()
+    sock = bind_socket(options.host, options.port)
     store = None
     try:
-        bound_port = sock.getsockname()[1]
-        base = config or ServerConfig()
-        if (certfile is None) != (keyfile is None):
-            raise ValueError("Give both a certificate and its key, or neither.")
-        scheme = "https" if tls or certfile is not None else "http"
-        issuer = options.pop("issuer", None) or public_issuer(public_url, bound_port)
-        config = replace(base, issuer=issuer or issuer_for(host, bound_port, scheme), **options)
+        config = options.server_config(sock.getsockname()[1])
         files = None
-        if certfile is not None and keyfile is not None:
-            files = tls_files.given(certfile, keyfile)
-        elif tls:
-            folder = tls_files.tls_directory(tls_dir, config.db)
-            files = tls_files.local_ca(folder, tls_files.certificate_hosts(host, config.issuer))
+        if options.certfile is not None and options.keyfile is not None:
+            files = tls_files.given(options.certfile, options.keyfile)
+        elif options.tls:
+            folder = tls_files.tls_directory(options.tls_dir, config.db)
+            hosts = tls_files.certificate_hosts(options.host, config.issuer)
+            files = tls_files.local_ca(folder, hosts)
         store = Store(config)
-        # hashed while uvicorn starts: start_server() returns ~60 ms sooner per user
+        # hashed while uvicorn starts, which need not wait for them
         store.add_users_soon(users)
         # the users given at start are the users: a database's others are let go
-        removed_users = [] if keep_database_users else store.admit_only(users)
-        for client in clients:
+        removed_users = [] if options.keep_database_users else store.admit_only(users)
+        for client in options.clients:
             # with a database, a client given at every start replaces the one it kept
             store.add_client(**client, replace=store.persistent)
-        if instructor is not None:
-            store.set_instructor(*instructor)
+        if options.instructor is not None:
+            store.services.set_instructor(*options.instructor)
         app = create_app(config, store)
         app.state.tls = files
         app.state.removed_users = removed_users  # for the start to say (no_longer_admitted)
@@ -311,7 +350,6 @@ class BackgroundServer:
     def stop(self) -> None:
         """Stop serving and free the port. Stopping twice is harmless."""
         self._server.should_exit = True
-        self._server.wake()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         self._socket.close()
@@ -350,57 +388,37 @@ _current: dict[str, tuple[Any, BackgroundServer]] = {}
 _lock = threading.Lock()
 
 
-def start_server(
-    *,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    users: Mapping[str, str] | None = None,
-    clients: Iterable[Mapping[str, Any]] = (),
-    config: ServerConfig | None = None,
-    public_url: PublicUrl = None,
-    tls: bool = False,
-    tls_dir: str | os.PathLike[str] | None = None,
-    certfile: str | os.PathLike[str] | None = None,
-    keyfile: str | os.PathLike[str] | None = None,
-    instructor: tuple[str, str] | None = None,
-    **options: Any,
-) -> BackgroundServer:
+def start_server(**keywords: Any) -> BackgroundServer:
     """Start the authorization server in the background and return once it serves.
 
-    `options` are fields of `ServerConfig` (scopes, code_lifetime, db, ...); the
-    other arguments are those of `build`. Called again with the same arguments
-    while the server runs, it returns that server; with other arguments, it stops
+    Keywords, all optional: host, port, users, clients, config, public_url, tls,
+    tls_dir, certfile, keyfile, instructor (see `ServeOptions`), and any field of
+    `ServerConfig` (scopes, code_lifetime, db, ...). Called again with the same
+    keywords while the server runs, it returns that server; with others, it stops
     the old one first, so a re-run cell never leaves a second server behind.
     """
-    if users is None and not is_loopback(host):
-        raise ValueError(
-            f"Give users={{NAME: PASSWORD, ...}} to listen on {host}: the default "
-            "admin:admin is for a server only this machine can reach."
-        )
-    users = dict(DEFAULT_USERS if users is None else users)
-    clients = [dict(c) for c in clients]
-    if is_loopback(host):
+    options = ServeOptions.of(**keywords)
+    settings = dict(options.settings)
+    if is_loopback(options.host):
         # Only this machine (and so jupyter-server-proxy) reaches a loopback server,
         # and the prefix only shapes the answer to the request that sent it: trust
         # it, so that a hosted learner's browser can use the pages at /proxy/PORT/.
         # Not X-Forwarded-For: any local process could then pick its own address.
-        options.setdefault("trust_forwarded_prefix", True)
-    serving: dict[str, Any] = {
-        "public_url": public_url,
-        "tls": tls,
-        "tls_dir": tls_dir,
-        "certfile": certfile,
-        "keyfile": keyfile,
-        "instructor": instructor,
-    }
+        settings.setdefault("trust_forwarded_prefix", True)
+    users = options.resolved_users()
+    options = replace(
+        options,
+        users=users,
+        clients=[dict(c) for c in options.clients],
+        settings=settings,
+        # without users=, a database's users stay the users (a restart on the same file)
+        keep_database_users=options.keep_database_users or options.users is None,
+    )
     key = (
-        host,
-        port,
+        id(options.config),
         sorted(users.items()),
-        repr(clients),
-        id(config),
-        sorted(options.items()),
-        repr(sorted(serving.items())),
+        sorted(settings.items()),
+        repr(replace(options, config=None, users={}, settings={})),
     )
     with _lock:
         previous = _current.pop("server", None)
@@ -410,17 +428,11 @@ def start_server(
                 _current["server"] = previous
                 return _announced(old)
             old.stop()
-        sock, app = build(
-            host=host,
-            port=port,
-            users=users,
-            clients=clients,
-            config=config,
-            **serving,
-            **options,
-        )
+        sock, app = build(options)
         server = BackgroundServer(sock, app).start()
         _current["server"] = (key, server)
+        if app.state.removed_users:
+            print(no_longer_admitted(app.state.removed_users), file=sys.stderr, flush=True)
         return _announced(server)
 
 

@@ -130,7 +130,7 @@ class LabServer(BackgroundServer):
 
 
 def stop_all(servers: Iterable[LabServer]) -> None:
-    """Stop several servers at once: each waits about 0.2 s for uvicorn to finish."""
+    """Stop several servers at once: their waits for uvicorn to finish overlap."""
     stoppers = [threading.Thread(target=server.stop) for server in servers]
     for stopper in stoppers:
         stopper.start()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -25,6 +24,7 @@ from .errors import AccessDenied, InvalidRequest, OAuthError, RateLimited
 from .httpio import client_address, read_form, redirect
 from .pages import error_page, render
 from .params import Params
+from .passwords import check_off_the_loop
 from .records import AuthorizationCode, Client, PendingAuthorization
 from .store import Store
 
@@ -122,12 +122,11 @@ class LoginAndConsent(Endpoint):
         try:
             if not (username and password):
                 ok = False
-            elif self.config.password_hash == "fast":
-                # one SHA-256 costs less than the trip to the thread pool and back
-                ok = self.store.check_password(username, password)
             else:
-                # Argon2id takes tens of milliseconds: keep it off the event loop
-                ok = await run_in_threadpool(self.store.check_password, username, password)
+                # Argon2id is slow on purpose: the check must not hold up other requests
+                ok = await check_off_the_loop(
+                    self.config.password_hash, self.store.check_password, username, password
+                )
         except ValueError:  # the stored hash cannot be read: no password can match it
             return error_page(
                 request,

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-MATCH_TIMEOUT = 1.0  # seconds: a Python starts in some 20 ms, a busy one in 10 times that
+MATCH_TIMEOUT = 1.0  # seconds: many times what the child needs to start, even on a busy machine
 # -I: isolated (no user site, no PYTHON* variables, no current directory on the path)
 _CHILD = (
     "import json, re, sys\n"

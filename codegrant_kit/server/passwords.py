@@ -1,10 +1,9 @@
 """Password hashing for the resource owners the server knows.
 
 Passwords are stored as salted Argon2id hashes (RFC 9106), at the parameters the
-OWASP Password Storage Cheat Sheet gives as its minimum: 19 MiB, 2 passes, 1 lane,
-25 to 40 ms a login on a 2-core machine. Hashes made by earlier versions (scrypt, RFC 7914) still
-verify. `fast` is a single salted SHA-256, for benchmarks and load tests only: it
-is loud about itself, like a lab switch, and never the default.
+OWASP Password Storage Cheat Sheet gives as its minimum: 19 MiB, 2 passes, 1 lane.
+`fast` is a single salted SHA-256, for benchmarks and load tests only: it is loud
+about itself, like a lab switch, and never the default.
 """
 
 from __future__ import annotations
@@ -14,29 +13,28 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Literal, get_args
+
+from starlette.concurrency import run_in_threadpool
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
-HashScheme = Literal["argon2id", "scrypt", "fast"]
+HashScheme = Literal["argon2id", "fast"]
 SCHEMES: tuple[HashScheme, ...] = get_args(HashScheme)
 
 
 @cache
 def argon2id_hasher() -> PasswordHasher:
-    """The Argon2id hasher, imported on first use (its bindings take ~15 ms to load)."""
+    """The Argon2id hasher, imported on first use rather than with the kit."""
     from argon2 import PasswordHasher, Type
 
     # RFC 9106 4 and OWASP's minimum for Argon2id: m=19 MiB, t=2, p=1
     return PasswordHasher(
         time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID
     )
-
-
-# N=2**13, r=8, p=2: what earlier versions stored; still made on request
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 2
 
 
 def _b64(data: bytes) -> str:
@@ -48,17 +46,14 @@ def _unb64(*parts: str) -> list[bytes]:
 
 
 def hash_password(password: str, scheme: HashScheme = "argon2id") -> str:
-    """A self-describing hash: `$argon2id$v=19$m=…`, `scrypt$N$r$p$salt$hash`, `fast$salt$hash`."""
+    """A self-describing hash: `$argon2id$v=19$m=…` or `fast$salt$hash`."""
     secret = password.encode("utf-8", errors="surrogatepass")
     if scheme == "argon2id":
         return argon2id_hasher().hash(secret)
-    salt = secrets.token_bytes(16)
     if scheme == "fast":
+        salt = secrets.token_bytes(16)
         digest = hashlib.sha256(salt + secret).digest()
         return f"fast${_b64(salt)}${_b64(digest)}"
-    if scheme == "scrypt":
-        digest = hashlib.scrypt(secret, salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
-        return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
     raise ValueError(f"Unknown password hash scheme {scheme!r}; use one of {', '.join(SCHEMES)}.")
 
 
@@ -100,15 +95,22 @@ def verify_password(password: str, stored: str) -> bool:
         except (VerificationError, InvalidHashError):  # a hash libargon2 cannot read
             raise ValueError("Malformed Argon2id password hash.") from None
     parts = stored.split("$")
-    try:
-        if parts[0] == "fast" and len(parts) == 3:
+    if parts[0] == "fast" and len(parts) == 3:
+        try:
             salt, expected = _unb64(*parts[1:])
-            return hmac.compare_digest(hashlib.sha256(salt + candidate).digest(), expected)
-        if parts[0] == "scrypt" and len(parts) == 6:
-            n, r, p = (int(x) for x in parts[1:4])
-            salt, expected = _unb64(*parts[4:])
-            digest = hashlib.scrypt(candidate, salt=salt, n=n, r=r, p=p, dklen=len(expected))
-            return hmac.compare_digest(digest, expected)
-    except (binascii.Error, ValueError):
-        raise ValueError(f"Malformed {parts[0]} password hash.") from None
+        except binascii.Error:
+            raise ValueError("Malformed fast password hash.") from None
+        return hmac.compare_digest(hashlib.sha256(salt + candidate).digest(), expected)
     raise ValueError("Unknown password hash format.")
+
+
+async def check_off_the_loop(
+    scheme: HashScheme, check: Callable[[str, str], bool], username: str, password: str
+) -> bool:
+    """`check(username, password)` in a worker thread, so that a slow hash does not stop
+    the event loop. Under `fast` (load tests only) it runs in place: one SHA-256 costs
+    less than the trip to the thread and back, which a load test would measure instead.
+    """
+    if scheme == "fast":
+        return check(username, password)
+    return await run_in_threadpool(check, username, password)

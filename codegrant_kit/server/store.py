@@ -194,10 +194,6 @@ class Store(PendingLogins):
         with self.lock:
             return sorted(self._users)
 
-    def set_instructor(self, username: str, password: str) -> None:
-        """The dashboard's account; kept by `services`, not stored."""
-        self.services.set_instructor(username, password)
-
     # -- clients --------------------------------------------------------------
 
     def add_client(

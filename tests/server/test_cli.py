@@ -10,12 +10,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from typing import Any
 
 import httpx
 import pytest
 
-from codegrant_kit.cli import main
+from codegrant_kit.cli import main, options_of, parser
+from codegrant_kit.server import ServerConfig
 
 from .helpers import REDIRECT_URI, accepts_connections, client_of, get_code, redeem
 
@@ -90,6 +92,20 @@ def test_serve_preloads_a_client_and_options():
         assert metadata["scopes_supported"] == ["photos:read"]
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
+
+
+def test_serve_defaults_are_the_server_configs(capsys):
+    # one place for every default: what `serve` asks for unprompted is ServerConfig()
+    config = options_of(parser().parse_args(["serve"]), {"alice": "pw"}).server_config(8000)
+    default = ServerConfig()
+    for field in fields(ServerConfig):
+        if field.name not in ("randomness", "clock"):
+            assert getattr(config, field.name) == getattr(default, field.name), field.name
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"(default {default.code_lifetime})" in help_text
+    assert f"(default {default.max_pending_per_address};" in help_text
 
 
 def test_serve_on_a_taken_port_fails_clearly(capsys):

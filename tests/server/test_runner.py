@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import doctest
 import re
 import socket
 import subprocess
 import sys
 import threading
+from dataclasses import fields
 
 import httpx
 import pytest
 
-from codegrant_kit.runner import build, start_server, stop_server
+from codegrant_kit.runner import ServeOptions, build, start_server, stop_server
 from codegrant_kit.server import SeededRandomness, ServerConfig
 
 from .conftest import LIVE
@@ -224,3 +226,43 @@ def test_interpreter_exit_stops_the_server():
     url = done.stdout.strip()
     assert url.startswith("http://127.0.0.1:")
     assert not accepts_connections(url)
+
+
+# the keywords start_server has always taken, besides the fields of ServerConfig
+SERVING = {"host", "port", "users", "clients", "config", "public_url", "tls", "tls_dir",
+           "certfile", "keyfile", "instructor"}  # fmt: skip
+
+
+def test_serve_options_are_start_servers_keywords():
+    assert {f.name for f in fields(ServeOptions)} - {"settings"} == SERVING
+    options = ServeOptions.of(host="127.0.0.2", tls=True, code_lifetime=60, db="x.db")
+    assert (options.host, options.tls) == ("127.0.0.2", True)
+    assert options.settings == {"code_lifetime": 60, "db": "x.db"}
+    config = options.server_config(41234)
+    assert (config.issuer, config.code_lifetime) == ("https://127.0.0.2:41234", 60)
+    # what is not given is ServerConfig's own default
+    assert config.access_token_lifetime == ServerConfig().access_token_lifetime
+    examples = doctest.DocTestFinder().find(ServeOptions, globs={"ServeOptions": ServeOptions})
+    runner = doctest.DocTestRunner()
+    for example in examples:
+        runner.run(example)
+    assert runner.summarize(verbose=False) == doctest.TestResults(failed=0, attempted=1)
+
+
+def test_a_misspelt_keyword_is_named_and_binds_nothing():
+    servers_before = server_threads()
+    with pytest.raises(TypeError, match="'code_lifetim': did you mean 'code_lifetime'"):
+        start_server(code_lifetim=5)
+    assert server_threads() == servers_before
+
+
+def test_build_takes_serve_options_or_keywords_not_both():
+    sock, app = build(ServeOptions(users={"alice": "x"}, settings={"password_hash": "fast"}))
+    try:
+        assert app.state.config.issuer == f"http://127.0.0.1:{sock.getsockname()[1]}"
+        assert app.state.store.usernames() == ["alice"]
+    finally:
+        sock.close()
+        app.state.store.close()
+    with pytest.raises(TypeError, match="not both"):
+        build(ServeOptions(), port=0)
