@@ -229,7 +229,7 @@ def build(
         raise
 
 
-def no_longer_admitted(usernames: list[str]) -> str:
+def no_longer_admitted(usernames: list[str], given: str = "with --user or --users-file") -> str:
     """What start says of the database's users it no longer admits.
 
     >>> print(no_longer_admitted(["bob", "carol"]))  # doctest: +NORMALIZE_WHITESPACE
@@ -245,8 +245,7 @@ def no_longer_admitted(usernames: list[str]) -> str:
         names = ", ".join(usernames[:-1]) + f" and {usernames[-1]}"
         who, verb, subject = f"users {names}", "are", "they were"
     return (
-        f"The database's {who} {verb} no longer admitted: {subject} not given with "
-        "--user or --users-file."
+        f"The database's {who} {verb} no longer admitted: {subject} not given {given}."
     )
 
 
@@ -432,7 +431,8 @@ def start_server(**keywords: Any) -> BackgroundServer:
         server = BackgroundServer(sock, app).start()
         _current["server"] = (key, server)
         if app.state.removed_users:
-            print(no_longer_admitted(app.state.removed_users), file=sys.stderr, flush=True)
+            removed = no_longer_admitted(app.state.removed_users, "in users=")
+            print(f"codegrant-kit: {removed}", file=sys.stderr, flush=True)
         return _announced(server)
 
 

@@ -230,7 +230,7 @@ def test_interpreter_exit_stops_the_server():
 
 # the keywords start_server has always taken, besides the fields of ServerConfig
 SERVING = {"host", "port", "users", "clients", "config", "public_url", "tls", "tls_dir",
-           "certfile", "keyfile", "instructor"}  # fmt: skip
+           "certfile", "keyfile", "instructor", "keep_database_users"}  # fmt: skip
 
 
 def test_serve_options_are_start_servers_keywords():
@@ -266,3 +266,19 @@ def test_build_takes_serve_options_or_keywords_not_both():
         app.state.store.close()
     with pytest.raises(TypeError, match="not both"):
         build(ServeOptions(), port=0)
+
+
+def test_start_server_keeps_a_databases_users_unless_users_are_given(tmp_path, capsys):
+    db = tmp_path / "class.db"
+    with start_server(users={"alice": "a", "bob": "b"}, password_hash="fast", db=db):
+        pass
+    capsys.readouterr()
+    with start_server(password_hash="fast", db=db) as server:  # no users=: a restart
+        assert server.store.usernames() == ["admin", "alice", "bob"]
+    assert "no longer admitted" not in capsys.readouterr().err
+    with start_server(users={"alice": "a"}, password_hash="fast", db=db) as server:
+        assert server.store.usernames() == ["alice"]
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "codegrant-kit: The database's users admin and bob are no longer admitted: they "
+        "were not given in users=."
+    )
