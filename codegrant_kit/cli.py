@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -124,6 +124,36 @@ COUNTS = {
 }
 
 
+def repeatable(
+    group: argparse._ActionsContainer,
+    flag: str,
+    kind: Callable[[str], Any],
+    metavar: str,
+    help_text: str,
+) -> None:
+    """An option that may be given again and again, its values gathered in a list."""
+    group.add_argument(
+        flag, type=kind, action="append", default=[], metavar=metavar, help=help_text
+    )
+
+
+def config_options(
+    group: argparse._ActionsContainer,
+    helps: dict[str, str],
+    kind: Callable[[str], Any],
+    metavar: str,
+) -> None:
+    """`--code-lifetime` and the like: one option per ServerConfig field, its default."""
+    for name, help_text in helps.items():
+        group.add_argument(
+            "--" + name.replace("_", "-"),
+            type=kind,
+            default=getattr(DEFAULTS, name),
+            metavar=metavar,
+            help=help_text,
+        )
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="codegrant-kit",
@@ -141,21 +171,19 @@ def parser() -> argparse.ArgumentParser:
         default=DEFAULT_PORT,
         help="port (default %(default)s); 0 picks a free one",
     )
-    serve.add_argument(
+    repeatable(
+        serve,
         "--user",
-        type=_user,
-        action="append",
-        default=[],
-        metavar="NAME:PASSWORD",
-        help="a resource owner who can sign in (repeatable; default admin:admin on loopback)",
+        _user,
+        "NAME:PASSWORD",
+        "a resource owner who can sign in (repeatable; default admin:admin on loopback)",
     )
-    serve.add_argument(
+    repeatable(
+        serve,
         "--client",
-        type=_client,
-        action="append",
-        default=[],
-        metavar="KEY:SECRET:CALLBACK",
-        help="preload an application with this consumer key, secret and callback URL",
+        _client,
+        "KEY:SECRET:CALLBACK",
+        "preload an application with this consumer key, secret and callback URL",
     )
     serve.add_argument(
         "--scope",
@@ -164,14 +192,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="SCOPE",
         help=f"a scope the server knows (repeatable; default {' '.join(DEFAULTS.scopes)})",
     )
-    for name, help_text in LIFETIMES.items():
-        serve.add_argument(
-            "--" + name.replace("_", "-"),
-            type=_positive,
-            default=getattr(DEFAULTS, name),
-            metavar="SECONDS",
-            help=help_text,
-        )
+    config_options(serve, LIFETIMES, _positive, "SECONDS")
     serve.add_argument(
         "--password-hash",
         choices=SCHEMES,
@@ -191,13 +212,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="warning", choices=("debug", "info", "warning"))
 
     classroom = serve.add_argument_group("a classroom server")
-    classroom.add_argument(
+    repeatable(
+        classroom,
         "--users-file",
-        type=_users_file,
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="resource owners, one NAME:PASSWORD a line (one per learner)",
+        _users_file,
+        "FILE",
+        "resource owners, one NAME:PASSWORD a line (one per learner)",
     )
     classroom.add_argument(
         "--db",
@@ -233,27 +253,19 @@ def parser() -> argparse.ArgumentParser:
         metavar="NAME:PASSWORD",
         help="turn on the dashboard at /dashboard, for this name and password (HTTP Basic)",
     )
-    classroom.add_argument(
+    repeatable(
+        classroom,
         "--rate-limit",
-        type=_rate_limit,
-        action="append",
-        default=[],
-        metavar="NAME=PER_SECOND/BURST",
-        help="requests per client address to authorize, token or register (or NAME=off); "
+        _rate_limit,
+        "NAME=PER_SECOND/BURST",
+        "requests per client address to authorize, token or register (or NAME=off); "
         + ", ".join(
             f"{name} {limit.per_second:g}/{limit.burst}"
             for name, limit in DEFAULT_RATE_LIMITS.items()
         )
         + " by default",
     )
-    for name, help_text in COUNTS.items():
-        classroom.add_argument(
-            "--" + name.replace("_", "-"),
-            type=_count,
-            default=getattr(DEFAULTS, name),
-            metavar="N",
-            help=help_text,
-        )
+    config_options(classroom, COUNTS, _count, "N")
 
     demo = commands.add_parser(
         "demo", help="run the whole seed flow against an embedded server and print it"

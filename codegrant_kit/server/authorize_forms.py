@@ -239,16 +239,8 @@ class LoginAndConsent(Endpoint):
         username: str = "",
         status_code: int = 200,
     ) -> Response:
-        return render(
-            request,
-            self.config,
-            "login.html",
-            status_code,
-            client_name=client.client_name,
-            session_data_key=pending.id,
-            csrf_token=pending.csrf_token,
-            message=message,
-            username=username,
+        return self._form_page(
+            request, "login.html", pending, client, message, status_code, username=username
         )
 
     def _consent_page(
@@ -259,16 +251,37 @@ class LoginAndConsent(Endpoint):
         message: str = "",
         status_code: int = 200,
     ) -> Response:
-        return render(
+        return self._form_page(
             request,
-            self.config,
             "consent.html",
+            pending,
+            client,
+            message,
             status_code,
-            client_name=client.client_name,
             username=pending.username,
             scopes=pending.scope,
             redirect_uri=pending.redirect_uri,
+        )
+
+    def _form_page(
+        self,
+        request: Request,
+        template: str,
+        pending: PendingAuthorization,
+        client: Client,
+        message: str,
+        status_code: int,
+        **context: object,
+    ) -> Response:
+        """A page whose form carries the pending request's key and CSRF token."""
+        return render(
+            request,
+            self.config,
+            template,
+            status_code,
+            client_name=client.client_name,
             session_data_key=pending.id,
             csrf_token=pending.csrf_token,
             message=message,
+            **context,
         )

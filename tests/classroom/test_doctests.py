@@ -6,10 +6,18 @@ import doctest
 
 import pytest
 
-from codegrant_kit import jupyter_proxy, runner
+from codegrant_kit import jupyter_proxy, runner, serve_options
 from codegrant_kit.server import browser_cookie, dashboard, forwarded_prefix, progress, rate_limit
 
-MODULES = [browser_cookie, dashboard, forwarded_prefix, jupyter_proxy, progress, rate_limit]
+MODULES = [
+    browser_cookie,
+    dashboard,
+    forwarded_prefix,
+    jupyter_proxy,
+    progress,
+    rate_limit,
+    serve_options,
+]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
