@@ -14,6 +14,7 @@ checked in `authorize`.
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -159,7 +160,7 @@ class LoginAndConsent(Endpoint):
         if self.store.has_consent(username, client.client_id, scope):
             # approved always before, for this scope or a wider one
             return self._approve(request, pending)
-        return self._consent_page(request, pending, client)
+        return self._consent_page(request, pending, client.client_name)
 
     def _consent(
         self, request: Request, form: Params, pending: PendingAuthorization, client: Client
@@ -171,7 +172,11 @@ class LoginAndConsent(Endpoint):
             )
         if choice not in ("approve", "approveAlways", "deny"):
             return self._consent_page(
-                request, pending, client, "Choose Approve Once, Approve Always or Deny.", 400
+                request,
+                pending,
+                client.client_name,
+                message="Choose Approve Once, Approve Always or Deny.",
+                status_code=400,
             )
         if choice == "deny":
             if self.store.end_pending(pending.id) is None:
@@ -240,48 +245,35 @@ class LoginAndConsent(Endpoint):
         status_code: int = 200,
     ) -> Response:
         return self._form_page(
-            request, "login.html", pending, client, message, status_code, username=username
+            request,
+            "login.html",
+            pending,
+            client.client_name,
+            message=message,
+            status_code=status_code,
+            username=username,
         )
 
     def _consent_page(
-        self,
-        request: Request,
-        pending: PendingAuthorization,
-        client: Client,
-        message: str = "",
-        status_code: int = 200,
+        self, request: Request, pending: PendingAuthorization, client_name: str, **page: Any
     ) -> Response:
+        """The consent page: who asks (`client_name`), for whom, which scopes, sent where."""
         return self._form_page(
             request,
             "consent.html",
             pending,
-            client,
-            message,
-            status_code,
+            client_name,
             username=pending.username,
             scopes=pending.scope,
             redirect_uri=pending.redirect_uri,
+            **page,
         )
 
     def _form_page(
-        self,
-        request: Request,
-        template: str,
-        pending: PendingAuthorization,
-        client: Client,
-        message: str,
-        status_code: int,
-        **context: object,
-    ) -> Response:
+        self, request: Request, template: str, pending: PendingAuthorization, client_name: str,
+        message: str = "", status_code: int = 200, **context: object,
+    ) -> Response:  # fmt: skip
         """A page whose form carries the pending request's key and CSRF token."""
-        return render(
-            request,
-            self.config,
-            template,
-            status_code,
-            client_name=client.client_name,
-            session_data_key=pending.id,
-            csrf_token=pending.csrf_token,
-            message=message,
-            **context,
-        )
+        form = {"session_data_key": pending.id, "csrf_token": pending.csrf_token}
+        context.update(client_name=client_name, message=message, **form)
+        return render(request, self.config, template, status_code, **context)

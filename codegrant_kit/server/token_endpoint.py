@@ -49,9 +49,9 @@ class TokenEndpoint(Endpoint):
                 raise UnsupportedGrantType(
                     f"grant_type {grant_type!r} is not supported here; use {' or '.join(GRANTS)}."
                 )
-            issued = grant(self.config, self.store, self.services, self.signer).handle(
-                params, client
-            )
+            handler = grant(self.config, self.store, self.services, self.signer)
+            handler.check_client_allowed(client)  # RFC 6749 5.2 unauthorized_client
+            issued = handler.handle(params, client)
         except OAuthError as exc:
             return json_error(exc)
         return json_response(issued.body())

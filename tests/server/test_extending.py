@@ -32,7 +32,6 @@ class ClientCredentialsGrant(Grant):
     grant_type = "client_credentials"
 
     def handle(self, params: Params, client: Client) -> TokenResponse:
-        self.check_client_allowed(client)
         # RFC 6749 4.4.2: scope OPTIONAL, as in 3.3
         scope = parse_scope(params.get("scope"), client.scope, client.scope)
         grant_id = self.config.randomness.token(16)

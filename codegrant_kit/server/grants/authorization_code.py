@@ -58,7 +58,6 @@ class AuthorizationCodeGrant(Grant):
     grant_type = "authorization_code"
 
     def handle(self, params: Params, client: Client) -> TokenResponse:
-        self.check_client_allowed(client)
         # REQUIRED. The authorization code received from the authorization server.
         value = params.require("code")
         redirect_uri = params.get("redirect_uri")

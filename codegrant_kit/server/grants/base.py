@@ -68,7 +68,8 @@ class Grant(ABC):
 
     @abstractmethod
     def handle(self, params: Params, client: Client) -> TokenResponse:
-        """The token response for this request from this (authenticated) client."""
+        """The token response for this request from this (authenticated) client, which the
+        token endpoint has already found allowed this grant (`check_client_allowed`)."""
 
     def check_client_allowed(self, client: Client) -> None:
         # RFC 6749 5.2 unauthorized_client: not authorized to use this grant type

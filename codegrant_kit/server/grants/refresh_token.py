@@ -55,7 +55,6 @@ class RefreshTokenGrant(Grant):
     grant_type = "refresh_token"
 
     def handle(self, params: Params, client: Client) -> TokenResponse:
-        self.check_client_allowed(client)
         # REQUIRED. The refresh token issued to the client.
         value = params.require("refresh_token")
 
