@@ -229,8 +229,9 @@ def _lockout_per_day(answer: Any) -> CheckResult:
         return CheckResult(
             name,
             True,
-            "a dictionary of 10 000 passwords takes weeks for one account, which is why "
-            "a lockout helps; it cannot save a password from the top of the list.",
+            "a dictionary of 10 000 passwords takes over a week for one account from one "
+            "address, which is why a lockout helps; each address more adds as many "
+            "guesses again, and no lockout saves a password from the top of the list.",
         )
     hint = "too many" if answer > expected else "too few"
     return CheckResult(name, False, f"{hint}: how many windows of {WINDOW:g} s fit in a day?")

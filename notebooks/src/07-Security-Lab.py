@@ -306,15 +306,18 @@ guess_client_secret(safe)
 guess_client_secret(lab("no_throttle"))
 
 # %% [markdown]
-# A lockout only slows guessing down, and it lets an attacker lock alice out on
-# purpose, so it ends after 15 minutes. The lab's clock moves only when told:
+# A lockout only slows guessing down, and it ends after 15 minutes. It counts the
+# wrong passwords for one account from one address, so mallory guessing from her
+# machine locks out her own tries, not alice signing in from hers (RFC 6749 10.10).
+# The lab's clock moves only when told:
 
 # %%
 safe.clock.advance(15 * 60)
 
 # %% [markdown]
 # **Exercise.** With the server's limits (`codegrant_kit.server.throttle`: `LIMITS`
-# and `WINDOW`), how many passwords can mallory try against one account in a day?
+# and `WINDOW`), how many passwords can mallory try against one account in a day,
+# from one address?
 
 # %%
 from codegrant_kit.server.throttle import LIMITS, WINDOW
