@@ -16,7 +16,8 @@ Modules, one step each:
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
 - ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
-  ``masking`` for credentials) and as a Mermaid diagram (``mermaid``).
+  ``masking`` for credentials) and as a Mermaid diagram (``mermaid``);
+  ``export``: the transcript as HAR 1.2, a curl script, the Mermaid source.
 - ``explain``: every error code in plain words; ``errors``: the exceptions.
 - ``new_client``: the ``httpx.Client`` every step uses (never follows a redirect);
   ``json_object``: a response's JSON object body, or None.
@@ -69,6 +70,7 @@ from .errors import (
     StepOutOfOrder,
 )
 from .explain import Explanation, ParameterNote, explain_error, known_errors
+from .export import har_text, mermaid_source, to_curl, to_har
 from .flow import Flow
 from .jwt import DecodedJwt, JwtCheck, check_jwt, decode_jwt
 from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
@@ -149,12 +151,14 @@ __all__ = [
     "explain_redirect",
     "fetch_jwks",
     "form_urlencode",
+    "har_text",
     "introspect",
     "introspection_request",
     "json_object",
     "keycloak",
     "known_errors",
     "mask_value",
+    "mermaid_source",
     "metadata_urls",
     "new_client",
     "new_state",
@@ -171,6 +175,8 @@ __all__ = [
     "s256",
     "seeded_token_factory",
     "send_token_request",
+    "to_curl",
+    "to_har",
     "token_request",
     "wso2_api_manager",
     "wso2_identity_server",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import httpx
 
@@ -72,6 +73,8 @@ class Exchange:
     response: httpx.Response | None = None
     started: float = field(default_factory=time.perf_counter)
     elapsed: float | None = None
+    # wall-clock time the request was made, for exports (HAR's startedDateTime)
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
     def http_version(self) -> str:

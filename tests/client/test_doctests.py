@@ -11,6 +11,7 @@ MODULES = [
     "discovery",
     "exchange",
     "explain",
+    "export",
     "forms",
     "jwt",
     "masking",
