@@ -3,7 +3,7 @@
 Builds the sdist and the wheel from it, installs the wheel into a fresh venv with uv,
 copies the tutorials out with `codegrant-kit lab DIR --copy-only` and runs
 01-Start-Here.ipynb there under nbval.
-About 12 s with uv's cache warm (25 s cold); part of every `make test`, as the issue asks.
+About 12 s with uv's cache warm; part of every `make test`, as the issue asks.
 """
 
 from __future__ import annotations
