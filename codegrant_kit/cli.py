@@ -1,4 +1,4 @@
-"""The command line: `codegrant-kit serve` and `codegrant-kit demo`."""
+"""The command line: `codegrant-kit serve`, `codegrant-kit demo` and `codegrant-kit lab`."""
 
 from __future__ import annotations
 
@@ -271,6 +271,26 @@ def parser() -> argparse.ArgumentParser:
         "demo", help="run the whole seed flow against an embedded server and print it"
     )
     demo.add_argument("--no-color", action="store_true", help="plain text")
+
+    from .workspace import DEFAULT_DIR, INSTALL_LAB
+
+    lab = commands.add_parser(
+        "lab",
+        help="copy the tutorials into a folder and open JupyterLab there",
+        description="Copy the tutorials into DIR (a tutorial you edited is kept, never "
+        f"overwritten) and open JupyterLab there. Needs JupyterLab: {INSTALL_LAB}. "
+        "Options after -- go to jupyter lab, e.g. codegrant-kit lab -- --port=9999",
+    )
+    lab.add_argument(
+        "dir",
+        nargs="?",
+        default=DEFAULT_DIR,
+        metavar="DIR",
+        help="the folder to copy them into (default %(default)s)",
+    )
+    lab.add_argument(
+        "--copy-only", action="store_true", help="copy the tutorials, do not start JupyterLab"
+    )
     return top
 
 
@@ -358,9 +378,21 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # `codegrant-kit lab DIR -- --port=9999`: what follows -- is jupyter lab's
+    extra: list[str] = []
+    if "--" in words:
+        at = words.index("--")
+        words, extra = words[:at], words[at + 1 :]
+    args = parser().parse_args(words)
+    if extra and args.command != "lab":
+        parser().error(f"only lab passes options after --; {args.command} takes none")
     if args.command == "serve":
         return serve(args)
+    if args.command == "lab":
+        from .workspace import lab
+
+        return lab(args.dir, args.copy_only, extra)
     from .demo import run_demo
 
     try:

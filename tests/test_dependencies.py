@@ -60,6 +60,15 @@ def test_environment_yml_is_in_step():
     for name, requirement in RUNTIME.items():
         assert name in conda, f"{name} is in pyproject.toml, not in environment.yml"
         assert conda[name].specifier == requirement.specifier, name
+    # the lab extra too: conda users open the tutorials in JupyterLab (codegrant-kit lab)
+    lab = {
+        Requirement(line).name: Requirement(line)
+        for line in PROJECT["optional-dependencies"]["lab"]
+    }
+    for name, requirement in lab.items():
+        assert name in conda, f"{name} is in pyproject.toml's lab extra, not in environment.yml"
+        assert conda[name].specifier == requirement.specifier, name
     extras = set(conda) - set(RUNTIME)
-    lab = {Requirement(line).name for line in PROJECT["optional-dependencies"]["lab"]}
-    assert extras <= lab, f"environment.yml has {sorted(extras - lab)} that pyproject.toml lacks"
+    assert extras <= set(lab), (
+        f"environment.yml has {sorted(extras - set(lab))} that pyproject.toml lacks"
+    )
