@@ -56,7 +56,7 @@ HEADERS = {
 
 
 class ReceivedRedirects:
-    """The queries of the last `per_state` redirects for each of the last `states` states, in memory."""
+    """The queries of the last `per_state` redirects of each of the last `states` states."""
 
     def __init__(self, per_state: int = PER_STATE, states: int = STATES) -> None:
         self.per_state = per_state
