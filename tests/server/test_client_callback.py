@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
-from markupsafe import escape
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from codegrant_kit.server.client_callback import ENV, PER_STATE, ReceivedRedirects
 
