@@ -39,6 +39,7 @@ RECEIVED_PATH = PATH + "/received"
 PER_STATE = 5  # the last redirects kept for one state
 STATES = 200  # the states remembered at once; the oldest is forgotten first
 MAX_QUERY = 8192  # a longer query is shown but not kept
+# so the page holds at most PER_STATE * STATES * MAX_QUERY bytes (8 MB), whatever arrives
 SHOWN = ("code", "state", "iss", "error", "error_description", "error_uri")
 
 # RFC 9700 4.2.4: a code in this page's URL must not leak through Referer

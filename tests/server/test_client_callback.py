@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from codegrant_kit.server.client_callback import ENV, PER_STATE, ReceivedRedirects
+from codegrant_kit.server.client_callback import ENV, MAX_QUERY, PER_STATE, ReceivedRedirects
 
 from .helpers import authorize, sign_in, submit
 
@@ -110,3 +110,10 @@ def test_the_servers_own_redirect_lands_on_the_page(server, browser):
     assert "xyz" in landed.text and "Go back to the notebook" in landed.text
     (query,) = browser.get(RECEIVED, params={"state": "xyz"}).json()["queries"]
     assert "code=" in query and "iss=" in query
+
+
+def test_a_query_too_long_to_keep_is_shown_but_not_kept(server, browser):
+    long_code = "c" * (MAX_QUERY + 1)
+    page = browser.get(CALLBACK, params={"code": long_code, "state": "s"})
+    assert long_code in page.text
+    assert len(server.app.state.received_redirects) == 0
