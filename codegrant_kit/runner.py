@@ -64,6 +64,8 @@ __all__ = [
 ]
 
 START_TIMEOUT = 10.0  # seconds
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket with Nagle off (each response leaves at once)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

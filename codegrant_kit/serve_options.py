@@ -1,7 +1,7 @@
 """What `start_server`, `build` and `codegrant-kit serve` share: where and how to serve.
 
-    >>> ServeOptions.of(port=8000, code_lifetime=60).settings
-    {'code_lifetime': 60}
+>>> ServeOptions.of(port=8000, code_lifetime=60).settings
+{'code_lifetime': 60}
 """
 
 from __future__ import annotations
@@ -140,6 +140,4 @@ def no_longer_admitted(usernames: list[str], given: str = "with --user or --user
     else:
         names = ", ".join(usernames[:-1]) + f" and {usernames[-1]}"
         who, verb, subject = f"users {names}", "are", "they were"
-    return (
-        f"The database's {who} {verb} no longer admitted: {subject} not given {given}."
-    )
+    return f"The database's {who} {verb} no longer admitted: {subject} not given {given}."

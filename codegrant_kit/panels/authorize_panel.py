@@ -19,6 +19,7 @@ from ..client import AuthorizationRequest, PkcePair, new_state
 from ..jupyter_proxy import proxy_path
 from . import _html
 from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
+from .portal import callback_warning
 from .state import FlowState
 from .steps import Step
 
@@ -39,6 +40,7 @@ class AuthorizeModel(StepModel):
     scope_options: List[str] = List(Unicode(), default_value=[DEFAULT_SCOPE])
     url = Unicode("")
     notes: List[Any] = List()
+    warning = Unicode("")  # where the browser lands after consent, said before the click
 
     def __init__(self, shared: FlowState | None = None, **kwargs: Any) -> None:
         self._pkce_pair: PkcePair | None = None  # before any observer can run
@@ -99,6 +101,7 @@ class AuthorizeModel(StepModel):
         )
         self.url = request.url
         self.notes = [tuple(note) for note in request.explain()]
+        self.warning = callback_warning(self.redirect_uri, self.shared.callback_page_url())
         self.status = "" if self.client_id else f"No client_id yet: generate keys in {Step.PORTAL}."
         if self.shared.flow is not None:
             self.attempt(lambda: self.shared.use_request(request, pair))
@@ -187,6 +190,11 @@ class AuthorizePanel(StepPanel):
                 ),
                 message_box(self.model),
                 self._url,
+                html_of(
+                    self.model,
+                    "warning",
+                    lambda w: f"<div style='color:#8a4b00'>{_html.esc(w)}</div>" if w else "",
+                ),
                 html_of(self.model, "notes", _html.notes_table),
             ]
         )

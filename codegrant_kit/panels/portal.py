@@ -5,6 +5,11 @@ callback URL is entered: the code grant sends the user back to that URL
 (RFC 6749 Section 3.1.2), so without one it cannot work. GENERATE KEYS registers
 the application (RFC 7591 Section 3.1) and shows the consumer key (``client_id``)
 and consumer secret (``client_secret``).
+
+With the kit's own server the callback URL starts as the kit's callback page (the
+client's part, ``/client/callback``): the browser lands there after consent and
+the redirect panel picks the redirect up. The seed's ``https://client.example.com/cb``
+stays one click away; no page answers there, and the panel says so.
 """
 
 from __future__ import annotations
@@ -16,11 +21,44 @@ from traitlets import Bool, Unicode, observe, validate
 
 from ..client import Application
 from . import _html
-from ._base import StepModel, StepPanel, button, guarded_link, heading, message_box, text
+from ._base import (
+    StepModel,
+    StepPanel,
+    button,
+    guarded_link,
+    heading,
+    html_of,
+    message_box,
+    text,
+)
 from .state import FlowState
 from .steps import Step
 
 DEFAULT_NAME = "PhotoImporter"
+SEED_CALLBACK = "https://client.example.com/cb"  # the WSO2 guide's callback URL
+
+
+def callback_warning(callback_url: str, kit_page: str | None) -> str:
+    """What happens in the browser after consent, said before the click.
+
+    >>> callback_warning("https://client.example.com/cb", None)[:45]
+    'After consent the browser is sent to https://'
+    """
+    url = callback_url.strip()
+    if not url:
+        return ""
+    if url == kit_page:
+        return (
+            "After consent the browser lands on the kit's callback page, which shows the "
+            f"code, state and iss. Then go back to the notebook: {Step.REDIRECT} picks the "
+            "redirect up with one button, nothing to copy."
+        )
+    return (
+        f"After consent the browser is sent to {url}. No page of this kit answers there, "
+        'so the tab will show an error such as "This site can\'t be reached": that is '
+        f"expected. The URL in the address bar then holds the code: {Step.REDIRECT} needs "
+        "it, copied into its Location field."
+    )
 
 
 class PortalModel(StepModel):
@@ -33,9 +71,20 @@ class PortalModel(StepModel):
     refresh_grant = Bool(True)
     consumer_key = Unicode("")
     consumer_secret = Unicode("")
+    kit_callback = Unicode("")  # the kit's callback page, when the kit's server runs
+    warning = Unicode("")  # what the browser will show after consent
 
     def __init__(self, shared: FlowState | None = None, **kwargs: Any) -> None:
         super().__init__(shared, **kwargs)
+        self.shared.observe(self._on_server, names="server")
+        self._on_server()
+        self._on_callback()
+
+    def _on_server(self, _change: object = None) -> None:
+        old, self.kit_callback = self.kit_callback, self.shared.callback_page_url() or ""
+        # the default follows the server, unless the learner chose another URL
+        if self.callback_url.strip() in ("", old):
+            self.callback_url = self.kit_callback
         self._on_callback()
 
     @observe("callback_url")
@@ -43,6 +92,20 @@ class PortalModel(StepModel):
         self.code_grant_enabled = bool(self.callback_url.strip())
         if not self.code_grant_enabled:
             self.code_grant = False
+        self.warning = callback_warning(self.callback_url, self.kit_callback or None)
+
+    def use_kit_callback(self) -> None:
+        """The kit's callback page: the browser lands on a page that works."""
+        if not self.kit_callback:
+            self.error = (
+                f"The kit's callback page lives on the kit's server: start it ({Step.SERVER})."
+            )
+            return
+        self.callback_url = self.kit_callback
+
+    def use_seed_callback(self) -> None:
+        """The WSO2 guide's https://client.example.com/cb: the page will not load."""
+        self.callback_url = SEED_CALLBACK
 
     @validate("code_grant")
     def _code_needs_callback(self, proposal: Any) -> bool:
@@ -99,9 +162,9 @@ class PortalPanel(StepPanel):
         self.model = model or PortalModel(state)
         self.shared = self.model.shared
         self._name = text("Application name")
-        self._callback = text(
-            "Callback URL", placeholder="https://client.example.com/cb", continuous_update=True
-        )
+        self._callback = text("Callback URL", placeholder=SEED_CALLBACK, continuous_update=True)
+        self._kit_callback = button("The kit's callback page", self.model.use_kit_callback)
+        self._seed_callback = button(f"The guide's {SEED_CALLBACK}", self.model.use_seed_callback)
         self._code = widgets.Checkbox(description="Code", indent=False)
         self._refresh = widgets.Checkbox(description="Refresh Token", indent=False)
         self._generate = button("GENERATE KEYS", self.model.generate_keys, button_style="primary")
@@ -128,6 +191,12 @@ class PortalPanel(StepPanel):
                 ),
                 self._name,
                 self._callback,
+                widgets.HBox([self._kit_callback, self._seed_callback]),
+                html_of(
+                    self.model,
+                    "warning",
+                    lambda w: f"<div style='color:#8a4b00'>{_html.esc(w)}</div>" if w else "",
+                ),
                 widgets.HBox([widgets.Label("Grant types:"), self._code, self._refresh]),
                 self._generate,
                 message_box(self.model),

@@ -5,7 +5,9 @@ the client's redirect URI. Its query carries the ``code`` and the ``state`` the
 client sent, and ``iss`` (RFC 9207), or an ``error`` (Section 4.1.2.1). Before
 using the code the client checks that the state is its own (against CSRF,
 Section 10.12) and that ``iss`` names the server it talked to (against mix-up,
-RFC 9207 Section 2.4). A Location pasted from a real browser works too.
+RFC 9207 Section 2.4). A Location pasted from a real browser works too, and a
+redirect that reached the kit's callback page in the learner's browser is fetched
+by its state, with no copy and paste.
 """
 
 from __future__ import annotations
@@ -70,6 +72,24 @@ class RedirectModel(StepModel):
         self.iss_received = next((n.value for n in notes if n.parameter == "iss"), "")
         self.code, self.checks, self.error, self.status = "", [], "", ""
 
+    def use_received(self) -> None:
+        """Take the latest redirect the kit's callback page received with our state."""
+        found = self.attempt(self.shared.received_redirects)
+        if found is None:
+            return
+        if not found:
+            self.error = (
+                "Nothing has reached the callback page with this request's state yet: open "
+                f"the link in {Step.AUTHORIZE}, sign in and approve, then press this again."
+            )
+            return
+        self.raw = ""
+        self.location = found[-1]
+        self.status = (
+            "This is the redirect your browser brought to the callback page. "
+            "Check it: state and iss first."
+        )
+
     def check(self) -> None:
         """Check redirect_uri, state and iss; keep the code, or explain the error."""
         self.code, self.checks, self.status = "", [], ""
@@ -100,6 +120,9 @@ class RedirectPanel(StepPanel):
         self.model = model or RedirectModel(state)
         self.shared = self.model.shared
         self._location = text("Location", placeholder="paste a Location from your browser")
+        self._use_received = button(
+            "Use the redirect the callback page received", self.model.use_received
+        )
         self._check = button("Check the redirect", self.model.check, button_style="primary")
         self._links = [widgets.link((self.model, "location"), (self._location, "value"))]
         super().__init__(
@@ -111,6 +134,7 @@ class RedirectPanel(StepPanel):
                 ),
                 html_of(self.model, "raw", _html.pre),
                 self._location,
+                self._use_received,
                 html_of(self.model, "parameters", _html.notes_table),
                 html_of(
                     self.model,

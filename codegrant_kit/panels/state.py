@@ -16,6 +16,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, HasTraits, Instance, Int, Unicode
@@ -35,8 +36,10 @@ from ..client import (
     TokenResponse,
     Transcript,
     Verify,
+    callback,
 )
 from ..client.browser import ConsentChoice
+from ..jupyter_proxy import proxied_url
 from ._actions import DEFAULT_TIMEOUT, run_bounded
 from .steps import Step
 
@@ -142,6 +145,43 @@ class FlowState(HasTraits):
 
     def close(self) -> None:
         self.disconnect()
+
+    def callback_page_url(self) -> str | None:
+        """The kit's callback page (the client's redirect URI) as the learner's browser
+        reaches it: through Jupyter's proxy when there is one. None without the kit's
+        server (WSO2, Keycloak have no such page)."""
+        server = self.server
+        if server is None:
+            return None
+        parts = urlsplit(server.url)
+        if parts.hostname in ("127.0.0.1", "localhost") and parts.port is not None:
+            proxied = proxied_url(parts.port)
+            if proxied is not None:
+                return callback.callback_url(proxied)
+        return callback.callback_url(server.url)
+
+    def received_redirects(self) -> list[str]:
+        """The redirects the kit's callback page received with this request's state."""
+        request = self.authorization_request
+        if request is None or not request.state:
+            raise StepOutOfOrder(
+                f"Build the authorization request first ({Step.AUTHORIZE}): the callback page "
+                "answers only for the state that request carries."
+            )
+        page = self.callback_page_url()
+        if page is None or request.redirect_uri != page:
+            raise StepOutOfOrder(
+                f"The redirect_uri is {request.redirect_uri!r}, not the kit's callback page, "
+                "so nothing reached the kit: copy the URL from your browser's address bar "
+                "into the Location field."
+            )
+        server = self.server
+        local = server.local_url if server is not None else self.issuer
+        state = request.state
+        return run_bounded(
+            lambda: callback.received(local, state, redirect_uri=page, verify=self.verify),
+            self.timeout,
+        )
 
     def require_flow(self) -> Flow:
         if self.flow is None:

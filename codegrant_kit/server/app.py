@@ -11,6 +11,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .authorize import AuthorizationEndpoint
+from .client_callback import (
+    PATH as CLIENT_CALLBACK_PATH,
+)
+from .client_callback import (
+    RECEIVED_PATH,
+    ClientCallbackEndpoint,
+    ReceivedEndpoint,
+    ReceivedRedirects,
+)
 from .config import ServerConfig
 from .dashboard import DashboardEndpoint
 from .errors import ServerError
@@ -116,6 +125,20 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
         Route("/api/photos", PhotosEndpoint(config, store, services).handle, methods=["GET"]),
         Route("/dashboard", DashboardEndpoint(config, store, services).handle, methods=["GET"]),
     ]
+    # the client's part, for the tutorials: its redirection endpoint (client_callback.py)
+    received = ReceivedRedirects()
+    routes += [
+        Route(
+            CLIENT_CALLBACK_PATH,
+            ClientCallbackEndpoint(config, store, services, received=received).handle,
+            methods=ANY,
+        ),
+        Route(
+            RECEIVED_PATH,
+            ReceivedEndpoint(config, store, services, received=received).handle,
+            methods=ANY,
+        ),
+    ]
     if signer is not None:
         jwks = signer.jwks()
 
@@ -132,4 +155,5 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
     )
     app.state.config = config
     app.state.store = store
+    app.state.received_redirects = received
     return app

@@ -69,7 +69,9 @@ server
 # The wizard stacks one panel per step. Work top to bottom: create an application in
 # the Developer Portal, build the authorize URL, sign in and approve, read the
 # redirect, request the token, and call the photos API. Each panel shows the HTTP
-# exchange it made, as raw text.
+# exchange it made, as raw text. Opened in your own browser, the authorize link ends on
+# the kit's callback page (the portal's default callback URL), which shows the code;
+# back here, *Use the redirect the callback page received* hands it to the redirect step.
 
 # %%
 from codegrant_kit.panels import wizard

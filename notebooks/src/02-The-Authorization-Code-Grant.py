@@ -30,7 +30,9 @@ server
 # notes, the Code checkbox stays disabled until a callback URL is entered: a code is
 # delivered by redirecting the browser to that URL, so without one there is nowhere to
 # send it. The portal gives back a **consumer key** (the `client_id`) and a **consumer
-# secret** (the `client_secret`).
+# secret** (the `client_secret`). The panel's callback URL starts as the kit's own
+# callback page, which loads in your browser; the guide's `https://client.example.com/cb`
+# is one click away, but no page answers there: its address bar then holds the code.
 
 # %%
 from codegrant_kit.panels import PortalPanel

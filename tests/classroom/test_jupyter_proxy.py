@@ -34,9 +34,10 @@ if importlib.util.find_spec("jupyter_server_proxy") is None:
         allow_module_level=True,
     )
 
-from codegrant_kit.client import Flow, discover
+from codegrant_kit.client import Browser, Flow, discover
 from codegrant_kit.client._http import new_client
 from codegrant_kit.jupyter_proxy import proxied_url
+from codegrant_kit.panels import FlowState
 from codegrant_kit.runner import BackgroundServer, start_server, stop_server
 
 from .helpers import REDIRECT_URI, USERS
@@ -239,4 +240,39 @@ def test_the_proxy_needs_the_jupyter_login(jupyters):
         assert response.status_code in (302, 403)  # to Jupyter's login, never our server
         assert "issuer" not in response.text
     finally:
+        stop_server()
+
+
+@pytest.mark.parametrize("where", ["root", "hub"])
+def test_the_kits_callback_page_through_the_jupyter_proxy(jupyters, where, monkeypatch):
+    """The notebook's default: the issuer on loopback, the callback page proxied."""
+    jupyter = jupyters[where]
+    for name in ("JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_PUBLIC_URL", "JUPYTER_SERVER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in jupyter.environ().items():
+        monkeypatch.setenv(name, value)
+    server = start_server(users=USERS, password_hash="fast")
+    state = FlowState(scope="photos:read")
+    try:
+        port = int(server.local_url.rsplit(":", 1)[1])
+        state.use_server(server)
+        page_url = state.callback_page_url()
+        assert page_url == f"{jupyter.url}proxy/{port}/client/callback"
+        state.register("Hosted importer", redirect_uri=page_url, grant_types=["authorization_code"])
+        request = state.require_flow().authorize()
+        state.sync()
+        proxied = request.url.replace(server.local_url, f"{jupyter.url}proxy/{port}")
+        with Browser(stop_at=page_url) as browser:  # the learner's own browser
+            jupyter.login(browser.http)
+            assert browser.open(proxied).kind == "login"
+            browser.login("ada", USERS["ada"])
+            location = browser.consent("approve").location
+            assert location is not None and location.startswith(page_url + "?")
+            landed = browser.follow()  # through jupyter-server-proxy to the kernel's server
+            assert landed.status == 200 and "Go back to the notebook" in landed.text
+            assert request.state in landed.text
+        assert state.received_redirects() == [location]
+        assert state.receive_redirect(location).code
+    finally:
+        state.close()
         stop_server()

@@ -88,12 +88,16 @@ def walk_the_wizard(page: Page, budget: Budget, screenshots: Path) -> None:
     wizard = cell.locator(".jp-OutputArea-output")
     see(wizard.get_by_text("Step 1 of 7: Server", exact=True), budget)
 
-    # 2. Developer Portal: Code unlocks only once a callback URL is typed.
+    # 2. Developer Portal: the callback URL starts as the kit's callback page; Code
+    # unlocks only once there is a callback URL.
     next_step(wizard, 2, "Developer Portal", budget)
     code = wizard.get_by_label("Code", exact=True)
+    callback = wizard.get_by_label("Callback URL")
+    expect(callback).to_have_value(re.compile(r"/client/callback$"), timeout=budget.ms())
+    callback.fill("")
     expect(code).to_be_disabled(timeout=budget.ms())
     wizard.get_by_label("Application name").fill("Photo Printer")
-    wizard.get_by_label("Callback URL").press_sequentially(CALLBACK)
+    callback.press_sequentially(CALLBACK)
     expect(code).to_be_enabled(timeout=budget.ms())
     code.check()
     wizard.get_by_role("button", name="GENERATE KEYS").click()

@@ -29,8 +29,12 @@ def test_the_whole_flow_through_the_panels(panels: Panels) -> None:
     assert [user["username"] for user in server.model.snapshot["users"]] == ["admin"]
     assert "admin" in server._users.value
 
-    # 2. Developer Portal: the Code checkbox is disabled until a callback URL is typed
+    # 2. Developer Portal: the callback URL starts as the kit's callback page; the
+    # Code checkbox is disabled until there is a callback URL
     portal = panels.portal
+    assert portal.model.callback_url == state.callback_page_url()
+    assert portal.model.callback_url.endswith("/client/callback")
+    portal._callback.value = ""
     assert portal._code.disabled
     portal._code.value = True
     assert portal.model.code_grant is False and portal._code.value is False

@@ -31,6 +31,8 @@ SERVE = [*CLI, "serve", "--host", "127.0.0.1"]
 def failed_start(*args: str) -> subprocess.CompletedProcess[str]:
     """`codegrant-kit serve ARGS` that must refuse to start."""
     return subprocess.run([*SERVE, *args], capture_output=True, text=True, timeout=30)
+
+
 URL = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
