@@ -17,7 +17,9 @@ Modules, one step each:
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
 - ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
   ``masking`` for credentials) and as a Mermaid diagram (``mermaid``).
-- ``explain``: every error code in plain words; ``errors``: the exceptions.
+- ``explain``: every error code in plain words; ``errors``: the exceptions;
+  ``history``: what a flow did to its codes and tokens, read from its transcript,
+  so that an error's likely cause is the one that happened.
 - ``new_client``: the ``httpx.Client`` every step uses (never follows a redirect);
   ``json_object``: a response's JSON object body, or None.
 - ``flow``: one flow's state, one method per step.

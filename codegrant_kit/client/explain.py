@@ -86,6 +86,9 @@ _PLACES: dict[Where, tuple[str, str]] = {
     "revocation": ("token revocation", "RFC 7009 Section 2.2.1"),
 }
 
+# the place a place name stands for, e.g. "token endpoint" -> "token"
+PLACE_OF: dict[str, Where] = {name: place for place, (name, _) in _PLACES.items()}
+
 # (meaning, likely cause, fix) for each code, per place it can come from.
 _TABLE: dict[Where, dict[str, tuple[str, str, str]]] = {
     "authorization": {

@@ -18,7 +18,7 @@ import httpx
 
 from ._http import json_object
 from .exchange import Exchange, request_body
-from .explain import Explanation
+from .explain import PLACE_OF, Explanation, explain_error
 
 
 @dataclass
@@ -136,6 +136,9 @@ def sent_token(request: httpx.Request) -> tuple[str, str] | None:
     return None
 
 
+# how a cause the records do not prove begins (see likely_cause)
+_UNPROVEN = ("Nothing in this flow", "This flow's transcript never")
+
 _POSSIBLE = {
     "access_token": (
         "it expired on the server (whose clock may run ahead of this one), it was revoked "
@@ -201,6 +204,10 @@ def explain_in_flow(
         return explanation
     cause = likely_cause(history, *sent, now=now)
     if cause is None:
+        return explanation
+    general = explain_error(explanation.error, where=PLACE_OF.get(explanation.where))
+    if cause.startswith(_UNPROVEN) and explanation.likely_cause != general.likely_cause:
+        # the records prove nothing, and the server named one cause: keep the server's
         return explanation
     return Explanation(
         explanation.error,

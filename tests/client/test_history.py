@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
-from codegrant_kit.client import Flow, OAuthResponseError, TokenResponse
-from codegrant_kit.client.history import likely_cause
+from codegrant_kit.client import Flow, OAuthResponseError, TokenResponse, explain_error
+from codegrant_kit.client.history import explain_in_flow, likely_cause
 from codegrant_kit.lab import LabServer
 from codegrant_kit.lab._steps import sign_in
 
@@ -103,11 +104,21 @@ def test_unknown_token(flow: Flow) -> None:
 
 
 def test_a_description_listing_causes_proves_none() -> None:
-    from codegrant_kit.client import explain_error
-
     listed = explain_error("invalid_token", "The access token is unknown, expired or revoked.")
     assert listed.likely_cause == explain_error("invalid_token").likely_cause
     assert "expired" in listed.likely_cause and "revoked" in listed.likely_cause
     grant = explain_error("invalid_grant", "The refresh token is unknown, expired or revoked.")
     assert grant.likely_cause.startswith("One of: the code or refresh token was used already")
     assert "revoked" in explain_error("invalid_token", "revoked", where="resource").likely_cause
+
+
+def test_records_that_prove_nothing_leave_the_servers_one_cause(flow: Flow) -> None:
+    assert flow.tokens is not None
+    bearer = {"Authorization": "Bearer " + flow.tokens.access_token}
+    request = httpx.Request("GET", "https://api.example/", headers=bearer)
+    said = explain_error("invalid_token", "The access token expired.", where="resource")
+    assert explain_in_flow(said, flow.history(), request) == said
+    listed = explain_error("invalid_token", "unknown, expired or revoked", where="resource")
+    assert explain_in_flow(listed, flow.history(), request).likely_cause.startswith(
+        "Nothing in this flow revoked or replaced this access token"
+    )
