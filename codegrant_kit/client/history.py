@@ -41,6 +41,7 @@ class History:
     replayed: dict[str, int] = field(default_factory=dict)  # code: exchange number
     revoked: dict[str, int] = field(default_factory=dict)  # token: exchange number
     rotated: dict[str, int] = field(default_factory=dict)  # refresh token: exchange number
+    replaced: dict[str, int] = field(default_factory=dict)  # access token: the refresh after it
 
     @classmethod
     def of(
@@ -72,7 +73,7 @@ class History:
         body = (json_object(response) or {}) if ok else {}
         if grant_type == "authorization_code":
             code = form.get("code", "")
-            if code in self.redeemed:
+            if code in self.redeemed and not ok:
                 # RFC 6749 4.1.2: a code used twice; the server SHOULD revoke its tokens
                 self.replayed.setdefault(code, number)
                 for grant in self.grants:
@@ -90,7 +91,7 @@ class History:
         elif grant_type == "refresh_token":
             old = form.get("refresh_token", "")
             found = self.grant_of(old)
-            if old in self.rotated and found is not None and found.ended_by is None:
+            if old in self.rotated and not ok and found is not None and found.ended_by is None:
                 # RFC 9700 4.14.2: a rotated refresh token presented again ends the grant
                 found.ended_by = (
                     f"a refresh token already exchanged was sent again (exchange {number}), "
@@ -105,6 +106,8 @@ class History:
         expires_in = body.get("expires_in")
         wall = time.time() - (time.perf_counter() - started)
         if isinstance(access, str):
+            for earlier in grant.access_tokens:
+                self.replaced.setdefault(earlier, number)
             grant.access_tokens.append(access)
             self.issued[access] = (wall, expires_in if isinstance(expires_in, int) else None)
         if isinstance(refresh, str):
@@ -137,7 +140,7 @@ def sent_token(request: httpx.Request) -> tuple[str, str] | None:
 
 
 # how a cause the records do not prove begins (see likely_cause)
-_UNPROVEN = ("Nothing in this flow", "This flow's transcript never")
+_UNPROVEN = ("Nothing in this flow", "This flow's transcript never", "A refresh (exchange")
 
 _POSSIBLE = {
     "access_token": (
@@ -164,7 +167,7 @@ def likely_cause(history: History, kind: str, token: str, now: float | None = No
         if token in history.redeemed:
             return (
                 f"This code was exchanged already (exchange {history.redeemed[token]}); a "
-                "code works once, and the server revokes the tokens it gave (RFC 6749 4.1.2)."
+                "code works once, and a server SHOULD revoke the tokens it gave (RFC 6749 4.1.2)."
             )
         return None
     if token in history.revoked:
@@ -187,6 +190,11 @@ def likely_cause(history: History, kind: str, token: str, now: float | None = No
     if age is not None and expires_in is not None and age >= expires_in:
         return f"The {name} has expired: issued {age:.0f} s ago with expires_in={expires_in}."
     lifetime = f" (issued {age:.0f} s ago, expires_in={expires_in})" if age is not None else ""
+    if token in history.replaced:
+        return (
+            f"A refresh (exchange {history.replaced[token]}) issued a newer access token, "
+            f"and some servers end the old one then. Other possible causes: {_POSSIBLE[kind]}."
+        )
     return (
         f"Nothing in this flow revoked or replaced this {name}{lifetime}. Possible causes: "
         f"{_POSSIBLE[kind]}."

@@ -9,7 +9,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from codegrant_kit.client import Flow, OAuthResponseError, TokenResponse, explain_error
+from codegrant_kit.client import (
+    Flow,
+    OAuthResponseError,
+    TokenResponse,
+    call_api,
+    explain_error,
+)
 from codegrant_kit.client.history import explain_in_flow, likely_cause
 from codegrant_kit.lab import LabServer
 from codegrant_kit.lab._steps import sign_in
@@ -122,3 +128,32 @@ def test_records_that_prove_nothing_leave_the_servers_one_cause(flow: Flow) -> N
     assert explain_in_flow(listed, flow.history(), request).likely_cause.startswith(
         "Nothing in this flow revoked or replaced this access token"
     )
+
+
+def test_an_access_token_a_refresh_replaced_is_named_as_a_possible_cause(flow: Flow) -> None:
+    assert flow.tokens is not None
+    first = flow.tokens.access_token
+    flow.refresh()
+    history = flow.history()
+    cause = likely_cause(history, "access_token", first)
+    assert cause is not None and cause.startswith("A refresh (exchange ")
+    assert "some servers end the old one then" in cause
+    # our server keeps the old access token until it expires: the API still takes it
+    assert flow.api_url is not None
+    assert call_api(flow.api_url, first, http=flow.http).status_code == 200
+
+
+def test_a_replay_the_server_accepted_ends_nothing() -> None:
+    # LAB code_replay: the server takes the code twice, so no token was revoked for it
+    with LabServer("code_replay", password_hash="fast") as lab:
+        target = lab.target
+        with target.flow(target.register()) as flow:
+            request = flow.authorize()
+            sign_in(flow.browser, request.url, target.victim)
+            flow.receive_redirect()
+            first = flow.exchange_code().access_token
+            flow.exchange_code()
+            history = flow.history()
+            assert history.replayed == {}
+            cause = likely_cause(history, "access_token", first)
+            assert cause is not None and cause.startswith("Nothing in this flow")
