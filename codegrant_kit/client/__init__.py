@@ -18,7 +18,9 @@ Modules, one step each:
 - ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
   ``masking`` for credentials) and as a Mermaid diagram (``mermaid``);
   ``export``: the transcript as HAR 1.2, a curl script, the Mermaid source.
-- ``explain``: every error code in plain words; ``errors``: the exceptions.
+- ``explain``: every error code in plain words; ``errors``: the exceptions;
+  ``history``: what a flow did to its codes and tokens, read from its transcript,
+  so that an error's likely cause is the one that happened.
 - ``new_client``: the ``httpx.Client`` every step uses (never follows a redirect);
   ``json_object``: a response's JSON object body, or None.
 - ``flow``: one flow's state, one method per step.

@@ -147,8 +147,10 @@ class OAuthResponseError(ClientError):
         error_uri: str | None = None,
         where: Where | None = None,
         body: str = "",
+        request: httpx.Request | None = None,
     ) -> None:
         self.status = status
+        self.request = request  # what was sent: a flow reads the token it presented
         self.error = error
         self.error_description = error_description
         self.error_uri = error_uri
@@ -174,7 +176,13 @@ class OAuthResponseError(ClientError):
             error_uri=text_member(body, "error_uri"),
             where=where,
             body=response.text,
+            request=_request_of(response),
         )
+
+    def reexplain(self, explanation: Explanation) -> None:
+        """Replace the explanation, e.g. by one that knows what the flow did before."""
+        self.explanation = explanation
+        self.args = (self._message(),)
 
     def _message(self) -> str:
         head = f"HTTP {self.status}: " if self.status is not None else ""
@@ -182,6 +190,13 @@ class OAuthResponseError(ClientError):
             snippet = " ".join(self.body.split())[:200]
             return f"{head}the server answered without an OAuth error code: {snippet!r}"
         return head + str(self.explanation)
+
+
+def _request_of(response: httpx.Response) -> httpx.Request | None:
+    try:
+        return response.request
+    except RuntimeError:  # a response built by hand has no request
+        return None
 
 
 def json_or_raise(

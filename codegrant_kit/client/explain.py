@@ -12,7 +12,10 @@ The codes come from four places, and one code can mean different things in each:
 'RFC 6749 Section 5.2'
 
 The server's ``error_description`` sharpens the guess at the cause: a description
-that mentions the verifier points at PKCE rather than at a replayed code.
+that mentions the verifier points at PKCE rather than at a replayed code. A
+description that lists several causes ("unknown, expired or revoked") proves none
+of them, so the explanation lists them all; what the flow itself did (module
+``history``) then says which one happened.
 """
 
 from __future__ import annotations
@@ -82,6 +85,9 @@ _PLACES: dict[Where, tuple[str, str]] = {
     "registration": ("client registration", "RFC 7591 Section 3.2.2"),
     "revocation": ("token revocation", "RFC 7009 Section 2.2.1"),
 }
+
+# the place a place name stands for, e.g. "token endpoint" -> "token"
+PLACE_OF: dict[str, Where] = {name: place for place, (name, _) in _PLACES.items()}
 
 # (meaning, likely cause, fix) for each code, per place it can come from.
 _TABLE: dict[Where, dict[str, tuple[str, str, str]]] = {
@@ -155,9 +161,9 @@ _TABLE: dict[Where, dict[str, tuple[str, str, str]]] = {
             "The authorization code or refresh token is invalid, expired, revoked, was "
             "issued to another client, or does not match the redirect_uri of the "
             "authorization request.",
-            "The code was already used once, or it expired (WSO2 keeps codes 300 s), "
-            "or redirect_uri differs from the authorize request, or the PKCE "
-            "code_verifier does not match the challenge.",
+            "One of: the code or refresh token was used already, has expired (WSO2 "
+            "keeps codes 300 s) or was revoked; redirect_uri differs from the authorize "
+            "request; the PKCE code_verifier does not match the challenge.",
             "Start the flow again for a fresh code, send the same redirect_uri as in "
             "the authorize request, and the verifier of the pair whose challenge you "
             "sent.",
@@ -264,6 +270,14 @@ _HINTS: tuple[tuple[Where, str, str, str, str], ...] = (
     (
         "token",
         "invalid_grant",
+        r"refresh token.*(already|used|exchanged)",
+        "The refresh token was exchanged for a new one already; presenting it again "
+        "looks like theft, so the server ends the grant (RFC 9700 Section 4.14.2).",
+        "Run the flow again for new tokens, and always keep the newest refresh token.",
+    ),
+    (
+        "token",
+        "invalid_grant",
         r"used|replay|already|redeemed|reuse",
         "The code was already exchanged once; a code works only once and a replay "
         "may revoke the tokens first issued from it (RFC 6749 Section 4.1.2).",
@@ -308,6 +322,21 @@ _HINTS: tuple[tuple[Where, str, str, str, str], ...] = (
 )
 
 
+_CAUSE_WORDS = re.compile(r"\b(unknown|expired|revoked|invalid)\b", re.IGNORECASE)
+
+
+def _lists_causes(description: str | None) -> bool:
+    """Whether the description names two or more causes at once, so none is proven.
+
+    >>> _lists_causes("The access token is unknown, expired or revoked.")
+    True
+    >>> _lists_causes("The refresh token has expired.")
+    False
+    """
+    found = {word.lower() for word in _CAUSE_WORDS.findall(description or "")}
+    return len(found) > 1
+
+
 def explain_error(
     error: str, description: str | None = None, *, where: Where | None = None
 ) -> Explanation:
@@ -324,6 +353,8 @@ def explain_error(
         meaning, cause, fix = entry
         place_name, section = _PLACES[place]
         explanation = Explanation(error, place_name, section, meaning, cause, fix, description)
+        if _lists_causes(description):
+            return explanation  # "unknown, expired or revoked": the table lists them all
         for hint_place, code, pattern, hint_cause, hint_fix in _HINTS:
             if (hint_place, code) == (place, error) and re.search(
                 pattern, description or "", re.IGNORECASE

@@ -35,8 +35,8 @@ notebook cell and a widget panel can share it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import httpx
 
@@ -45,7 +45,9 @@ from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
 from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
 from .discovery import Endpoints, discover, fetch_jwks
-from .errors import StepOutOfOrder
+from .errors import OAuthResponseError, StepOutOfOrder
+from .exchange import Exchange
+from .history import History, explain_in_flow
 from .redirect import AuthorizationResponse, parse_redirect
 from .registration import Application, register_client
 from .token import (
@@ -60,6 +62,8 @@ from .token import (
     token_request,
 )
 from .transcript import Transcript
+
+T = TypeVar("T")
 
 
 class Flow(ClosedOnExit):
@@ -261,7 +265,7 @@ class Flow(ClosedOnExit):
         :meth:`token_request`, read before sending), else a new one."""
         if request is None:
             request = self.token_request(auth=auth)
-        self.tokens = send_token_request(request, http=self.http)
+        self.tokens = self._explained(lambda: send_token_request(request, http=self.http))
         return self.tokens
 
     # Using the tokens
@@ -270,20 +274,24 @@ class Flow(ClosedOnExit):
         url = url or self.api_url
         if url is None:
             raise StepOutOfOrder("No API URL: pass one, or give api_url to the Flow.")
-        self.api_response = call_api(url, self._tokens().access_token, http=self.http)
+        access_token = self._tokens().access_token
+        self.api_response = self._explained(lambda: call_api(url, access_token, http=self.http))
         return self.api_response
 
     def refresh(self, *, scope: str | None = None, auth: AuthMethod | None = None) -> TokenResponse:
         refresh_token = self._tokens().refresh_token
         if refresh_token is None:
             raise StepOutOfOrder("The token response had no refresh_token.")
-        self.tokens = refresh(
-            self.endpoints,
-            self._application(),
-            refresh_token,
-            scope=scope,
-            auth=auth or self.auth,
-            http=self.http,
+        application = self._application()
+        self.tokens = self._explained(
+            lambda: refresh(
+                self.endpoints,
+                application,
+                refresh_token,
+                scope=scope,
+                auth=auth or self.auth,
+                http=self.http,
+            )
         )
         return self.tokens
 
@@ -318,6 +326,32 @@ class Flow(ClosedOnExit):
                 "access tokens are opaque. Introspect them instead (RFC 7662)."
             )
         return fetch_jwks(self.endpoints.jwks_uri, http=self.http)
+
+    def history(self, exchanges: list[Exchange] | None = None) -> History:
+        """What this flow did to its codes and tokens, read from the transcript."""
+        endpoints = self.endpoints
+        return History.of(
+            self.transcript.exchanges if exchanges is None else exchanges,
+            endpoints.token_endpoint,
+            endpoints.revocation_endpoint,
+        )
+
+    def _explained(self, action: Callable[[], T]) -> T:
+        """Run ``action``; an OAuth error's likely cause is then the one this flow's
+        transcript proves (a replay, a revocation, a rotation), not the server's
+        wording alone."""
+        try:
+            return action()
+        except OAuthResponseError as exc:
+            if exc.explanation is not None and exc.request is not None:
+                exchanges = self.transcript.exchanges
+                before = next(
+                    (i for i, e in enumerate(exchanges) if e.request is exc.request),
+                    len(exchanges),
+                )
+                history = self.history(exchanges[:before])
+                exc.reexplain(explain_in_flow(exc.explanation, history, exc.request))
+            raise
 
     def close(self) -> None:
         self.http.close()

@@ -68,22 +68,31 @@ FAULTY_REQUEST_AUTHORIZED_WITH = "https://client.example.com/cb"
 @exercise("basic-header")
 def _basic_header(answer: Any) -> CheckResult:
     name = "basic-header"
-    expected = BasicAuthSteps(EXERCISE_KEY, EXERCISE_SECRET).header_value
+    steps = BasicAuthSteps(EXERCISE_KEY, EXERCISE_SECRET)
+    if isinstance(answer, bytes):
+        return CheckResult(name, False, "That is bytes: write it as a str (.decode() the base64).")
     if not isinstance(answer, str) or not answer.strip() or answer.strip() == "Basic ...":
         return CheckResult(name, False, "Write the header value as a string: 'Basic <base64>'.")
     text = answer.strip()
     if text.lower().startswith("authorization:"):
         text = text.split(":", 1)[1].strip()
-    if hmac.compare_digest(text, expected):
-        return CheckResult(
-            name, True, "the key and secret were form-encoded, joined by ':' and base64-encoded."
-        )
-    if not text.startswith("Basic "):
+    scheme, _, encoded = text.partition(" ")
+    encoded = encoded.strip()
+    # RFC 9110 11.1, RFC 7617 2: the scheme name is case-insensitive
+    if scheme.lower() != "basic" or not encoded:
         return CheckResult(
             name, False, "The value starts with the scheme name and a space: 'Basic '."
         )
+    if hmac.compare_digest(encoded, steps.base64):
+        return CheckResult(
+            name, True, "the key and secret were form-encoded, joined by ':' and base64-encoded."
+        )
+    if encoded.startswith(("b'", 'b"')):
+        return CheckResult(
+            name, False, "The base64 part is the repr of bytes (b'...'): call .decode() on it."
+        )
     raw_joined = f"{EXERCISE_KEY}:{EXERCISE_SECRET}"
-    if text == "Basic " + base64.b64encode(raw_joined.encode()).decode():
+    if encoded == base64.b64encode(raw_joined.encode()).decode():
         return CheckResult(
             name,
             False,
@@ -91,15 +100,25 @@ def _basic_header(answer: Any) -> CheckResult:
             "and the secret first ('+' and '/' become %2B and %2F), then join and base64.",
         )
     try:
-        decoded = decode_basic(text)
+        decoded = decode_basic(f"Basic {encoded}")
     except ValueError as exc:
         return CheckResult(name, False, f"That header cannot be decoded: {exc}")
+    if decoded.client_id == EXERCISE_SECRET:
+        return CheckResult(name, False, "The secret comes first: the key goes before ':'.")
     if decoded.client_id != EXERCISE_KEY:
         return CheckResult(
             name, False, f"It decodes to client id {decoded.client_id!r}, not the consumer key."
         )
+    if decoded.client_secret == EXERCISE_SECRET:
+        return CheckResult(
+            name,
+            False,
+            f"Close: it decodes to the right secret, but the secret was sent as "
+            f"{decoded.joined.partition(':')[2]!r}; form-encoding (RFC 6749 Appendix B) "
+            "encodes every reserved character, '/' too: use quote_plus.",
+        )
     return CheckResult(
-        name, False, "The client id is right but the secret part is not; check its encoding."
+        name, False, "The client id is right; the secret part is not the consumer secret."
     )
 
 
@@ -126,34 +145,48 @@ def _state_check(answer: Any) -> CheckResult:
 @exercise("seed-slip")
 def _seed_slip(answer: Any) -> CheckResult:
     name = "seed-slip"
-    decoded = decode_basic(SEED_BASIC).client_id
+    decoded = decode_basic(SEED_BASIC)
     if not isinstance(answer, str) or not answer.strip():
         return CheckResult(name, False, "Give the client id the Basic header decodes to.")
-    if hmac.compare_digest(answer.strip(), decoded):
+    text = answer.strip()
+    if hmac.compare_digest(text, decoded.client_id):
         return CheckResult(
             name,
             True,
             f"the header authenticates a different client than {SEED_AUTHORIZE_CLIENT_ID}, "
             "the one the code was issued to; a real server answers invalid_grant (RFC 6749 4.1.3).",
         )
-    if answer.strip() == SEED_AUTHORIZE_CLIENT_ID:
+    if text == SEED_AUTHORIZE_CLIENT_ID:
         return CheckResult(
             name, False, "That is the client id of the authorize request; decode the header."
+        )
+    if ":" in text and text.partition(":")[0] == decoded.client_id:
+        return CheckResult(
+            name, False, "Close: that is id and secret; the client id is what stands before ':'."
         )
     return CheckResult(
         name, False, "Decode the base64 after 'Basic ' and read what stands before ':'."
     )
 
 
+# What the faulty request carries: the form's parameters and the header fields.
+_FAULTY_FORM = parse_qs(FAULTY_REQUEST.split("\n\n", 1)[1])
+_FAULTY_HEADERS = {
+    line.split(":", 1)[0].lower() for line in FAULTY_REQUEST.split("\n\n", 1)[0].split("\n")[1:]
+}
+
+
 @exercise("faulty-request")
 def _faulty_request(answer: Any) -> CheckResult:
     name = "faulty-request"
-    body = FAULTY_REQUEST.split("\n\n", 1)[1]
-    sent = parse_qs(body)["redirect_uri"][0]
+    sent = _FAULTY_FORM["redirect_uri"][0]
     wrong = "redirect_uri" if sent != FAULTY_REQUEST_AUTHORIZED_WITH else ""
     if not isinstance(answer, str) or not answer.strip():
         return CheckResult(name, False, "Name the parameter that is wrong, e.g. 'code'.")
-    if answer.strip() == wrong:
+    text = answer.strip()
+    # "redirect_uri=https://..." names the parameter too
+    given = text.split("=", 1)[0].strip().strip("'\"`").lower()
+    if given == wrong:
         path = urlsplit(sent).path
         return CheckResult(
             name,
@@ -161,8 +194,15 @@ def _faulty_request(answer: Any) -> CheckResult:
             f"the code was issued for {FAULTY_REQUEST_AUTHORIZED_WITH} but the request says "
             f"...{path}; the server must refuse with invalid_grant (RFC 6749 4.1.3).",
         )
-    if answer.strip() == "Authorization":
-        return CheckResult(name, False, "The Basic header decodes to the right key and secret.")
-    return CheckResult(
-        name, False, f"{answer.strip()!r} is fine here. Compare with the authorization request."
-    )
+    if text in (sent, urlsplit(sent).path) or text.lower() in ("callback", "/callback"):
+        return CheckResult(name, False, "That is the faulty value: name the parameter it is in.")
+    if given in ("authorization", "client_id", "client_secret"):
+        return CheckResult(
+            name, False, "The Basic header decodes to the right key and secret, form-encoded."
+        )
+    if given in _FAULTY_FORM or given in _FAULTY_HEADERS:
+        return CheckResult(
+            name, False, f"{text!r} is fine here. Compare with the authorization request."
+        )
+    names = ", ".join(sorted(_FAULTY_FORM))
+    return CheckResult(name, False, f"This request sends no {text!r}: its parameters are {names}.")

@@ -7,7 +7,9 @@ server; they are never printed.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +20,7 @@ from ..lab.consent import may_frame
 from ..lab.leaks import POLICIES, referer_sent
 from ..lab.scenario import CALLBACK, LabServer, evil_twin
 from ..server.authorize import BROWSER_COOKIE
+from ..server.config import ServerConfig
 from ..server.throttle import LIMITS, WINDOW
 from .registry import CheckResult, exercise
 
@@ -51,8 +54,18 @@ FRAMING_CASES: tuple[Mapping[str, str], ...] = (
 def _replay_first(answer: Any) -> CheckResult:
     name = "replay-first"
     words = {"active": {"active", "valid", "alive", "works"}, "inactive": {"inactive", "revoked"}}
-    words["inactive"] |= {"dead", "invalid", "expired"}
+    words["inactive"] |= {"dead", "invalid"}
     given = str(answer).strip().lower() if isinstance(answer, str) else ""
+    if given == "expired":
+        # the lab's clock stands still, and the token is seconds old
+        lifetime = ServerConfig().access_token_lifetime
+        return CheckResult(
+            name,
+            False,
+            f"It cannot have expired: it lives {lifetime} s and is seconds old. Answer "
+            "'active' or 'inactive', and think about what the server does when a code "
+            "comes back.",
+        )
     if given not in words["active"] | words["inactive"]:
         return CheckResult(name, False, "Answer 'active' or 'inactive'.")
     with LabServer(password_hash="fast") as server:
@@ -102,9 +115,7 @@ def _tight_pattern(answer: Any) -> CheckResult:
     )
     for uri in attacks:
         if compiled.fullmatch(uri):
-            return CheckResult(
-                name, False, f"It lets {uri} through. (A dot matches any character.)"
-            )
+            return CheckResult(name, False, f"It lets {uri} through.{_why_through(pattern, uri)}")
     return CheckResult(
         name,
         True,
@@ -113,15 +124,28 @@ def _tight_pattern(answer: Any) -> CheckResult:
     )
 
 
+def _why_through(pattern: str, uri: str) -> str:
+    """Which part of the pattern let ``uri`` through, when one can be named."""
+    lone_dot = r"(?<!\\)\.(?![*+])"
+    with contextlib.suppress(re.error):
+        if not re.fullmatch(re.sub(lone_dot, r"\\.", pattern), uri):
+            return " (A dot matches any character: escape it as \\.)"
+    if re.search(r"(?<!\\)\.[*+]", pattern):
+        return " (.* matches anything that follows.)"
+    return ""
+
+
 @exercise("login-csrf-piece")
 def _login_csrf_piece(answer: Any) -> CheckResult:
     name = "login-csrf-piece"
-    given = str(answer).strip().lower() if isinstance(answer, str) else ""
-    if given in {"sessiondatakey", "csrf_token", "csrf token"}:
+    given = str(answer).strip().strip("'\"`").lower() if isinstance(answer, str) else ""
+    given = given.removeprefix("the ").strip()
+    if given in {"sessiondatakey", "csrf_token", "csrf token", "csrf-token"}:
         return CheckResult(
             name, False, "That one is a hidden field of the form: the attacker copied it."
         )
-    if given in {"cookie", BROWSER_COOKIE.lower(), f"the {BROWSER_COOKIE.lower()} cookie"}:
+    cookie = BROWSER_COOKIE.lower()
+    if given in {"cookie", "browser cookie", cookie, f"{cookie} cookie"}:
         return CheckResult(
             name,
             True,
@@ -145,11 +169,24 @@ def _pkce_s256(answer: Any) -> CheckResult:
             "easy one way; going back from the challenge to the verifier would mean "
             "inverting SHA-256, which is why an attacker who reads the URL gains nothing.",
         )
-    if text.endswith("="):
-        return CheckResult(name, False, "Drop the '=' padding (RFC 7636 Appendix A).")
-    if "+" in text or "/" in text:
+    if text == VERIFIER:
+        return CheckResult(name, False, "That is the verifier itself; the challenge is its hash.")
+    unpadded = text.rstrip("=")
+    if unpadded != text and unpadded.replace("+", "-").replace("/", "_") == expected:
+        fix = " and use '-' and '_', not '+' and '/'" if unpadded != expected else ""
+        return CheckResult(name, False, f"Drop the '=' padding (RFC 7636 Appendix A){fix}.")
+    if text.replace("+", "-").replace("/", "_") == expected:
         return CheckResult(name, False, "Use base64url: '-' and '_', not '+' and '/'.")
+    hex_digest = hashlib.sha256(VERIFIER.encode()).hexdigest()
+    if text == hex_digest or unpadded == _b64url(hex_digest.encode()):
+        return CheckResult(
+            name, False, "Encode the digest's 32 bytes (digest()), not its hex text (hexdigest())."
+        )
     return CheckResult(name, False, "BASE64URL(SHA256(ASCII(code_verifier))), no padding.")
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 _BASE = f"{CALLBACK}?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz"
@@ -232,6 +269,27 @@ def _lockout_per_day(answer: Any) -> CheckResult:
             "a dictionary of 10 000 passwords takes over a week for one account from one "
             "address, which is why a lockout helps; each address more adds as many "
             "guesses again, and no lockout saves a password from the top of the list.",
+        )
+    windows = round(86_400 / WINDOW)
+    if answer == windows:
+        return CheckResult(
+            name,
+            False,
+            f"That is how many windows of {WINDOW:g} s fit in a day; how many "
+            "wrong passwords does each window allow?",
+        )
+    if answer == LIMITS["user"]:
+        return CheckResult(
+            name,
+            False,
+            f"That is one window's worth; how many windows of {WINDOW:g} s fit in a day?",
+        )
+    if answer == LIMITS["address"] * windows:
+        return CheckResult(
+            name,
+            False,
+            "That is the limit per address; the limit for one account from "
+            "one address stops the guesser first.",
         )
     hint = "too many" if answer > expected else "too few"
     return CheckResult(name, False, f"{hint}: how many windows of {WINDOW:g} s fit in a day?")

@@ -78,7 +78,8 @@ check("faulty-request", answer)
 # %% [markdown]
 # <details><summary>Stuck? A hint for each (the answers stay with <code>check</code>)</summary>
 #
-# 1. `base64.b64encode(f"{quote_plus(key)}:{quote_plus(secret)}".encode()).decode()`.
+# 1. Print `quote_plus(EXERCISE_SECRET)`: which characters change? And `base64.b64encode`
+#    takes bytes and gives bytes: `.encode()` the text before, `.decode()` the result after.
 # 2. `parse_qs(urlsplit(location).query).get("state")` gives a list; how many items should it have?
 # 3. `base64.b64decode(SEED_BASIC.split()[1])`: what stands before the `:`?
 # 4. Compare the `redirect_uri` in the body with the one above, character by character.

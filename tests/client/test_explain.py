@@ -71,7 +71,10 @@ def test_the_same_code_means_different_things_in_different_places():
         ("Invalid 'redirect_uri' in request.", "redirect_uri differs"),
         ("The code has already been used", "already exchanged once"),
         ("Authorization code expired", "expired"),
-        (None, "already used once"),
+        (None, "One of: the code or refresh token was used already"),
+        # a description that lists several causes proves none of them
+        ("The authorization code is unknown or has expired.", "One of:"),
+        ("This refresh token was already exchanged for a new one.", "RFC 9700"),
     ],
 )
 def test_the_description_sharpens_the_likely_cause(description, words):

@@ -142,9 +142,12 @@ def test_the_whole_flow_through_the_panels(panels: Panels) -> None:
     assert api.model.error == "" and "revoked" in api.model.status
     api._call.click()
     assert "invalid_token" in api.model.error and api.model.photos == []
+    assert "Likely cause: This flow revoked this access token (exchange " in api.model.error
     assert "401" in api.model.exchange
     api._introspect.click()
     assert ("active", "False") in [(row[0], row[1]) for row in api.model.introspection]
+    token._send.click()  # the same code again: the cause is the replay the transcript shows
+    assert "Likely cause: This code was exchanged already (exchange " in token.model.error
 
     # The transcript has every exchange, in the seed page's format
     text = panels.transcript.model.text
