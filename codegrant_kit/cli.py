@@ -272,25 +272,9 @@ def parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--no-color", action="store_true", help="plain text")
 
-    from .workspace import DEFAULT_DIR, INSTALL_LAB
+    from .workspace import add_lab_command
 
-    lab = commands.add_parser(
-        "lab",
-        help="copy the tutorials into a folder and open JupyterLab there",
-        description="Copy the tutorials into DIR (a tutorial you edited is kept, never "
-        f"overwritten) and open JupyterLab there. Needs JupyterLab: {INSTALL_LAB}. "
-        "Options after -- go to jupyter lab, e.g. codegrant-kit lab -- --port=9999",
-    )
-    lab.add_argument(
-        "dir",
-        nargs="?",
-        default=DEFAULT_DIR,
-        metavar="DIR",
-        help="the folder to copy them into (default %(default)s)",
-    )
-    lab.add_argument(
-        "--copy-only", action="store_true", help="copy the tutorials, do not start JupyterLab"
-    )
+    add_lab_command(commands)
     return top
 
 

@@ -7,6 +7,7 @@ A tutorial the learner has changed is never overwritten: it is kept, and said so
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
 import subprocess
@@ -101,3 +102,24 @@ def lab(directory: str, copy_only: bool, extra: Sequence[str]) -> int:
         return subprocess.call(command, cwd=target)  # noqa: S603
     except KeyboardInterrupt:  # Ctrl-C stops JupyterLab, which has said so itself
         return 0
+
+
+def add_lab_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`codegrant-kit lab [DIR] [--copy-only] [-- JUPYTER OPTIONS]`, for the CLI."""
+    lab = commands.add_parser(
+        "lab",
+        help="copy the tutorials into a folder and open JupyterLab there",
+        description="Copy the tutorials into DIR (a tutorial you edited is kept, never "
+        f"overwritten) and open JupyterLab there. Needs JupyterLab: {INSTALL_LAB}. "
+        "Options after -- go to jupyter lab, e.g. codegrant-kit lab -- --port=9999",
+    )
+    lab.add_argument(
+        "dir",
+        nargs="?",
+        default=DEFAULT_DIR,
+        metavar="DIR",
+        help="the folder to copy them into (default %(default)s)",
+    )
+    lab.add_argument(
+        "--copy-only", action="store_true", help="copy the tutorials, do not start JupyterLab"
+    )
