@@ -182,16 +182,20 @@ FEEDBACK = [
         "IZsIi6HDbB5e8VKdZAnUi_fZ3f8a",
         True,
         "the header authenticates a different client than "
-        "wU62DjlyDBnq87GlBwplfqvmAbAa, the one the code was issued to; a real server "
-        "answers invalid_grant (RFC 6749 4.1.3).",
+        "wU62DjlyDBnq87GlBwplfqvmAbAa, the one the code was issued to. A server where "
+        "both clients exist refuses the code with invalid_grant (RFC 6749 4.1.3); the "
+        "kit, where the header's client does not exist, stops earlier with 401 "
+        "invalid_client (RFC 6749 5.2).",
     ),
     (
         "seed-slip",
         " IZsIi6HDbB5e8VKdZAnUi_fZ3f8a\n",
         True,
         "the header authenticates a different client than "
-        "wU62DjlyDBnq87GlBwplfqvmAbAa, the one the code was issued to; a real server "
-        "answers invalid_grant (RFC 6749 4.1.3).",
+        "wU62DjlyDBnq87GlBwplfqvmAbAa, the one the code was issued to. A server where "
+        "both clients exist refuses the code with invalid_grant (RFC 6749 4.1.3); the "
+        "kit, where the header's client does not exist, stops earlier with 401 "
+        "invalid_client (RFC 6749 5.2).",
     ),
     (
         "seed-slip",
@@ -310,3 +314,21 @@ def test_every_exercise_of_06_is_in_the_table():
     assert {row[0] for row in FEEDBACK} | {"state-check"} == {
         name for name, run in EXERCISES.items() if run.__module__ == flow.__name__
     }
+
+
+def test_seed_slips_feedback_is_what_the_kit_answers() -> None:
+    # the success message says the kit stops the seed's header with 401 invalid_client
+    import httpx
+
+    from codegrant_kit.exercises.flow import SEED_BASIC
+    from codegrant_kit.runner import start_server
+
+    message = check("seed-slip", "IZsIi6HDbB5e8VKdZAnUi_fZ3f8a").message
+    assert "401 invalid_client" in message
+    with start_server(users={"alice": "a"}, password_hash="fast") as server:
+        answer = httpx.post(
+            server.local_url + "/token",
+            headers={"Authorization": SEED_BASIC},
+            data={"grant_type": "authorization_code", "code": "SplxlOBeZQQYbYS6WxSbIA"},
+        )
+    assert (answer.status_code, answer.json()["error"]) == (401, "invalid_client")

@@ -154,7 +154,9 @@ def _seed_slip(answer: Any) -> CheckResult:
             name,
             True,
             f"the header authenticates a different client than {SEED_AUTHORIZE_CLIENT_ID}, "
-            "the one the code was issued to; a real server answers invalid_grant (RFC 6749 4.1.3).",
+            "the one the code was issued to. A server where both clients exist refuses the "
+            "code with invalid_grant (RFC 6749 4.1.3); the kit, where the header's client "
+            "does not exist, stops earlier with 401 invalid_client (RFC 6749 5.2).",
         )
     if text == SEED_AUTHORIZE_CLIENT_ID:
         return CheckResult(

@@ -2,8 +2,8 @@
 
 The client layer's ``Transcript`` records each request and response (httpx event
 hooks) and renders them; this view only shows that text, refreshed after every
-step. "Seed headers only" keeps the header fields the seed page prints (Host,
-Authorization, Content-Type, Location); "Mask secrets" hides codes, tokens and the
+step. "Only the headers the WSO2 guide shows" keeps the header fields the seed page
+prints (Host, Authorization, Content-Type, Location); "Mask secrets" hides codes, tokens and the
 secret for sharing a screenshot. A Mermaid diagram of the same traffic does not
 draw inside a widget: display ``TranscriptModel.diagram()`` as a cell's output.
 
@@ -106,7 +106,11 @@ class TranscriptPanel(PanelView):
     ) -> None:
         self.model = model or TranscriptModel(state)
         self.shared = self.model.shared
-        self._seed = widgets.Checkbox(description="Seed page's headers only", indent=False)
+        self._seed = widgets.Checkbox(
+            description="Only the headers the WSO2 guide shows (Host, Authorization, ...)",
+            indent=False,
+            layout=widgets.Layout(width="95%"),
+        )
         self._mask = widgets.Checkbox(description="Mask secrets", indent=False)
         self._reveal = widgets.Checkbox(description="Real values in exports", indent=False)
         self._links = [

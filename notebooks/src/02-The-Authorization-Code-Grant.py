@@ -8,7 +8,12 @@
 #
 # Each step comes twice: first as a **panel** you click, then as **plain code** with
 # `codegrant_kit.client`, the functions the panels call. The panels share one flow;
-# the code cells make their own, so they run whether or not you clicked.
+# the code cells make their own, so they run whether or not you clicked. The steps
+# are numbered as the panels number them.
+#
+# ## Step 1. The authorization server
+#
+# One cell starts it in the kernel's background: the guide's API Manager, here.
 
 # %%
 from codegrant_kit import ServerConfig, start_server
@@ -23,7 +28,7 @@ CALLBACK = "https://client.example.com/cb"  # the guide's callback URL
 server
 
 # %% [markdown]
-# ## Step 1. Create an application and generate keys
+# ## Step 2. Create an application and generate keys
 #
 # In the Developer Portal you create an application, open *Production Keys*, enter the
 # **Callback URL**, tick the **Code** grant and click **GENERATE KEYS**. As the guide
@@ -54,7 +59,7 @@ print("consumer key:   ", app.consumer_key)
 print("consumer secret:", app.consumer_secret)
 
 # %% [markdown]
-# ## Step 2. Send the user to `/authorize`
+# ## Step 3. Send the user to `/authorize`
 #
 # The client sends the browser to the authorization endpoint with `response_type=code`,
 # its `client_id`, the `scope` (`PRODUCTION` in the guide), the `redirect_uri` and,
@@ -75,7 +80,7 @@ request = AuthorizationRequest.build(
 print(request.url)
 
 # %% [markdown]
-# ## Step 3. Sign in, then Approve Once, Approve Always or Deny
+# ## Step 4. Sign in, then Approve Once, Approve Always or Deny
 #
 # The authorization server, not the client, asks for the password. A wrong password
 # shows the login page again with WSO2's retry message; the right one shows the
@@ -105,7 +110,7 @@ print(page.status, page.reason)
 print("Location:", page.location)
 
 # %% [markdown]
-# ## Step 4. The redirect with the code
+# ## Step 5. The redirect with the code
 #
 # This is the guide's `HTTP/1.1 302 Found`. The browser follows the `Location` to the
 # client's callback, carrying the **code**, the `state` it was given, and `iss`, the
@@ -124,7 +129,7 @@ answer = parse_redirect(page.location, expected_state=request.state,
 answer.code, answer.checks
 
 # %% [markdown]
-# ## Step 5. Trade the code for tokens at `/token`
+# ## Step 6. Trade the code for tokens at `/token`
 #
 # The client authenticates with **HTTP Basic**: consumer key and secret, each
 # form-encoded (RFC 6749 2.3.1), joined by `:`, base64-encoded. The body repeats the
@@ -151,7 +156,7 @@ print(transcript.last.raw_request(headers=["Host", "Authorization", "Content-Typ
 print(transcript.last.raw_response(headers=["Content-Type", "Cache-Control"]))
 
 # %% [markdown]
-# ## Step 6. Import the photos
+# ## Step 7. Import the photos
 #
 # The playground's "Import Photos" is a call to the photos API with
 # `Authorization: Bearer <access_token>` (RFC 6750).

@@ -145,10 +145,11 @@ r = http.get("/api/photos", headers={"Authorization": f"Bearer {tokens['access_t
 # %% [markdown]
 # ## What each rule protects against, tried live
 #
-# **A code works once.** Someone who copies the code from the browser's history and
-# redeems it again gets `invalid_grant`, and the server revokes the tokens the code
-# first gave (RFC 6749 4.1.2): the thief's replay also kills the victim's session,
-# so the theft is noticed.
+# **A code works once.** Sent a second time, here by the client itself with its own
+# secret, the code gets `invalid_grant`, and the server revokes the tokens it first
+# gave (RFC 6749 4.1.2): a replay kills the session it came from, so a theft is
+# noticed. A thief who copied the code from the browser's history but has no client
+# secret is stopped even earlier, with `401 invalid_client` (RFC 6749 2.3.1).
 
 # %%
 r = http.send(http.build_request(
@@ -190,7 +191,7 @@ r.status_code, r.json()
 # | PKCE (notebook 04) | 7636 | code interception by a malicious app |
 # | `iss` in the redirect | 9207 | mix-up between two authorization servers |
 # | `Cache-Control: no-store` | 6749 5.1 | tokens kept in caches |
-# | `Referrer-Policy: no-referrer` | 9700 4.2.4 | codes leaking in the Referer header |
+# | `Referrer-Policy: no-referrer` | 9700 4.2.4 | the authorization request, its `state` with it, leaking from the login and consent pages in the Referer header |
 
 # %%
 http.close()

@@ -329,7 +329,8 @@ check("lockout-per-day", guesses_per_day)
 # ## 8. Consent: Approve Always, and clickjacking (RFC 9700 2.3, 4.16)
 #
 # "Approve Always" remembers the scopes alice approved, and only those. WSO2 Identity
-# Server once skipped the consent page for any scope after one Approve Always.
+# Server once skipped the consent page for any scope after one Approve Always
+# (reported as wso2/product-is issue 4844).
 # **Look for**: whether the wider request shows a consent page.
 
 # %%
