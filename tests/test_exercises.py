@@ -99,6 +99,14 @@ def b64(joined: str) -> str:
     return base64.b64encode(joined.encode()).decode()
 
 
+SEED_SLIP_FOUND = (
+    "the header authenticates a different client than "
+    "wU62DjlyDBnq87GlBwplfqvmAbAa, the one the code was issued to. A server where "
+    "both clients exist refuses the code with invalid_grant (RFC 6749 4.1.3); the "
+    "kit, where the header's client does not exist, stops earlier with 401 "
+    "invalid_client (RFC 6749 5.2)."
+)
+
 CLOSE_RAW = (
     "Close: you encoded the raw secret. RFC 6749 2.3.1 says to form-encode the key "
     "and the secret first ('+' and '/' become %2B and %2F), then join and base64."
@@ -181,21 +189,13 @@ FEEDBACK = [
         "seed-slip",
         "IZsIi6HDbB5e8VKdZAnUi_fZ3f8a",
         True,
-        "the header authenticates a different client than "
-        "wU62DjlyDBnq87GlBwplfqvmAbAa, the one the code was issued to. A server where "
-        "both clients exist refuses the code with invalid_grant (RFC 6749 4.1.3); the "
-        "kit, where the header's client does not exist, stops earlier with 401 "
-        "invalid_client (RFC 6749 5.2).",
+        SEED_SLIP_FOUND,
     ),
     (
         "seed-slip",
         " IZsIi6HDbB5e8VKdZAnUi_fZ3f8a\n",
         True,
-        "the header authenticates a different client than "
-        "wU62DjlyDBnq87GlBwplfqvmAbAa, the one the code was issued to. A server where "
-        "both clients exist refuses the code with invalid_grant (RFC 6749 4.1.3); the "
-        "kit, where the header's client does not exist, stops earlier with 401 "
-        "invalid_client (RFC 6749 5.2).",
+        SEED_SLIP_FOUND,
     ),
     (
         "seed-slip",
