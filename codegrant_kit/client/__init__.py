@@ -19,6 +19,7 @@ Modules, one step each:
   ``masking`` for credentials) and as a Mermaid diagram (``mermaid``);
   ``export``: the transcript as HAR 1.2, a curl script, the Mermaid source.
 - ``explain``: every error code in plain words; ``errors``: the exceptions;
+  ``outcome``: a step's result or the OAuth error it met, on one line;
   ``history``: what a flow did to its codes and tokens, read from its transcript,
   so that an error's likely cause is the one that happened.
 - ``new_client``: the ``httpx.Client`` every step uses (never follows a redirect);
@@ -44,6 +45,7 @@ from .basic_auth import (
     body_credentials,
     decode_basic,
     form_urlencode,
+    unencoded_basic,
 )
 from .browser import (
     Browser,
@@ -75,6 +77,7 @@ from .explain import Explanation, ParameterNote, explain_error, known_errors
 from .export import har_text, mermaid_source, to_curl, to_har
 from .flow import Flow
 from .jwt import DecodedJwt, JwtCheck, check_jwt, decode_jwt
+from .outcome import Outcome, attempt
 from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
 from .redirect import AuthorizationResponse, explain_redirect, parse_redirect
 from .registration import Application, register_client, registration_request
@@ -127,6 +130,7 @@ __all__ = [
     "MetadataIssuerMismatch",
     "Note",
     "OAuthResponseError",
+    "Outcome",
     "Page",
     "PageKind",
     "ParameterNote",
@@ -141,6 +145,7 @@ __all__ = [
     "Verify",
     "all_presets",
     "api_request",
+    "attempt",
     "body_credentials",
     "call_api",
     "check_jwt",
@@ -180,6 +185,7 @@ __all__ = [
     "to_curl",
     "to_har",
     "token_request",
+    "unencoded_basic",
     "wso2_api_manager",
     "wso2_identity_server",
 ]

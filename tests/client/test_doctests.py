@@ -16,6 +16,7 @@ MODULES = [
     "jwt",
     "masking",
     "mermaid",
+    "outcome",
     "pages",
     "presets",
     "redirect",
