@@ -209,6 +209,30 @@ def test_what_is_not_invalid_grant(endpoints, apps):
     assert (stranger.status, stranger.error) == (401, "invalid_client")
 
 
+def test_a_public_clients_token_request_is_refused_before_its_code_is_looked_at(endpoints, apps):
+    # 04: an interceptor without the secret is stopped with 401 invalid_client
+    app = apps["app"]
+    with signed_in(endpoints, app) as flow:
+        assert flow.authorization_response and flow.pkce
+        code, verifier = flow.authorization_response.code, flow.pkce.code_verifier
+        assert code
+        public = attempt(
+            lambda: exchange_code(
+                endpoints,
+                (app.client_id, None),
+                code=code,
+                redirect_uri=REDIRECT_URI,
+                code_verifier=verifier,
+                auth="none",
+            )
+        )
+        assert str(public) == (
+            "401 invalid_client: client_secret is missing: this server's clients are "
+            "confidential and must authenticate (RFC 6749 2.3.1)."
+        )
+        assert attempt(flow.exchange_code).ok
+
+
 # section 3: the Basic header for a secret with +, / and :
 def test_decode_basic_reads_the_headers_as_the_notebook_says():
     right = BasicAuthSteps("photo-printer", PRINTER_SECRET)
