@@ -17,7 +17,7 @@
 
 # %%
 from codegrant_kit import ServerConfig, start_server
-from codegrant_kit.client import Flow, OAuthResponseError, attempt, discover, seeded_token_factory
+from codegrant_kit.client import Flow, attempt, discover, seeded_token_factory
 from codegrant_kit.lab import LabClock
 from codegrant_kit.server import SeededRandomness
 
