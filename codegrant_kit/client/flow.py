@@ -35,7 +35,7 @@ notebook cell and a widget panel can share it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -206,13 +206,8 @@ class Flow(ClosedOnExit):
     def login(self, username: str, password: str) -> Page:
         return self.browser.login(username, password)
 
-    def consent(
-        self, choice: ConsentChoice | str = "approve", *, scopes: Iterable[str] | None = None
-    ) -> Page:
-        """Answer the consent page: a label it shows (``Allow``, ``Yes``), a WSO2 value
-        (``approve``, ``approveAlways``, ``deny``), or ``approve``/``deny`` for its one
-        granting or refusing answer; ``scopes``: the scope boxes to tick, if it has them."""
-        return self.browser.consent(choice, scopes=scopes)
+    def consent(self, choice: ConsentChoice | str = "approve") -> Page:
+        return self.browser.consent(choice)
 
     # (C) the redirect back to the client
 

@@ -177,7 +177,7 @@ def test_each_answer_sends_exactly_its_click_and_the_flow_completes(
 ) -> None:
     for server in served(name):
         with signed_in_flow(server) as flow:
-            page = flow.consent(choice, scopes=scopes)
+            page = flow.browser.consent(choice, scopes=scopes)
             assert page.kind == "redirect", page.describe()
             assert server.recorder.posts[-1][1] == posted
             response = flow.receive_redirect()
