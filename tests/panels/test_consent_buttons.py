@@ -91,3 +91,35 @@ def test_a_page_the_kit_cannot_place_is_shown_with_its_words_and_forms() -> None
             )
         finally:
             state.close()
+
+
+def test_a_button_by_what_it_does_whatever_the_page_calls_it() -> None:
+    for server in served("wso2_is7"):
+        state, login = panels_on(server)
+        try:
+            placeholder = login.button_for("deny")
+            assert placeholder.disabled  # no consent page yet: not one of the page's buttons
+            placeholder.click()
+            assert login.model.error.startswith("No page is open yet")
+            login._sign_in.click()
+            assert login.button_for("approve") is login.buttons["Allow"]
+            assert login.button_for("approveAlways") is login.buttons["Allow"]
+            assert login._deny is login.buttons["Deny"]
+            login._approve_once.click()  # IS 7 has no Approve Once: Allow is what grants
+            assert server.recorder.posts[-1][1][-1] == ("consent", "approveAlways")
+        finally:
+            state.close()
+
+
+def test_an_answer_by_its_wso2_value_is_said_by_the_page_s_label() -> None:
+    for server in served("wso2_apim3"):
+        state, login = panels_on(server)
+        try:
+            login._sign_in.click()
+            login.model.choose("Maybe")
+            assert login.model.error.startswith("The consent page offers 'Approve Once'")
+            assert server.recorder.posts[-1][0] == "/commonauth"  # nothing more was sent
+            login.model.choose("approveAlways")
+            assert login.model.answer.startswith("You pressed Approve Always. 302 Found")
+        finally:
+            state.close()
