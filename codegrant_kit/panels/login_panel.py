@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 import ipywidgets as widgets
 from traitlets import Bool, List, Unicode
 
-from ..client import BrowserError, Page
+from ..client import BrowserError, Page, Preset
 from ..client.choices import pick
 from ..client.explain import explain_error
 from . import _html
@@ -129,8 +129,25 @@ class LoginModel(StepModel):
         elif page.kind == "consent":
             offered = ", ".join(page_choice.label for page_choice in page.consent_choices)
             self.status = f"Signed in. The server asks for consent; its page offers: {offered}."
+            self.status += _preset_note(self.shared.preset, page)
         elif page.kind == "other":
             self.status = page.describe()
+
+
+def _preset_note(preset: Preset | None, page: Page) -> str:
+    """What the preset's product does with these answers, beyond their labels."""
+    if preset is None:
+        return ""
+    shown = [choice.label for choice in page.consent_choices]
+    notes = [
+        f" On {preset.name}, {answer.label} posts {answer.posts} and is remembered: the "
+        "next request for these scopes skips this page."
+        for answer in preset.consent
+        if answer.label in shown and answer.remembered
+    ]
+    if set(shown) != set(preset.consent_labels):
+        notes.append(f" {preset.name}'s page usually offers {', '.join(preset.consent_labels)}.")
+    return "".join(notes)
 
 
 def _explained(location: str) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ labels it, and each press sends that click."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "client"))
 
 from fixture_pages import PASSWORD, USERNAME, FixtureServer, served
 
-from codegrant_kit.client import Application, Endpoints
+from codegrant_kit.client import Application, Endpoints, wso2_identity_server
 from codegrant_kit.panels import AuthorizePanel, FlowState, LoginPanel
 
 CALLBACK = "https://client.example.com/cb"
@@ -121,5 +122,29 @@ def test_an_answer_by_its_wso2_value_is_said_by_the_page_s_label() -> None:
             assert server.recorder.posts[-1][0] == "/commonauth"  # nothing more was sent
             login.model.choose("approveAlways")
             assert login.model.answer.startswith("You pressed Approve Always. 302 Found")
+        finally:
+            state.close()
+
+
+def test_a_preset_says_what_its_product_does_with_the_answers() -> None:
+    for server in served("wso2_is7"):
+        state, login = panels_on(server)
+        try:
+            here = Endpoints.manual(
+                issuer=server.url,
+                authorization_endpoint=server.authorization_endpoint,
+                token_endpoint=server.url + "/token",
+            )
+            state.use_preset(replace(wso2_identity_server(), endpoints=here))
+            assert state.scope == "openid" and state.preset is not None
+            state.use_application(Application("photo-printer", "s", redirect_uris=(CALLBACK,)))
+            login._sign_in.click()
+            assert login.model.status.endswith(
+                "its page offers: Allow, Deny. On WSO2 Identity Server 7, Allow posts "
+                "consent=approveAlways and is remembered: the next request for these scopes "
+                "skips this page."
+            )
+            state.disconnect()
+            assert state.preset is None
         finally:
             state.close()
