@@ -29,7 +29,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import browser_cookie, pkce
-from .authentication_request import check_nonce, must_sign_in_again, parse_max_age, parse_prompt
+from .authentication_request import (
+    check_nonce,
+    must_sign_in_again,
+    parse_max_age,
+    parse_prompt,
+    refuse_request_objects,
+)
 from .authorize_forms import RETRY_MESSAGE, LoginAndConsent, issue_code
 from .callback_patterns import PatternTimeout, fullmatch_any
 from .config import ServerConfig
@@ -329,6 +335,7 @@ class AuthorizationEndpoint(LoginAndConsent):
                     "BASE64URL(SHA256(code_verifier)) (RFC 7636 4.2)."
                 )
         # OIDC Core 3.1.2.1: nonce, prompt and max_age (`authentication_request`)
+        refuse_request_objects(params.get("request"), params.get("request_uri"))
         nonce = check_nonce(params.get("nonce"))
         prompt = parse_prompt(params.get("prompt"))
         max_age = parse_max_age(params.get("max_age"))
