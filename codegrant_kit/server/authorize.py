@@ -43,6 +43,7 @@ from .errors import (
     ConsentRequired,
     FatalAuthorizationError,
     InvalidRequest,
+    InvalidScope,
     LoginRequired,
     OAuthError,
     RateLimited,
@@ -317,7 +318,14 @@ class AuthorizationEndpoint(LoginAndConsent):
         if "authorization_code" not in client.grant_types:
             raise UnauthorizedClient("This application is not allowed the Code grant.")
         # RFC 6749 3.3 a default when scope is left out: never openid (`scopes`)
-        scope = parse_scope(params.get("scope"), client.scope, default_scope(client.scope))
+        default = default_scope(client.scope)
+        if params.get("scope") is None and not default:
+            # RFC 6749 3.3: without a default, "fail the request indicating an invalid scope"
+            raise InvalidScope(
+                f"This application may ask for {' '.join(client.scope)} only, none of which "
+                "is granted without being asked for: send scope, e.g. scope=openid."
+            )
+        scope = parse_scope(params.get("scope"), client.scope, default)
         challenge = params.get("code_challenge")
         method = params.get("code_challenge_method")
         if challenge is None and method is not None:
