@@ -14,9 +14,11 @@ import pytest
 from authlib.oidc.core.util import create_half_hash
 
 from codegrant_kit.runner import BackgroundServer
+from codegrant_kit.server.grants import GRANTS, register_grant
 
 from .helpers import CHALLENGE, VERIFIER, introspect, redeem, token_request
 from .oidc_helpers import code_of, header_of, register, serving, token_response, verified_claims
+from .test_extending import ClientCredentialsGrant
 
 
 @pytest.fixture(scope="module")
@@ -159,10 +161,6 @@ def test_with_jwt_access_tokens_both_tokens_verify_and_differ_in_audience_and_ty
 
 def test_a_grant_without_a_sign_in_gets_no_id_token(server, browser):
     # the README's client_credentials recipe: openid is allowed, but nobody signed in
-    from codegrant_kit.server.grants import GRANTS, register_grant
-
-    from .test_extending import ClientCredentialsGrant
-
     register_grant(ClientCredentialsGrant)
     try:
         client = server.add_client(grant_types=["authorization_code", "client_credentials"])
