@@ -9,13 +9,17 @@ back with the server's retry message, as WSO2's ``retry.do`` does.
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
 import ipywidgets as widgets
-from traitlets import Bool, Unicode
+from traitlets import Bool, List, Unicode
 
 from ..client import Page
 from ..client.browser import CONSENT_LABELS, ConsentChoice
+from ..client.explain import explain_error
 from . import _html
-from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
+from ._base import StepModel, StepPanel, button, heading, message_box, text
 from .state import FlowState
 from .steps import Step
 
@@ -27,6 +31,9 @@ class LoginModel(StepModel):
     password = Unicode("")
     page_kind = Unicode("")  # login, retry, consent, redirect, error page
     answer = Unicode("")  # what the server answered, in words
+    pressed = Unicode("")  # the consent button pressed last, if the answer is to one
+    location = Unicode("")  # where a redirect sends the browser
+    explanation: List[Any] = List()  # (label, text) of an error the redirect carries
     consent_open = Bool(False)
 
     def sign_in(self) -> None:
@@ -72,6 +79,9 @@ class LoginModel(StepModel):
     def _show(self, page: Page, *, pressed: str = "") -> None:
         self.page_kind = page.kind
         self.consent_open = page.kind == "consent"
+        self.pressed = pressed
+        self.location = (page.location or "") if page.kind == "redirect" else ""
+        self.explanation = _explained(self.location)
         before = f"You pressed {pressed}. " if pressed else ""
         self.answer = before + page.describe()
         if page.kind == "retry":
@@ -82,6 +92,42 @@ class LoginModel(StepModel):
             self.status = f"The browser is being sent back to the client: go on to {Step.REDIRECT}."
         elif page.kind == "consent":
             self.status = "Signed in. The server asks for consent."
+
+
+def _explained(location: str) -> list[tuple[str, str]]:
+    """The error a redirect carries (RFC 6749 4.1.2.1), line by line; none without one."""
+    query = dict(parse_qsl(urlsplit(location).query))
+    if "error" not in query:
+        return []
+    found = explain_error(query["error"], query.get("error_description"), where="authorization")
+    rows = [("Error", f"{found.error} ({found.section}, {found.where})")]
+    if found.description:
+        rows.append(("The server says", f'"{found.description}"'))
+    rows += [
+        ("What it means", found.meaning),
+        ("Likely cause", found.likely_cause),
+        ("Fix", found.fix),
+    ]
+    return rows
+
+
+def _answer_html(model: LoginModel) -> str:
+    """What the server answered: the button pressed, where the redirect goes, the
+    error it carries, each on a line of its own."""
+    if not model.answer:
+        return ""
+    if not model.location:
+        return f"<b>The server answered:</b> {_html.esc(model.answer)}"
+    parts = [f"<div><b>You pressed {_html.esc(model.pressed)}.</b></div>"] if model.pressed else []
+    parts.append(
+        "<div><b>The server answered</b> with a redirect: it sends the browser back to the "
+        "client, at</div>" + _html.pre(model.location)
+    )
+    parts += [
+        f"<div style='margin-top:0.2em'><b>{_html.esc(label)}:</b> {_html.esc(line)}</div>"
+        for label, line in model.explanation
+    ]
+    return "".join(parts)
 
 
 class LoginPanel(StepPanel):
@@ -103,6 +149,9 @@ class LoginPanel(StepPanel):
         self._approve_always = button(CONSENT_LABELS["approveAlways"], self.model.approve_always)
         self._deny = button(CONSENT_LABELS["deny"], self.model.deny, button_style="warning")
         consent_buttons = (self._approve_once, self._approve_always, self._deny)
+        self._answer = widgets.HTML()
+        self.model.observe(self._show_answer, names=["answer", "location", "explanation"])
+        self._show_answer()
         self._links = [
             widgets.link((self.model, "username"), (self._username, "value")),
             widgets.link((self.model, "password"), (self._password, "value")),
@@ -123,12 +172,9 @@ class LoginPanel(StepPanel):
                 self._sign_in,
                 widgets.HBox(list(consent_buttons)),
                 message_box(self.model),
-                html_of(
-                    self.model,
-                    "answer",
-                    lambda answer: (
-                        f"<b>The server answered:</b> {_html.esc(answer)}" if answer else ""
-                    ),
-                ),
+                self._answer,
             ]
         )
+
+    def _show_answer(self, _change: object = None) -> None:
+        self._answer.value = _answer_html(self.model)

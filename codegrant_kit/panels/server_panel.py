@@ -194,7 +194,9 @@ def _clients_html(snapshot: Mapping[str, Any]) -> str:
     return (
         "<b>Applications</b>"
         + (
-            _html.table(("name", "consumer key", "callback URL", "grant types"), rows)
+            _html.table(
+                ("name", "consumer key", "callback URL", "grant types"), rows, (18, 27, 35, 20)
+            )
             or f" none yet: create one in the Developer Portal ({Step.PORTAL})."
         )
         if snapshot
@@ -221,10 +223,11 @@ def _memory_html(snapshot: Mapping[str, Any]) -> str:
     parts = [
         f"<b>Logins in progress:</b> {pending}",
         "<b>Authorization codes</b>"
-        + (_html.table(("code", "client", "user", "state"), codes) or " none"),
-        "<b>Tokens</b>" + (_html.table(("token", "kind", "client", "user"), tokens) or " none"),
+        + (_html.table(("code", "client", "user", "state"), codes, (40, 30, 15, 15)) or " none"),
+        "<b>Tokens</b>"
+        + (_html.table(("token", "kind", "client", "user"), tokens, (37, 20, 28, 15)) or " none"),
         "<b>Consents remembered (Approve Always)</b>"
-        + (_html.table(("user", "client", "scope"), consents) or " none"),
+        + (_html.table(("user", "client", "scope"), consents, (20, 40, 40)) or " none"),
     ]
     return "<br>".join(parts)
 
