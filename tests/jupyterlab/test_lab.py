@@ -50,6 +50,23 @@ root => {
 }
 """
 
+# The height on screen of the smallest message label of a Mermaid diagram drawn as an
+# image: the label's height in the SVG, times the image's width over the SVG's.
+LABEL_JS = """
+image => {
+  const holder = document.createElement('div');
+  holder.style.cssText = 'position:absolute;left:-20000px;top:0';
+  holder.innerHTML = decodeURIComponent(image.src.slice(image.src.indexOf(',') + 1));
+  document.body.appendChild(holder);
+  const svg = holder.querySelector('svg');
+  const heights = [...svg.querySelectorAll('text.messageText')].map(text => text.getBBox().height);
+  const scale = image.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  holder.remove();
+  return Math.min(...heights) * scale;
+}
+"""
+MIN_LABEL_PX = 14.0  # the notebook's text is about 14 px high at JupyterLab's 13 px font
+
 
 def icon_and(text: str) -> re.Pattern[str]:
     """A button's accessible name: its Font Awesome icon's glyph (CSS content), then text."""
@@ -82,8 +99,12 @@ def open_and_run_all(page: Page, lab: Lab, budget: Budget) -> None:
 
 
 def check_mermaid(page: Page, budget: Budget) -> None:
-    """The flow drawn in Markdown, and the transcript drawn from the exchanges made."""
-    see(page.locator(f".jp-MarkdownCell {MERMAID}").first, budget)
+    """The flow drawn in Markdown, its labels big enough to read, and the transcript
+    drawn from the exchanges made."""
+    flow = page.locator(f".jp-MarkdownCell {MERMAID}").first
+    see(flow, budget)
+    label = flow.evaluate(LABEL_JS)
+    assert label >= MIN_LABEL_PX, f"the flow diagram's labels are {label:.1f} px high"
     transcript = page.locator(".jp-CodeCell", has_text="flow.transcript.markdown()")
     diagram = transcript.locator(f".jp-OutputArea-output {MERMAID}")
     see(diagram, budget)
@@ -170,7 +191,7 @@ def walk_the_wizard(page: Page, budget: Budget, screenshots: Path) -> list[str]:
     for name in ("code", "state", "iss"):
         expect(tab.locator(f"code#{name}")).to_have_text(query[name])
     see(tab.get_by_text("Go back to the notebook."), budget)
-    tab.screenshot(path=screenshots / "lab-callback.png")
+    tab.locator("main").screenshot(path=screenshots / "lab-callback.png")
     page.bring_to_front()
     next_step(wizard, 4, "Login and consent", budget)
 
