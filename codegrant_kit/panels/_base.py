@@ -69,7 +69,7 @@ def button(description: str, handler: Callable[[], object], **kwargs: Any) -> An
     As wide as its words, and never narrower than ipywidgets' buttons (148 px): a
     long label ("Use the redirect the callback page received") is shown whole, not cut.
     """
-    kwargs.setdefault("layout", widgets.Layout(width="auto", min_width="148px"))
+    kwargs.setdefault("layout", widgets.Layout(width="max-content", min_width="148px"))
     widget = widgets.Button(description=description, **kwargs)
     widget.on_click(lambda _button: handler())
     return widget
