@@ -5,10 +5,11 @@ wizard with the mouse and keyboard: create an application in the Developer Porta
 open the authorize link in a second tab of the same browser, sign in as admin and
 approve on the server's own pages, land on the kit's callback page (/client/callback),
 back in the notebook pick that redirect up and check it, send the token request and
-read the token JSON, call the photos API and see the titles. On the way: step 1
-shows what a later cell did without a Refresh, the Mermaid diagrams are drawn as
-images, no cell wrote to stderr, and at every step no element's content is wider
-than its box (scrollWidth <= clientWidth).
+read the token JSON, call the photos API and see the titles; then sign in once more
+in the panel and press Deny. On the way: step 1 shows what a later cell did without
+a Refresh, the flow diagram's labels are big enough to read, the Mermaid diagrams
+are drawn as images, no cell wrote to stderr, and at every step no element's
+content is wider than its box (scrollWidth <= clientWidth).
 
 The widgets have no test ids: everything is found as a learner finds it, by button
 text, field label and the wizard's "Step N of 7" line.
@@ -226,8 +227,23 @@ def walk_the_wizard(page: Page, budget: Budget, screenshots: Path) -> list[str]:
     check_layout("step 7")
     shoot(page, cell, screenshots / "lab-photos.png")
 
+    # Back to step 4: the panel's own browser signs in and presses Deny; the answer
+    # comes line by line.
+    for _ in range(3):
+        wizard.get_by_role("button", name=icon_and("Back")).click()
+    see(wizard.get_by_text("Step 4 of 7: Login and consent", exact=True), budget)
+    wizard.get_by_label("Username").fill("admin")
+    wizard.get_by_label("Password").fill("admin")
+    wizard.get_by_role("button", name="Sign In").click()
+    see(wizard.get_by_text("Signed in. The server asks for consent."), budget)
+    wizard.get_by_role("button", name="Deny").click()
+    see(wizard.get_by_text("You pressed Deny.", exact=True), budget)
+    see(wizard.get_by_text("Likely cause: The user clicked Deny on the consent page."), budget)
+    see(shown_pre(wizard, "error=access_denied"), budget)
+    check_layout("step 4 after Deny")
+
     # Back to step 1: the codes and tokens of both flows, and the folded transcript.
-    for _ in range(6):
+    for _ in range(3):
         wizard.get_by_role("button", name=icon_and("Back")).click()
     see(wizard.get_by_text("Step 1 of 7: Server", exact=True), budget)
     see(wizard.get_by_role("cell", name="Photo Printer", exact=True), budget)
