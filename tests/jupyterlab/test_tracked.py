@@ -11,6 +11,7 @@ and the ids of the widgets (new ones for each run), as the README says.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -71,17 +72,33 @@ def open_tutorial(page: Page, lab: Lab, path: Path, budget: Budget) -> None:
 
 
 def save(page: Page, path: Path, budget: Budget) -> None:
-    """Ctrl+S, then wait until JupyterLab has written the file."""
+    """Ctrl+S, then wait until JupyterLab has written the whole file: a new mtime, then
+    JSON that parses and no further write for half a second."""
     before = path.stat().st_mtime_ns
     page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
     page.keyboard.press("Escape")
     page.keyboard.press("Control+s")
     deadline = time.monotonic() + budget.left()
-    while path.stat().st_mtime_ns == before:
+    written: tuple[int, float] | None = None  # (mtime, when it was first seen)
+    while True:
         if time.monotonic() > deadline:
             pytest.fail(f"{path.name} was not saved", pytrace=False)
+        mtime = path.stat().st_mtime_ns
+        if mtime != before:
+            if written is None or written[0] != mtime:
+                written = (mtime, time.monotonic())
+            elif time.monotonic() - written[1] > 0.5 and whole_json(path):
+                break
         time.sleep(0.1)
     expect(tab(page)).not_to_have_class(re.compile(r"\bjp-mod-dirty\b"), timeout=budget.ms())
+
+
+def whole_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return True
 
 
 def tab(page: Page) -> Locator:
