@@ -15,6 +15,7 @@ Modules, one step each:
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
+- ``id_token``: an OpenID Connect ID token checked step by step (OIDC Core 3.1.3.7).
 - ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
   ``masking`` for credentials) and as a Mermaid diagram (``mermaid``);
   ``export``: the transcript as HAR 1.2, a curl script, the Mermaid source.
@@ -61,7 +62,9 @@ from .errors import (
     ClientError,
     DiscoveryError,
     InvalidAuthorizationResponse,
+    InvalidIdToken,
     InvalidTokenResponse,
+    InvalidUserinfoResponse,
     IssuerMismatch,
     JwtFormatError,
     MalformedAuthorizationResponse,
@@ -70,10 +73,12 @@ from .errors import (
     RedirectUriMismatch,
     StateMismatch,
     StepOutOfOrder,
+    UserinfoSubjectMismatch,
 )
 from .explain import Explanation, ParameterNote, explain_error, known_errors
 from .export import har_text, mermaid_source, to_curl, to_har
 from .flow import Flow
+from .id_token import IdTokenCheck, IdTokenStep, check_id_token
 from .jwt import DecodedJwt, JwtCheck, check_jwt, decode_jwt
 from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
 from .redirect import AuthorizationResponse, explain_redirect, parse_redirect
@@ -117,9 +122,13 @@ __all__ = [
     "Field",
     "Flow",
     "Form",
+    "IdTokenCheck",
+    "IdTokenStep",
     "Introspection",
     "InvalidAuthorizationResponse",
+    "InvalidIdToken",
     "InvalidTokenResponse",
+    "InvalidUserinfoResponse",
     "IssuerMismatch",
     "JwtCheck",
     "JwtFormatError",
@@ -138,11 +147,13 @@ __all__ = [
     "TokenFactory",
     "TokenResponse",
     "Transcript",
+    "UserinfoSubjectMismatch",
     "Verify",
     "all_presets",
     "api_request",
     "body_credentials",
     "call_api",
+    "check_id_token",
     "check_jwt",
     "client_authenticated_request",
     "decode_basic",
