@@ -15,7 +15,8 @@ Modules, one step each:
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
-- ``id_token``: an OpenID Connect ID token checked step by step (OIDC Core 3.1.3.7).
+- ``id_token``: an OpenID Connect ID token checked step by step (OIDC Core 3.1.3.7);
+  ``userinfo``: who signed in, its sub checked against the ID token's (Core 5.3).
 - ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
   ``masking`` for credentials) and as a Mermaid diagram (``mermaid``);
   ``export``: the transcript as HAR 1.2, a curl script, the Mermaid source.
@@ -34,6 +35,7 @@ from .authorize_url import (
     AuthorizationRequest,
     PkcePair,
     TokenFactory,
+    new_nonce,
     new_state,
     s256,
     seeded_token_factory,
@@ -56,7 +58,7 @@ from .browser import (
     parse_forms,
     read_page,
 )
-from .discovery import Endpoints, discover, fetch_jwks, metadata_urls
+from .discovery import Endpoints, asks_openid, discover, fetch_jwks, metadata_urls
 from .errors import (
     BrowserError,
     ClientError,
@@ -101,6 +103,7 @@ from .token import (
     token_request,
 )
 from .transcript import Exchange, Note, Transcript, mask_value
+from .userinfo import UserInfo, fetch_userinfo, userinfo_request
 
 __all__ = [
     "Application",
@@ -147,10 +150,12 @@ __all__ = [
     "TokenFactory",
     "TokenResponse",
     "Transcript",
+    "UserInfo",
     "UserinfoSubjectMismatch",
     "Verify",
     "all_presets",
     "api_request",
+    "asks_openid",
     "body_credentials",
     "call_api",
     "check_id_token",
@@ -163,6 +168,7 @@ __all__ = [
     "explain_error",
     "explain_redirect",
     "fetch_jwks",
+    "fetch_userinfo",
     "form_urlencode",
     "har_text",
     "introspect",
@@ -174,6 +180,7 @@ __all__ = [
     "mermaid_source",
     "metadata_urls",
     "new_client",
+    "new_nonce",
     "new_state",
     "parse_forms",
     "parse_redirect",
@@ -191,6 +198,7 @@ __all__ = [
     "to_curl",
     "to_har",
     "token_request",
+    "userinfo_request",
     "wso2_api_manager",
     "wso2_identity_server",
 ]

@@ -119,6 +119,8 @@ class IdTokenCheck:
     steps: tuple[IdTokenStep, ...]
     header: Mapping[str, Any] = field(default_factory=dict)
     claims: Mapping[str, Any] = field(default_factory=dict)
+    # the JWK Set the signature was checked with, fetched or given: a client keeps it
+    jwks: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def failures(self) -> tuple[IdTokenStep, ...]:
@@ -363,7 +365,8 @@ def check_id_token(
     claims: dict[str, Any] = {}
 
     def done(valid: bool) -> IdTokenCheck:
-        return IdTokenCheck(valid and all(s.passed for s in steps), tuple(steps), header, claims)
+        valid = valid and all(step.passed for step in steps)
+        return IdTokenCheck(valid, tuple(steps), header, claims, jwks)
 
     # 1. split and decode
     rule = "three base64url parts joined by dots: header, claims, signature"

@@ -61,6 +61,47 @@ def test_openid_configuration_is_the_fallback_for_an_issuer_with_a_path():
     assert seen[0] == "https://kc.example/.well-known/oauth-authorization-server/realms/demo"
 
 
+OIDC_METADATA = dict(
+    METADATA,
+    jwks_uri="https://as.example/jwks",
+    userinfo_endpoint="https://as.example/userinfo",
+    id_token_signing_alg_values_supported=["RS256", "none", 3],
+)
+
+
+def test_a_client_asking_for_openid_tries_openid_configuration_first():
+    http, seen = metadata_server(
+        {
+            "https://as.example/.well-known/oauth-authorization-server": METADATA,
+            "https://as.example/.well-known/openid-configuration": OIDC_METADATA,
+        }
+    )
+    endpoints = discover("https://as.example", openid=True, http=http)
+    assert seen == ["https://as.example/.well-known/openid-configuration"]
+    assert endpoints.userinfo_endpoint == "https://as.example/userinfo"
+    assert endpoints.id_token_signing_alg_values_supported == ("RS256", "none")
+    assert endpoints.urls()["userinfo_endpoint"] == "https://as.example/userinfo"
+    # without openid, RFC 8414's document, which need not list userinfo
+    seen.clear()
+    assert discover("https://as.example", http=http).userinfo_endpoint is None
+    assert seen == ["https://as.example/.well-known/oauth-authorization-server"]
+
+
+def test_openid_falls_back_to_rfc8414_metadata():
+    http, seen = metadata_server(
+        {"https://as.example/.well-known/oauth-authorization-server": OIDC_METADATA}
+    )
+    endpoints = discover("https://as.example", openid=True, http=http)
+    assert seen == metadata_urls("https://as.example", openid=True)
+    assert endpoints.userinfo_endpoint == "https://as.example/userinfo"
+    # the issuer check holds on OpenID's URI too (Discovery 1.0 4.3)
+    http, _ = metadata_server(
+        {"https://as.example/.well-known/openid-configuration": dict(METADATA, issuer="https://x")}
+    )
+    with pytest.raises(MetadataIssuerMismatch):
+        discover("https://as.example", openid=True, http=http)
+
+
 def test_the_issuer_in_the_document_must_be_the_one_asked_for_rfc8414_3_3():
     http, _ = metadata_server(
         {
@@ -112,6 +153,21 @@ def test_unreachable_server():
 
     with pytest.raises(DiscoveryError, match="Could not reach"):
         discover("https://as.example", http=httpx.Client(transport=httpx.MockTransport(refuse)))
+
+
+def test_manual_endpoints_take_a_userinfo_endpoint():
+    endpoints = Endpoints.manual(
+        authorization_endpoint="https://op.example/authorize",
+        token_endpoint="https://op.example/token",
+        userinfo_endpoint="https://op.example/userinfo",
+    )
+    assert endpoints.userinfo_endpoint == "https://op.example/userinfo"
+    with pytest.raises(ValueError, match="userinfo_endpoint"):
+        Endpoints.manual(
+            authorization_endpoint="https://op.example/authorize",
+            token_endpoint="https://op.example/token",
+            userinfo_endpoint="/userinfo",
+        )
 
 
 def test_manual_endpoints():
