@@ -297,7 +297,7 @@ def _pick(jwks: Mapping[str, Any], kid: object, alg: str) -> list[Mapping[str, A
 
 def _sent_nonce_step(claims: Mapping[str, Any], nonce: str | None) -> IdTokenStep:
     rule = "nonce equals the one this client sent in the authorization request"
-    section = f"{CORE} 3.1.3.7 item 11"
+    section = f"{CORE} Section 3.1.3.7 item 11"
     got = claims.get("nonce")
     if nonce is None:
         return IdTokenStep(
@@ -370,7 +370,7 @@ def check_id_token(
 
     # 1. split and decode
     rule = "three base64url parts joined by dots: header, claims, signature"
-    section = f"{CORE} 2; RFC 7515 7.1"
+    section = f"{CORE} Section 2; RFC 7515 Section 7.1"
     try:
         if isinstance(id_token, bytes):
             try:
@@ -408,7 +408,7 @@ def check_id_token(
     alg, kid, typ = header.get("alg"), header.get("kid"), header.get("typ")
     value = f"alg={shown(alg)}, kid={shown(kid)}" + (f", typ={shown(typ)}" if typ else "")
     rule = f"alg is one this client expects ({', '.join(algorithms)}); never none, never an HMAC"
-    section = f"{CORE} 3.1.3.7 items 7, 8; RFC 8725 3.1"
+    section = f"{CORE} Section 3.1.3.7 items 7, 8; RFC 8725 Section 3.1"
     problem = ""
     if alg == "none":
         problem = (
@@ -446,7 +446,7 @@ def check_id_token(
 
     # 3. the key
     rule = "the issuer's JWKS has exactly one signing key for this alg (and this kid)"
-    section = f"{CORE} 10.1.1; RFC 7517 4.5"
+    section = f"{CORE} Section 10.1.1; RFC 7517 Section 4.5"
     fetched_from = ""
     try:
         keys = [] if jwks is None else _pick(jwks, kid, alg)
@@ -489,7 +489,7 @@ def check_id_token(
         IdTokenStep(
             "key",
             "pass",
-            f"kid={shown(keys[0].get('kid'))} of {count} keys{fetched_from}",
+            f"kid={shown(keys[0].get('kid'))}, one of {count}{fetched_from}",
             rule,
             section,
         )
@@ -497,7 +497,7 @@ def check_id_token(
 
     # 4. the signature
     rule = f"the {alg} signature over header.claims verifies with that public key"
-    section = f"{CORE} 3.1.3.7 item 6; RFC 7515 5.2"
+    section = f"{CORE} Section 3.1.3.7 item 6; RFC 7515 Section 5.2"
     signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
     if not _signature_ok(alg, key, signature, signing_input):
         problem = (
@@ -516,7 +516,7 @@ def check_id_token(
     # 5. iss
     iss = claims.get("iss")
     rule = "iss is exactly the issuer this client talks to"
-    section = f"{CORE} 3.1.3.7 item 2"
+    section = f"{CORE} Section 3.1.3.7 item 2"
     if iss != issuer:
         problem = (
             f"The token says it was issued by {shown(iss)}, but this client talks to "
@@ -531,7 +531,7 @@ def check_id_token(
     aud = claims.get("aud")
     audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else None
     rule = "aud contains this client's client_id, and no audience the client does not trust"
-    section = f"{CORE} 3.1.3.7 item 3"
+    section = f"{CORE} Section 3.1.3.7 item 3"
     if audiences is None or not all(isinstance(item, str) for item in audiences):
         problem = "aud is missing, or is not a string or an array of strings (Core 2)."
         steps.append(IdTokenStep("aud", "fail", shown(aud), rule, section, problem))
@@ -554,7 +554,7 @@ def check_id_token(
     # 7. azp
     azp = claims.get("azp")
     rule = "with several audiences azp is present; when present it is the client_id"
-    section = f"{CORE} 3.1.3.7 items 4, 5"
+    section = f"{CORE} Section 3.1.3.7 items 4, 5"
     several = isinstance(audiences, list) and len(audiences) > 1
     if several and azp is None:
         problem = (
@@ -580,7 +580,7 @@ def check_id_token(
     skew = f"clock skew {clock_skew:g} s"
     exp = _number(claims.get("exp"))
     rule = f"now ({as_date(now)}) is before exp, allowing a {skew}"
-    section = f"{CORE} 3.1.3.7 item 9"
+    section = f"{CORE} Section 3.1.3.7 item 9"
     if exp is None:
         problem = "The token has no exp (a number of seconds since 1970), which Core 2 requires."
         steps.append(IdTokenStep("exp", "fail", shown(claims.get("exp")), rule, section, problem))
@@ -594,7 +594,7 @@ def check_id_token(
         steps.append(IdTokenStep("exp", "pass", as_date(exp), rule, section))
     iat = _number(claims.get("iat"))
     rule = f"iat is not later than now ({as_date(now)}) plus the {skew}"
-    section = f"{CORE} 3.1.3.7 item 10"
+    section = f"{CORE} Section 3.1.3.7 item 10"
     if iat is None:
         problem = "The token has no iat (when it was issued), which Core 2 requires."
         steps.append(IdTokenStep("iat", "fail", shown(claims.get("iat")), rule, section, problem))
@@ -611,7 +611,7 @@ def check_id_token(
     # 9. sub
     sub = claims.get("sub")
     rule = "sub, the user's identifier at this issuer, is a string of at most 255 ASCII characters"
-    section = f"{CORE} 2"
+    section = f"{CORE} Section 2"
     if not isinstance(sub, str) or not sub or len(sub) > 255 or not sub.isascii():
         problem = "The token has no usable sub, so it does not say who signed in."
         steps.append(IdTokenStep("sub", "fail", shown(sub), rule, section, problem))
@@ -625,7 +625,7 @@ def check_id_token(
     if max_age is not None:
         auth_time = _number(claims.get("auth_time"))
         rule = f"auth_time is present and at most max_age={max_age} s ago (plus the {skew})"
-        section = f"{CORE} 3.1.3.7 item 13"
+        section = f"{CORE} Section 3.1.3.7 item 13"
         if auth_time is None:
             problem = "The request asked for max_age, but the token has no auth_time to check it."
             steps.append(IdTokenStep("auth_time", "fail", "absent", rule, section, problem))
@@ -644,7 +644,7 @@ def check_id_token(
     got = claims.get("at_hash")
     digest = ALGORITHMS[alg].hash().name.upper()
     rule = f"at_hash is the left half of the {digest} of the access token, base64url"
-    section = f"{CORE} 3.1.3.8 (OPTIONAL in the code flow, 3.1.3.6)"
+    section = f"{CORE} Section 3.1.3.8 (OPTIONAL in the code flow, 3.1.3.6)"
     if access_token is None:
         steps.append(IdTokenStep("at_hash", "skip", "no access token to compare", rule, section))
     elif got is None:
