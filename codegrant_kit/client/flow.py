@@ -109,6 +109,9 @@ class Flow(ClosedOnExit):
         self.id_token_check: IdTokenCheck | None = None
         self.userinfo_response: UserInfo | None = None
         self.jwks: dict[str, Any] | None = None  # fetched once; again when a kid is new
+        # the claims of the code's ID token, once valid: a refreshed one must match (Core 12.2)
+        self.signed_in: dict[str, Any] | None = None
+        self._refreshed = False  # the tokens came from a refresh, not from the code
 
     @classmethod
     def discover(
@@ -277,6 +280,8 @@ class Flow(ClosedOnExit):
             request = self.token_request(auth=auth)
         self.tokens = self._explained(lambda: send_token_request(request, http=self.http))
         self.id_token_check = self.userinfo_response = None  # of the tokens before
+        self.signed_in = None
+        self._refreshed = False
         return self.tokens
 
     # OpenID Connect: who signed in
@@ -294,6 +299,11 @@ class Flow(ClosedOnExit):
         this flow sent and the access token that came with it."""
         tokens = self._tokens()
         id_token = id_token if id_token is not None else tokens.id_token
+        if id_token is None and self._refreshed:
+            raise StepOutOfOrder(
+                "The refresh response carried no id_token, which OpenID Connect Core 12.2 "
+                "allows: the sign-in's ID token was the one to check."
+            )
         if id_token is None:
             raise StepOutOfOrder(
                 "The token response has no id_token: ask for the openid scope in the "
@@ -303,7 +313,8 @@ class Flow(ClosedOnExit):
         # Core 3.1.3.7 item 7: RS256, or what the issuer says it signs with; never HMAC
         supported = self.endpoints.id_token_signing_alg_values_supported
         algorithms = tuple(alg for alg in supported if alg in ALGORITHMS) or ("RS256",)
-        self.id_token_check = check_id_token(
+        own = id_token == tokens.id_token  # not one pasted or changed
+        check = check_id_token(
             id_token,
             issuer=self.endpoints.issuer,
             client_id=self._application().client_id,
@@ -314,12 +325,16 @@ class Flow(ClosedOnExit):
             algorithms=algorithms,
             clock_skew=clock_skew,
             max_age=max_age,
+            refreshed_from=self.signed_in if own and self._refreshed else None,
             now=now,
             http=self.http,
         )
-        if self.id_token_check.jwks is not None:
-            self.jwks = dict(self.id_token_check.jwks)
-        return self.id_token_check
+        if check.jwks is not None:
+            self.jwks = dict(check.jwks)
+        if check.valid and own and not self._refreshed:
+            self.signed_in = dict(check.claims)
+        self.id_token_check = check
+        return check
 
     def userinfo(self, *, method: Literal["GET", "POST"] = "GET") -> UserInfo:
         """Ask the userinfo endpoint (Core 5.3) with the access token; its sub must be
@@ -367,6 +382,7 @@ class Flow(ClosedOnExit):
                 http=self.http,
             )
         )
+        self._refreshed = True
         return self.tokens
 
     def introspect(

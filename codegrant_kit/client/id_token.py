@@ -13,7 +13,7 @@ MUST check before it believes them (OpenID Connect Core 3.1.3.7):
     azp when several audiences       Core 3.1.3.7 items 4, 5
     exp and iat, with a clock skew   Core 3.1.3.7 items 9, 10
     sub present                      Core 2
-    nonce equal to the one sent      Core 3.1.3.7 item 11
+    nonce equal to the one sent      Core 3.1.3.7 item 11 (after a refresh: 12.2)
     auth_time within max_age         Core 3.1.3.7 item 13 (when max_age was sent)
     at_hash against the access token Core 3.1.3.8
 
@@ -341,6 +341,7 @@ def check_id_token(
     trusted_audiences: Sequence[str] = (),
     clock_skew: float = CLOCK_SKEW,
     max_age: int | None = None,
+    refreshed_from: Mapping[str, Any] | None = None,
     now: float | None = None,
     http: httpx.Client | None = None,
     verify: Verify = True,
@@ -352,6 +353,8 @@ def check_id_token(
     ``nonce`` is the one sent in the authorization request, ``access_token`` the
     one that came with the ID token. ``algorithms`` are those the client expects
     (Core 3.1.3.7 item 7: RS256 unless it registered another), never HMAC.
+    ``refreshed_from`` is the claims of the first ID token, when this one came from
+    a refresh (Core 12.2).
     """
     unknown = [alg for alg in algorithms if alg not in ALGORITHMS]
     if unknown:
@@ -618,8 +621,40 @@ def check_id_token(
     else:
         steps.append(IdTokenStep("sub", "pass", shown(sub), rule, section))
 
-    # 10. nonce
-    steps.append(_sent_nonce_step(claims, nonce))
+    # 10. nonce; a refreshed ID token SHOULD NOT carry one (Core 12.2)
+    if refreshed_from is not None and "nonce" not in claims:
+        rule = "a refreshed ID token need not carry the nonce; if it does, the same one"
+        steps.append(IdTokenStep("nonce", "skip", "absent", rule, f"{CORE} Section 12.2"))
+    else:
+        steps.append(_sent_nonce_step(claims, nonce))
+
+    # 10b. a refreshed ID token is about the same sign-in
+    if refreshed_from is not None:
+        rule = "after a refresh, iss, sub and aud are those of the first ID token"
+        changed = [
+            name for name in ("iss", "sub", "aud") if claims.get(name) != refreshed_from.get(name)
+        ]
+        if changed:
+            problem = (
+                f"The refreshed ID token changes {', '.join(changed)}: it is not about the "
+                "sign-in the refresh token came from."
+            )
+            steps.append(
+                IdTokenStep(
+                    "same sign-in",
+                    "fail",
+                    ", ".join(changed),
+                    rule,
+                    f"{CORE} Section 12.2",
+                    problem,
+                )
+            )
+        else:
+            steps.append(
+                IdTokenStep(
+                    "same sign-in", "pass", "iss, sub, aud unchanged", rule, f"{CORE} Section 12.2"
+                )
+            )
 
     # 11. auth_time, when the request carried max_age
     if max_age is not None:

@@ -126,3 +126,12 @@ def test_without_openid_no_nonce_no_id_token(server: IndependentServer) -> None:
         with pytest.raises(StepOutOfOrder, match="openid scope"):
             flow.check_id_token()
         assert "id_token, decoded" not in flow.transcript.to_text()
+
+
+def test_after_a_refresh_without_an_id_token_the_sign_ins_stands(flow: Flow) -> None:
+    assert flow.check_id_token().valid and flow.signed_in is not None
+    flow.refresh()  # Authlib's refresh grant issues no new ID token
+    assert flow.tokens is not None and flow.tokens.id_token is None
+    with pytest.raises(StepOutOfOrder, match=r"12\.2"):
+        flow.check_id_token()
+    assert flow.signed_in["sub"] == "alice"

@@ -423,3 +423,17 @@ def test_hostile_claims_under_a_real_signature_are_refused_in_words(
     assert [step.name for step in result.steps][:4] == STEPS[:4]
     assert all(step.problem for step in result.failures)
     str(result)
+
+
+def test_a_refreshed_id_token_needs_no_nonce_but_the_same_sign_in() -> None:
+    first = claims()
+    refreshed = check(mint(nonce=None), refreshed_from=first)
+    assert refreshed.valid, str(refreshed)
+    assert refreshed.step("nonce").outcome == "skip"  # type: ignore[union-attr]
+    assert "12.2" in refreshed.step("nonce").section  # type: ignore[union-attr]
+    assert refreshed.step("same sign-in").outcome == "pass"  # type: ignore[union-attr]
+    # if it carries a nonce, it is still the one sent
+    assert failed(check(mint(nonce="other"), refreshed_from=first)) == ["nonce"]
+    other_user = check(mint(nonce=None, sub="someone-else"), refreshed_from=first)
+    assert failed(other_user) == ["same sign-in"]
+    assert "sub" in other_user.failures[0].problem
