@@ -10,10 +10,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from codegrant_kit.panels import (
     AuthorizePanel,
     FlowState,
+    IdTokenModel,
     IdTokenPanel,
     LoginPanel,
     PortalPanel,
@@ -174,3 +177,24 @@ def test_the_wizard_adds_the_id_token_step_when_the_scope_asks_for_openid() -> N
         assert made.panels[-1] is shown
     finally:
         made.close()
+
+
+_MODEL = IdTokenModel(FlowState())  # one model for every example: no server, no flow
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)),
+        st.lists(st.text(alphabet="eyJ0=.-_" + "abc", max_size=40), max_size=4).map(".".join),
+        st.sampled_from(["e30." + "W" * 60_000 + ".", "e30.eyJuIjogOTk5OTk5OTk5OTk5OTk5fQ."]),
+    )
+)
+def test_hostile_text_in_the_id_token_box_is_said_in_words(text: str) -> None:
+    model = _MODEL
+    model.id_token = text
+    model.check()
+    model.tamper()
+    assert "Traceback" not in model.error
+    assert model.verdict in ("", "invalid")
