@@ -99,12 +99,14 @@ class UserinfoEndpoint(Endpoint):
             scheme, _, value = (header or "").partition(" ")
             # as at the photos API: invalid_token also when no token was sent, so a
             # learner always sees why (RFC 6750 3.1 only says SHOULD NOT here)
-            if scheme.lower() != "bearer" or not value.strip():
+            # RFC 9110 5.5: spaces and tabs around a field value are not part of it
+            value = value.strip(" \t")
+            if scheme.lower() != "bearer" or not value:
                 raise InvalidToken(
                     "No bearer access token was sent: use Authorization: Bearer <token> "
                     "(RFC 6750 2.1) or a POST body access_token=<token> (RFC 6750 2.2)."
                 )
-        token = self.store.active_token(value.strip())
+        token = self.store.active_token(value)
         if token is None or token.kind != "access_token":
             raise InvalidToken("The access token is unknown, expired or revoked.")
         return token
