@@ -409,7 +409,8 @@ class Flow(ClosedOnExit):
         )
 
     def fetch_jwks(self) -> dict[str, Any]:
-        """The keys that verify the server's JWT access tokens (RFC 9068 4, RFC 7517)."""
+        """The keys that verify the server's ID tokens (OIDC Core 10.1) and JWT access
+        tokens (RFC 9068 4), as a JWK Set (RFC 7517)."""
         if self.endpoints.jwks_uri is None:
             raise StepOutOfOrder(
                 "The server's metadata lists no jwks_uri: it publishes no keys, so its "
