@@ -209,6 +209,15 @@ def test_keycloak_preset():
     assert preset.endpoints.token_endpoint == f"{base}/token"
     assert preset.endpoints.revocation_endpoint == f"{base}/revoke"
     assert preset.endpoints.introspection_endpoint == f"{base}/token/introspect"
+    # Keycloak's documented OpenID Connect endpoints, for check_id_token and userinfo
+    assert preset.endpoints.jwks_uri == f"{base}/certs"
+    assert preset.endpoints.userinfo_endpoint == f"{base}/userinfo"
+
+
+def test_wso2_presets_know_their_userinfo_endpoint():
+    for preset in (wso2_api_manager(), wso2_identity_server()):
+        assert preset.endpoints.userinfo_endpoint == "https://localhost:9443/oauth2/userinfo"
+        assert preset.endpoints.jwks_uri == "https://localhost:9443/oauth2/jwks"
 
 
 def test_every_preset_has_a_one_line_note():
