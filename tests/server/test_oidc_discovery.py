@@ -51,6 +51,7 @@ def test_both_well_known_documents_are_the_same_openid_provider_metadata(op, htt
     assert set(metadata["claims_supported"]) >= CLAIMS
     # left out, request_uri_parameter_supported would mean true (OIDC Discovery 3)
     assert metadata["request_uri_parameter_supported"] is False
+    assert metadata["prompt_values_supported"] == ["none", "login", "consent", "select_account"]
 
 
 def test_the_jwks_holds_an_rs256_signing_key_with_a_kid(http):
@@ -103,3 +104,11 @@ def test_the_implicit_and_hybrid_flows_are_not_served(http, response_type):
     assert params["error"] == "unsupported_response_type"
     assert params["state"] == "xyz"
     assert "code" not in params and "id_token" not in params
+
+
+def test_an_openid_only_application_without_scope_is_told_to_ask(http):
+    # RFC 6749 3.3: no default to fall back on, so invalid_scope, not an empty grant
+    client = register(http, scope="openid email")
+    params = redirect_params(authorize(http, client, scope=None))
+    assert params["error"] == "invalid_scope"
+    assert "scope=openid" in params["error_description"]
