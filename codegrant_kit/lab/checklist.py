@@ -185,8 +185,8 @@ def _guessing(target: Target) -> Outcome:
         which = "the first wrong password" if guesses == 1 else f"wrong password {guesses}"
         return "fail", (
             f"The made-up user {probe!r} signed in with {which} tried ({found!r}): this "
-            "server's login accepts any password, so a guesser needs no luck, and no lockout "
-            f"could stop her. After sign-in: {login.evidence.get('last answer')}"
+            "server's login accepts any password, so a guesser needs no luck, and a lockout "
+            f"would not help. After sign-in: {login.evidence.get('last answer')}"
         )
     login_locked = bool(login.evidence.get("locked out"))
     login_note = (

@@ -149,5 +149,5 @@ def _injected(
         steps,
         {"attacker's access token": outcome.access_token, "account it opens": owner},
         reason=f"The code was issued {bound}; the token endpoint gave tokens for it to the "
-        f"attacker's session, which sent {sent}, and they open {owner}'s account.",
+        f"attacker's session, which sent {sent} (the account they open: {owner}).",
     )

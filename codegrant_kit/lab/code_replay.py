@@ -69,9 +69,14 @@ def replay_code(target: TargetLike) -> AttackResult:
         )
         answered = f"{replay.status_code} {body.get('error', '')}".strip()
         said = f" ({str(description).rstrip('.')})" if description else ""
-        revoked = "the theft shows" if victim_token != "active" else "it was not revoked"
-        reason = (
-            f"The replay of code {response.code} was answered {answered}{said}; the victim's "
-            f"first access token is now {victim_token}: {revoked}."
-        )
+        if victim_token == "inactive":
+            revoked = "the victim's first access token is now inactive: the theft shows"
+        elif victim_token == "active":
+            revoked = "the victim's first access token is still active: the replay revoked nothing"
+        else:
+            revoked = (
+                f"whether it revoked the victim's first access token cannot be told ({victim_token}"
+                ": no introspection endpoint, and no API URL given)"
+            )
+        reason = f"The replay of code {response.code} was answered {answered}{said}; {revoked}."
     return REPLAY.result(succeeded, what, steps, evidence, reason=reason)

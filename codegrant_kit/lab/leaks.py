@@ -161,8 +161,8 @@ def referrer_leak(target: TargetLike, *, browser_default: str = LEGACY_DEFAULT) 
         )
         reason = (
             f"No page sent a Referrer-Policy ({seen}); the state stayed out of the Referer "
-            f"only because the server moved the request to {page.url}, which a browser "
-            f"applying {applies} still {sends}."
+            f"only because the server moved the request to {page.url}: a browser applying "
+            f"{applies} still {sends}, only without the state."
         )
     elif value is None:
         what = (

@@ -248,7 +248,7 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
         {"captured code": captured, "iss in the response": iss or "(none)", "account": owner},
         reason=f"The callback carried {'iss=' + iss if iss else 'no iss'}, so the client "
         f"could not tell the servers apart: it sent code {captured} to {evil.url}, and the "
-        f"attacker's session redeemed it for {owner}'s account.",
+        f"attacker's session redeemed it at the honest server (the account it opens: {owner}).",
     )
 
 
