@@ -16,7 +16,11 @@ for preset in all_presets():
     print(preset.name)
     for name, url in preset.endpoints.urls().items():
         print(f"  {name:24} {url}")
-    print(f"  note: {preset.note}\n")
+    print(f"  note: {preset.note}")
+    # what a learner sees differently on it: the consent answers, PKCE, refresh tokens
+    for topic, what in preset.differences():
+        print(f"  {topic:24} {what}")
+    print()
 
 # %% [markdown]
 # ## WSO2 API Manager, as in the guide
