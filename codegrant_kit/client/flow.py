@@ -356,8 +356,14 @@ class Flow(ClosedOnExit):
         except OAuthResponseError as exc:
             if exc.explanation is not None and exc.request is not None:
                 exchanges = self.transcript.exchanges
+                # the last exchange of this request: a request sent again (the token
+                # panel's Send pressed twice) is explained by the sending before it
                 before = next(
-                    (i for i, e in enumerate(exchanges) if e.request is exc.request),
+                    (
+                        i
+                        for i in reversed(range(len(exchanges)))
+                        if exchanges[i].request is exc.request
+                    ),
                     len(exchanges),
                 )
                 history = self.history(exchanges[:before])
