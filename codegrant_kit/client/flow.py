@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -50,7 +51,7 @@ from .browser import Browser, ConsentChoice, Page
 from .discovery import Endpoints, asks_openid, discover, fetch_jwks
 from .errors import OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
-from .history import History, explain_in_flow
+from .history import History, explain_denial, explain_in_flow
 from .id_token import ALGORITHMS, CLOCK_SKEW, IdTokenCheck, check_id_token
 from .redirect import AuthorizationResponse, parse_redirect
 from .registration import Application, register_client
@@ -103,6 +104,7 @@ class Flow(ClosedOnExit):
         self.pkce: PkcePair | None = None
         self.authorization_request: AuthorizationRequest | None = None
         self.authorization_response: AuthorizationResponse | None = None
+        self.consent_answer: str | None = None  # the choice sent to the consent page
         self.tokens: TokenResponse | None = None
         self.introspection: Introspection | None = None
         self.api_response: httpx.Response | None = None
@@ -200,6 +202,7 @@ class Flow(ClosedOnExit):
             token_factory=self.token_factory,
         )
         self.authorization_response = None
+        self.consent_answer = None
         self.browser.stop_at = self.redirect_uri
         return self.authorization_request
 
@@ -214,6 +217,7 @@ class Flow(ClosedOnExit):
         self.authorization_request = request
         self.pkce = pkce
         self.authorization_response = None
+        self.consent_answer = None
         if request.redirect_uri is not None:
             self.redirect_uri = request.redirect_uri
         self.browser.stop_at = self.redirect_uri
@@ -228,7 +232,9 @@ class Flow(ClosedOnExit):
         return self.browser.login(username, password)
 
     def consent(self, choice: ConsentChoice | str = "approve") -> Page:
-        return self.browser.consent(choice)
+        page = self.browser.consent(choice)
+        self.consent_answer = choice
+        return page
 
     # (C) the redirect back to the client
 
@@ -244,14 +250,19 @@ class Flow(ClosedOnExit):
                 )
             location = page.location
         self.transcript.note("the browser brings the redirect to the client's redirect_uri")
-        self.authorization_response = parse_redirect(
+        response = parse_redirect(
             location,
             expected_state=request.state,
             expected_issuer=self.endpoints.issuer,
             redirect_uri=request.redirect_uri,
             iss_required=self.endpoints.authorization_response_iss_parameter_supported,
         )
-        return self.authorization_response
+        if response.explanation is not None:
+            # access_denied: a Deny only if this flow clicked one
+            found = explain_denial(response.explanation, request.scope, self.consent_answer)
+            response = replace(response, in_flow=found)
+        self.authorization_response = response
+        return response
 
     # (D) and (E) the token request
 
@@ -444,8 +455,14 @@ class Flow(ClosedOnExit):
         except OAuthResponseError as exc:
             if exc.explanation is not None and exc.request is not None:
                 exchanges = self.transcript.exchanges
+                # the last exchange of this request: a request sent again (the token
+                # panel's Send pressed twice) is explained by the sending before it
                 before = next(
-                    (i for i, e in enumerate(exchanges) if e.request is exc.request),
+                    (
+                        i
+                        for i in reversed(range(len(exchanges)))
+                        if exchanges[i].request is exc.request
+                    ),
                     len(exchanges),
                 )
                 history = self.history(exchanges[:before])

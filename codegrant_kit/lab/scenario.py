@@ -149,6 +149,8 @@ class Target:
     # keys given by hand (a real server's portal); None: each attack registers its own
     application: Application | None = None
     redirect_uri: str = CALLBACK
+    # the scope every probe asks for; None: one of the server's scopes_supported
+    scope: str | None = None
     # two scopes for the consent attack (the first approved, the second asked later);
     # empty: taken from the server's scopes_supported
     scopes: tuple[str, ...] = ()
@@ -165,6 +167,21 @@ class Target:
             with new_client(self.verify) as http:
                 self._endpoints = discover(self.issuer, http=http)
         return self._endpoints
+
+    def probe_scope(self) -> str | None:
+        """The scope every probe asks for: the one named, else one the metadata lists.
+
+        A server may refuse a request without scope, or grant it nothing (RFC 6749
+        3.3 leaves the default to the server), so every probe sends one: `openid`
+        when the server lists it (an OpenID provider grants it to any client), else
+        the first of its scopes_supported. None when there is none to take.
+        """
+        if self.scope:
+            return self.scope
+        listed = self.endpoints().scopes_supported
+        if "openid" in listed:
+            return "openid"
+        return listed[0] if listed else None
 
     def register(
         self,
@@ -186,7 +203,7 @@ class Target:
                 endpoints,
                 client_name=client_name,
                 redirect_uris=list(redirect_uris or [self.redirect_uri]),
-                scope=scope,
+                scope=scope or self.probe_scope(),
                 http=http,
             )
 
@@ -196,6 +213,7 @@ class Target:
             self.endpoints(),
             application=application,
             redirect_uri=application.redirect_uri or self.redirect_uri,
+            scope=self.probe_scope(),
             api_url=self.api_url,
             verify=self.verify,
             token_factory=self.token_factory,

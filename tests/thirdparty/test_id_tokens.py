@@ -97,3 +97,29 @@ def test_userinfo_wants_the_id_tokens_sub(flow: Flow) -> None:
     info = fetch_userinfo(flow.endpoints, flow.tokens.access_token, expected_sub=None)
     with pytest.raises(Exception, match="MUST match"):
         fetch_userinfo(flow.endpoints, flow.tokens.access_token, expected_sub=info.sub + "-x")
+
+
+def test_prompt_consent_brings_node_a_refresh_token_and_a_refreshed_id_token(
+    node_oidc_server: ThirdPartyServer,
+) -> None:
+    # node-oidc-provider issues refresh tokens for offline_access only with
+    # prompt=consent (OpenID Connect Core 11); a refresh then answers a new ID token
+    server = node_oidc_server
+    with Flow.discover(server.issuer, scope="openid offline_access") as flow:
+        flow.use_application(server.application())
+        request = flow.authorize(prompt="consent")
+        assert ("prompt", "consent") in request.params()
+        flow.open_authorization_page()
+        page = flow.login(server.username, server.password)
+        while page.kind == "consent":
+            page = flow.consent("approve")
+        flow.receive_redirect()
+        assert flow.exchange_code().refresh_token
+        first = flow.check_id_token()
+        assert first.valid, str(first)
+        assert flow.refresh().id_token
+        refreshed = flow.check_id_token()
+        assert refreshed.valid, str(refreshed)
+        same = refreshed.step("same sign-in")
+        assert same is not None and same.outcome == "pass"
+        assert refreshed.claims["sub"] == first.claims["sub"]
