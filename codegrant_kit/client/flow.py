@@ -48,7 +48,7 @@ from .browser import Browser, ConsentChoice, Page
 from .discovery import Endpoints, discover, fetch_jwks
 from .errors import OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
-from .history import History, explain_denial, explain_in_flow
+from .history import History, explain_bare_refusal, explain_denial, explain_in_flow
 from .redirect import AuthorizationResponse, parse_redirect
 from .registration import Application, register_client
 from .token import (
@@ -354,7 +354,7 @@ class Flow(ClosedOnExit):
         try:
             return action()
         except OAuthResponseError as exc:
-            if exc.explanation is not None and exc.request is not None:
+            if exc.request is not None:
                 exchanges = self.transcript.exchanges
                 # the last exchange of this request: a request sent again (the token
                 # panel's Send pressed twice) is explained by the sending before it
@@ -367,7 +367,12 @@ class Flow(ClosedOnExit):
                     len(exchanges),
                 )
                 history = self.history(exchanges[:before])
-                exc.reexplain(explain_in_flow(exc.explanation, history, exc.request))
+                if exc.explanation is not None:
+                    exc.reexplain(explain_in_flow(exc.explanation, history, exc.request))
+                elif exc.status is not None and (
+                    bare := explain_bare_refusal(exc.status, history, exc.request)
+                ):
+                    exc.reexplain(bare)
             raise
 
     def close(self) -> None:

@@ -176,7 +176,7 @@ tokens.token_type, [p["title"] for p in photos]
 # | the redirect | 302, `code`, `state`, `iss` | 302, `code`, `state`, no `iss` (RFC 9207 is an opt-in switch) | 303, `code`, `state`, `iss` |
 # | refresh tokens | rotated | always issued, rotated; the old one: `invalid_grant` | only for `offline_access` **with `prompt=consent`** (OpenID Connect Core 11), which the kit's request cannot send yet; a confidential client's is not rotated |
 # | a replayed code | refused, its tokens revoked | refused (`invalid_grant`); the first tokens stay active | refused ("grant request is invalid"); the first tokens revoked |
-# | a revoked token at the API | 401 `invalid_token` | 403, empty body, no `WWW-Authenticate` | 401, `WWW-Authenticate: Bearer error="invalid_token"` |
+# | a revoked token at the API | 401 `invalid_token` | 403, empty body, no `WWW-Authenticate`: the kit says why from the flow's own records ("This flow revoked this access token") | 401, `WWW-Authenticate: Bearer error="invalid_token"` |
 # | an access token in the URL | refused | accepted (oauthlib reads the query) | refused: "access tokens must not be provided via query parameter" |
 # | headers of the pages | `Cache-Control: no-store`, `Referrer-Policy: no-referrer`, CSP `frame-ancestors 'none'`, `X-Frame-Options: DENY` | Django's: `Referrer-Policy: same-origin`, `X-Frame-Options: DENY`; no `Cache-Control` on the consent page | `Cache-Control: no-store`; no Referrer-Policy, no framing protection |
 #
