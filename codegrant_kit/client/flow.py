@@ -46,7 +46,7 @@ from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
 from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
 from .discovery import Endpoints, discover, fetch_jwks
-from .errors import OAuthResponseError, StepOutOfOrder
+from .errors import BrowserError, OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
 from .history import History, explain_bare_refusal, explain_denial, explain_in_flow
 from .redirect import AuthorizationResponse, parse_redirect
@@ -214,6 +214,27 @@ class Flow(ClosedOnExit):
         page = self.browser.consent(choice)
         self.consent_answer = choice
         return page
+
+    def run_front_channel(
+        self,
+        username: str,
+        password: str,
+        *,
+        choice: ConsentChoice | str = "approve",
+        scope: str | None = None,
+        pkce: bool = True,
+    ) -> AuthorizationResponse:
+        """(A) to (C) in one call: authorize, sign in, answer the consent page, take the
+        redirect. The browser's part, for a cell whose lesson is what comes after."""
+        self.authorize(scope=scope, pkce=pkce)
+        self.open_authorization_page()
+        page = self.login(username, password)
+        if page.kind == "consent":
+            page = self.consent(choice)
+        # an earlier Approve Always lets the server skip the consent page
+        if page.kind != "redirect":
+            raise BrowserError(f"No redirect to the client after signing in: {page.describe()}")
+        return self.receive_redirect()
 
     # (C) the redirect back to the client
 

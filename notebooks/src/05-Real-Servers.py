@@ -48,7 +48,9 @@ for preset in all_presets():
 #
 # A WSO2 server in a lab uses a self-signed certificate. Export its CA (or the
 # server certificate) to a PEM file and pass it as `verify`; never `verify=False`,
-# which would let anyone on the network read the `Authorization: Basic` header.
+# which would let anyone who can intercept the connection pose as the server and read
+# the `Authorization: Basic` header (RFC 6749 10.9: the client MUST check the server's
+# certificate).
 
 # %%
 wso2 = wso2_api_manager(host="localhost")
@@ -75,9 +77,9 @@ wso2.endpoints
 # | issuer | `http://127.0.0.1:PORT` | the token URL | `.../realms/R` |
 # | registration | open `POST /register` | Developer Portal, or DCR with admin credentials | admin console, or initial access token |
 # | login pages | `/authorize` itself | `/authenticationendpoint/login.do`, `retry.do` | the realm's theme |
-# | consent | Approve Once / Approve Always / Deny | the same | only if the client asks for it |
-# | access tokens | opaque (JWT as an option) | JWT by default | JWT |
-# | `iss` in the redirect (RFC 9207) | always | recent versions | yes |
+# | consent | Approve Once / Approve Always / Deny | the same | only if the client's *Consent required* is on |
+# | access tokens | opaque (JWT as an option) | API Manager: JWT by default; Identity Server: chosen per application | JWT |
+# | `iss` in the redirect (RFC 9207) | always | see `authorization_response_iss_parameter_supported` in its metadata | in recent versions (keycloak/keycloak#20584) |
 #
 # ## Any RFC 8414 issuer: discovery
 #
