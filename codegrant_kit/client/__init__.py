@@ -3,13 +3,15 @@
 Modules, one step each:
 
 - ``discovery``: the server's endpoints from RFC 8414 metadata, or by hand;
-  ``presets``: WSO2 API Manager, WSO2 Identity Server, Keycloak.
+  ``presets``: WSO2 API Manager 3.x, WSO2 Identity Server 7, Keycloak 26, with
+  what a learner sees differently on each (consent answers, PKCE, refresh tokens).
 - ``registration``: an application and its keys (RFC 7591).
 - ``authorize_url``: the authorization request, state and PKCE (RFC 6749 4.1.1,
   RFC 7636).
 - ``browser``: the user-agent's login and consent (RFC 6749 4.1, steps A-C);
   ``pages``: which kind of page an answer is, and what its forms send;
-  ``forms``: the HTML forms as a browser reads them.
+  ``choices``: a consent page's answers, whatever the product, and what each click
+  sends; ``forms``: the HTML forms as a browser reads them.
 - ``redirect``: the redirect taken apart and checked (RFC 6749 4.1.2, RFC 9207).
 - ``basic_auth``: client authentication step by step (RFC 6749 2.3.1).
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
@@ -21,6 +23,7 @@ Modules, one step each:
   ``masking`` for credentials) and as a Mermaid diagram (``mermaid``);
   ``export``: the transcript as HAR 1.2, a curl script, the Mermaid source.
 - ``explain``: every error code in plain words; ``errors``: the exceptions;
+  ``outcome``: a step's result or the OAuth error it met, on one line;
   ``history``: what a flow did to its codes and tokens, read from its transcript,
   so that an error's likely cause is the one that happened.
 - ``new_client``: the ``httpx.Client`` every step uses (never follows a redirect);
@@ -47,6 +50,7 @@ from .basic_auth import (
     body_credentials,
     decode_basic,
     form_urlencode,
+    unencoded_basic,
 )
 from .browser import (
     Browser,
@@ -83,14 +87,8 @@ from .export import har_text, mermaid_source, to_curl, to_har
 from .flow import Flow
 from .id_token import IdTokenCheck, IdTokenStep, check_id_token
 from .jwt import DecodedJwt, JwtCheck, check_jwt, decode_jwt
-from .presets import (
-    ConsentAnswer,
-    Preset,
-    all_presets,
-    keycloak,
-    wso2_api_manager,
-    wso2_identity_server,
-)
+from .outcome import Outcome, attempt
+from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
 from .redirect import AuthorizationResponse, explain_redirect, parse_redirect
 from .registration import Application, register_client, registration_request
 from .token import (
@@ -123,7 +121,6 @@ __all__ = [
     "BrowserError",
     "Choice",
     "ClientError",
-    "ConsentAnswer",
     "ConsentChoice",
     "Credentials",
     "DecodedBasic",
@@ -149,6 +146,7 @@ __all__ = [
     "MetadataIssuerMismatch",
     "Note",
     "OAuthResponseError",
+    "Outcome",
     "Page",
     "PageKind",
     "ParameterNote",
@@ -166,6 +164,7 @@ __all__ = [
     "all_presets",
     "api_request",
     "asks_openid",
+    "attempt",
     "body_credentials",
     "call_api",
     "check_id_token",
@@ -208,6 +207,7 @@ __all__ = [
     "to_curl",
     "to_har",
     "token_request",
+    "unencoded_basic",
     "userinfo_request",
     "wso2_api_manager",
     "wso2_identity_server",

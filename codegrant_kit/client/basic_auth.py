@@ -130,6 +130,21 @@ class BasicAuthSteps:
         ]
 
 
+def unencoded_basic(client_id: str, client_secret: str) -> str:
+    """The header of a client that skips RFC 6749 2.3.1's form-encoding: RFC 7617 alone.
+
+    A known interoperability trap: a secret with ``+`` then reaches a server that
+    decodes as 2.3.1 says with a space in its place.
+
+    >>> unencoded_basic("app", "a+b")
+    'Basic YXBwOmErYg=='
+    >>> decode_basic(unencoded_basic("app", "a+b")).client_secret
+    'a b'
+    """
+    raw = f"{client_id}:{client_secret}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
 @dataclass(frozen=True)
 class DecodedBasic:
     """A Basic header taken apart, the reverse of :class:`BasicAuthSteps`."""

@@ -49,9 +49,9 @@ from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
 from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
 from .discovery import Endpoints, asks_openid, discover, fetch_jwks
-from .errors import OAuthResponseError, StepOutOfOrder
+from .errors import BrowserError, OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
-from .history import History, explain_denial, explain_in_flow
+from .history import History, explain_bare_refusal, explain_denial, explain_in_flow
 from .id_token import ALGORITHMS, CLOCK_SKEW, IdTokenCheck, check_id_token
 from .redirect import AuthorizationResponse, parse_redirect
 from .registration import Application, register_client
@@ -235,6 +235,27 @@ class Flow(ClosedOnExit):
         page = self.browser.consent(choice)
         self.consent_answer = choice
         return page
+
+    def run_front_channel(
+        self,
+        username: str,
+        password: str,
+        *,
+        choice: ConsentChoice | str = "approve",
+        scope: str | None = None,
+        pkce: bool = True,
+    ) -> AuthorizationResponse:
+        """(A) to (C) in one call: authorize, sign in, answer the consent page, take the
+        redirect. The browser's part, for a cell whose lesson is what comes after."""
+        self.authorize(scope=scope, pkce=pkce)
+        self.open_authorization_page()
+        page = self.login(username, password)
+        if page.kind == "consent":
+            page = self.consent(choice)
+        # an earlier Approve Always lets the server skip the consent page
+        if page.kind != "redirect":
+            raise BrowserError(f"No redirect to the client after signing in: {page.describe()}")
+        return self.receive_redirect()
 
     # (C) the redirect back to the client
 
@@ -453,7 +474,7 @@ class Flow(ClosedOnExit):
         try:
             return action()
         except OAuthResponseError as exc:
-            if exc.explanation is not None and exc.request is not None:
+            if exc.request is not None:
                 exchanges = self.transcript.exchanges
                 # the last exchange of this request: a request sent again (the token
                 # panel's Send pressed twice) is explained by the sending before it
@@ -466,7 +487,12 @@ class Flow(ClosedOnExit):
                     len(exchanges),
                 )
                 history = self.history(exchanges[:before])
-                exc.reexplain(explain_in_flow(exc.explanation, history, exc.request))
+                if exc.explanation is not None:
+                    exc.reexplain(explain_in_flow(exc.explanation, history, exc.request))
+                elif exc.status is not None and (
+                    bare := explain_bare_refusal(exc.status, history, exc.request)
+                ):
+                    exc.reexplain(bare)
             raise
 
     def close(self) -> None:

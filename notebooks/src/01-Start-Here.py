@@ -123,3 +123,5 @@ print(token_exchange.raw_request(headers=["Host", "Authorization", "Content-Type
 # - **05** points the same code at a real WSO2 or Keycloak server.
 # - **06** has exercises with automatic checks.
 # - **07** runs attacks on the flow, each one stopped by its defence.
+# - **08** answers the questions learners ask most, live: redirect URI mismatches,
+#   `invalid_grant`, Basic headers, refresh in two tabs, state and PKCE, token storage.

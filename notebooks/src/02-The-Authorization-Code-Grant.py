@@ -115,6 +115,18 @@ print("Location:", page.location)
 # This is the guide's `HTTP/1.1 302 Found`. The browser follows the `Location` to the
 # client's callback, carrying the **code**, the `state` it was given, and `iss`, the
 # issuer (RFC 9207). The client checks both before using the code.
+#
+# **Why a code, and not the token?** Everything in this redirect travels through the
+# browser, the *front channel*: the `Location` URL lands in the browser's history, its
+# extensions can read it, a proxy or the client's web server may log it, and on a
+# phone any app that claims the same custom URL scheme can receive it. So the server
+# puts there only a code that is worth little on its own: it works once (RFC 6749
+# 4.1.2), for 300 s on this server, and only for the client it was issued to, which
+# must authenticate with its secret (and, with PKCE, show its verifier: notebook 04).
+# The tokens come on the *back channel*, in step 6: a direct request from the client to
+# the token endpoint, answered in the body of the response, not in a URL, with
+# `Cache-Control: no-store`. The user's browser takes no part in it. (Notebook 03 shows
+# what became of the implicit grant, which sent the token in the redirect.)
 
 # %%
 from codegrant_kit.panels import RedirectPanel
@@ -209,7 +221,7 @@ except OAuthResponseError as error:
 # %% [markdown]
 # ## What went over the wire
 #
-# Every request the code cells of steps 1 to 6 made, as a sequence diagram of the
+# Every request the code cells of steps 2 to 7 made, as a sequence diagram of the
 # traffic that really happened (the panels keep their own, in the wizard's transcript):
 
 # %%

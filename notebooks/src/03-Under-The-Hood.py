@@ -68,8 +68,9 @@ sorted(hidden)
 # ### A redirect URI that is not registered gets an error page, never a redirect
 #
 # If the server redirected to any `redirect_uri` it was given, an attacker could have
-# codes sent to their own site (an open redirector, RFC 9700 4.1). The match is exact,
-# character by character: here only a trailing slash differs.
+# codes sent to their own site (RFC 9700 4.1), and the server would be an open
+# redirector besides (RFC 9700 4.11.2). The match is exact, character by character:
+# here only a trailing slash differs (notebook 08 tries a port and `localhost` too).
 
 # %%
 r = http.get("/authorize", params={**params, "redirect_uri": CALLBACK + "/"})
@@ -80,6 +81,26 @@ r.status_code, "location" in r.headers, re.search(r"<h1>(.*?)</h1>", r.text).gro
 
 # %%
 r = http.get("/authorize", params={**params, "scope": "ADMIN"})
+r.status_code, parse_qs(urlsplit(r.headers["location"]).query)["error"]
+
+# %% [markdown]
+# ### Why `response_type=token` is refused: the implicit grant
+#
+# RFC 6749 4.2 also defined the *implicit grant*: with `response_type=token` the server
+# put the access token itself in the redirect (in its fragment), for browser apps of
+# the time that could not send a request to another site's token endpoint. The token
+# then travelled the front channel (notebook 02, step 5): it could leak through an
+# unchecked redirect URI, the Referer header or the browser history, and an attacker
+# could slip a stolen token into a client, which cannot tell whose token it received
+# (RFC 9700 4.1, 4.2, 4.3, 4.6). No client secret and no PKCE protects it: there is no
+# token request. RFC 9700 2.1.2 says clients SHOULD NOT use the implicit grant, or any
+# response type that issues access tokens in the authorization response, and SHOULD
+# use the code grant instead; OAuth 2.1 (draft-ietf-oauth-v2-1) leaves it out. A
+# browser app today sends the token request itself (CORS lets it), with PKCE. This
+# server supports `code` only, and says so in the redirect:
+
+# %%
+r = http.get("/authorize", params={**params, "response_type": "token"})
 r.status_code, parse_qs(urlsplit(r.headers["location"]).query)["error"]
 
 # %% [markdown]
@@ -115,8 +136,20 @@ code
 #
 # The client authenticates with HTTP Basic: the key and secret are form-encoded,
 # joined by `:`, and base64-encoded (these keys hold only letters, digits, `-` and `_`,
-# which the form-encoding leaves alone). Base64 is an encoding, not encryption: anyone
-# who sees this header has the secret, which is why the real thing runs over TLS.
+# which the form-encoding leaves alone; notebook 08 shows a secret where it matters).
+#
+# **Why TLS is required.** Base64 is an encoding, not encryption: anyone who sees this
+# header has the secret, and anyone who sees the response has the tokens; the login
+# form sends the user's password in clear too. So RFC 6749 3.1 and 3.2 say the server
+# MUST require TLS at the authorization and token endpoints, and 10.9 adds that the
+# client MUST check the server's certificate: without that check, whoever intercepts
+# the connection can pose as the server and collect the secret, the password and the
+# codes. The WSO2 guide, too, has its client send the request "using TLS", in the
+# words of RFC 6749's own examples. This notebook's server speaks plain `http`, which
+# is safe only because it listens on `127.0.0.1`, where the traffic never leaves this
+# machine. For a classroom, `codegrant-kit serve --tls` (or `start_server(tls=True)`) serves `https`
+# with a small certificate authority of its own, which the learners trust by passing
+# its `ca.pem` as `verify` (notebook 05); never `verify=False`.
 
 # %%
 basic = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()

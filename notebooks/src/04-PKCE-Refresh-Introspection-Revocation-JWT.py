@@ -28,6 +28,25 @@ flow = Flow(
 app = flow.register("Photo printer")
 
 # %% [markdown]
+# ## Confidential and public clients (RFC 6749 2.1)
+#
+# A **confidential** client can keep a secret: it runs on a server of its own, like the
+# photo printer's web backend, and authenticates at the token endpoint with its
+# secret. A **public** client cannot: an app in the browser or on a phone ships its
+# code to every user, so any secret inside it is known to anyone who looks. A public
+# client sends only its `client_id` (`token_endpoint_auth_method` `none`), and the
+# server cannot tell it from an impostor by credentials. This kit's server registers
+# confidential clients only: every application gets a secret, and registering one
+# without is refused.
+
+# %%
+from codegrant_kit.client import attempt, register_client
+
+print(attempt(lambda: register_client(flow.endpoints, client_name="Browser app",
+                                      redirect_uris=[flow.redirect_uri],
+                                      token_endpoint_auth_method="none")))
+
+# %% [markdown]
 # ## PKCE: proof that the app redeeming the code is the app that asked for it
 #
 # Before sending the browser off, the client makes a random **code verifier** and
@@ -51,9 +70,13 @@ flow.consent("approve")
 flow.receive_redirect().code
 
 # %% [markdown]
-# The interceptor tries the code with a verifier of its own: `invalid_grant`. The
-# rightful client, with the real verifier, still gets its tokens: a failed attempt
-# does not burn the code.
+# The interceptor tries the code with a verifier of its own: `invalid_grant`. It sends
+# the client's own `client_id` and secret here, as it could against a public client
+# (which has no secret) or if the secret leaked too; without them this server would
+# stop it earlier, with `401 invalid_client`. The rightful client, with the real
+# verifier, still gets its tokens: a failed attempt does not burn the code. For a
+# public client PKCE is the only proof there is, which is why RFC 9700 2.1.1 says
+# public clients MUST use it (and RECOMMENDS it for confidential ones).
 
 # %%
 from codegrant_kit.client import send_token_request, token_request
@@ -99,8 +122,10 @@ decode(claims)
 # ## Refresh, with rotation
 #
 # A refresh token gets a new access token without the user. Each use gives a new
-# refresh token and retires the old one; if the old one ever comes back, someone
-# copied it, and the server revokes the whole grant (RFC 9700 4.14.2).
+# refresh token and retires the old one; if a retired one comes back, the server takes
+# it for a stolen copy and revokes the whole grant (RFC 9700 4.14.2). It remembers the
+# last 20 retired refresh tokens of a grant; an older one gets `invalid_grant` alone.
+# (Two tabs of one app that refresh at once look exactly like a theft: notebook 08.)
 
 # %%
 first_refresh = tokens.refresh_token

@@ -48,7 +48,9 @@ for preset in all_presets():
 #
 # A WSO2 server in a lab uses a self-signed certificate. Export its CA (or the
 # server certificate) to a PEM file and pass it as `verify`; never `verify=False`,
-# which would let anyone on the network read the `Authorization: Basic` header.
+# which would let anyone who can intercept the connection pose as the server and read
+# the `Authorization: Basic` header (RFC 6749 10.9: the client MUST check the server's
+# certificate).
 
 # %%
 wso2 = wso2_api_manager(host="localhost")
@@ -75,9 +77,9 @@ wso2.endpoints
 # | issuer | `http://127.0.0.1:PORT` | the token URL | `.../realms/R` |
 # | registration | open `POST /register` | Developer Portal, or DCR with admin credentials | admin console, or initial access token |
 # | login pages | `/authorize` itself | `/authenticationendpoint/login.do`, `retry.do` | the realm's theme |
-# | consent | Approve Once / Approve Always / Deny | the same | only if the client asks for it |
-# | access tokens | opaque (JWT as an option) | JWT by default | JWT |
-# | `iss` in the redirect (RFC 9207) | always | recent versions | yes |
+# | consent | Approve Once / Approve Always / Deny | the same | only if the client's *Consent required* is on |
+# | access tokens | opaque (JWT as an option) | API Manager: JWT by default; Identity Server: chosen per application | JWT |
+# | `iss` in the redirect (RFC 9207) | always | see `authorization_response_iss_parameter_supported` in its metadata | in recent versions (keycloak/keycloak#20584) |
 #
 # ## Any RFC 8414 issuer: discovery
 #
@@ -149,7 +151,7 @@ tokens.token_type, [p["title"] for p in photos]
 #
 # # node-oidc-provider 9.13.3, issuer http://127.0.0.1:PORT
 # Client  GET  /.well-known/openid-configuration -> 200 {24 members}
-# Browser GET  /auth?response_type&client_id&scope&redirect_uri&state&nonce&code_challenge&code_challenge_method -> 303 /interaction/<uid>
+# Browser GET  /auth?response_type&client_id&scope&redirect_uri&state&code_challenge&code_challenge_method -> 303 /interaction/<uid>
 # Browser GET  /interaction/<uid> -> 200 [login]
 # Browser POST /interaction/<uid> -> 303 /auth/<uid>
 # Browser GET  /auth/<uid> -> 303 /interaction/<uid>
@@ -176,7 +178,7 @@ tokens.token_type, [p["title"] for p in photos]
 # | the redirect | 302, `code`, `state`, `iss` | 302, `code`, `state`, no `iss` (RFC 9207 is an opt-in switch) | 303, `code`, `state`, `iss` |
 # | refresh tokens | rotated | always issued, rotated; the old one: `invalid_grant` | only for `offline_access` **with `prompt=consent`** (OpenID Connect Core 11): `flow.authorize(prompt="consent")` sends it; a confidential client's is not rotated |
 # | a replayed code | refused, its tokens revoked | refused (`invalid_grant`); the first tokens stay active | refused ("grant request is invalid"); the first tokens revoked |
-# | a revoked token at the API | 401 `invalid_token` | 403, empty body, no `WWW-Authenticate` | 401, `WWW-Authenticate: Bearer error="invalid_token"` |
+# | a revoked token at the API | 401 `invalid_token` | 403, empty body, no `WWW-Authenticate`: the kit says why from the flow's own records ("This flow revoked this access token") | 401, `WWW-Authenticate: Bearer error="invalid_token"` |
 # | an access token in the URL | refused | accepted (oauthlib reads the query) | refused: "access tokens must not be provided via query parameter" |
 # | headers of the pages | `Cache-Control: no-store`, `Referrer-Policy: no-referrer`, CSP `frame-ancestors 'none'`, `X-Frame-Options: DENY` | Django's: `Referrer-Policy: same-origin`, `X-Frame-Options: DENY`; no `Cache-Control` on the consent page | `Cache-Control: no-store`; no Referrer-Policy, no framing protection |
 #
