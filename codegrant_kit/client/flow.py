@@ -49,7 +49,7 @@ from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
 from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
 from .discovery import Endpoints, asks_openid, discover, fetch_jwks
-from .errors import BrowserError, OAuthResponseError, StepOutOfOrder
+from .errors import BrowserError, DiscoveryError, OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
 from .history import History, explain_bare_refusal, explain_denial, explain_in_flow
 from .id_token import ALGORITHMS, CLOCK_SKEW, IdTokenCheck, check_id_token
@@ -386,6 +386,8 @@ class Flow(ClosedOnExit):
                 "userinfo's sub is compared with the ID token's (Core 5.3.2)."
             )
         access_token = self._tokens().access_token
+        if self.endpoints.userinfo_endpoint is None:
+            self._read_openid_metadata()
         self.userinfo_response = self._explained(
             lambda: fetch_userinfo(
                 self.endpoints,
@@ -447,6 +449,18 @@ class Flow(ClosedOnExit):
             auth=self.auth,
             http=self.http,
         )
+
+    def _read_openid_metadata(self) -> None:
+        """The flow turned OpenID after discovery read RFC 8414's document, which need not
+        list userinfo_endpoint (django-oauth-toolkit's does not): read OpenID's
+        (Discovery 1.0 Section 4), whose issuer must be the same (4.3)."""
+        try:
+            endpoints = discover(self.endpoints.issuer, openid=True, http=self.http)
+        except DiscoveryError:
+            return  # userinfo then says, in words, that there is no endpoint
+        if endpoints.userinfo_endpoint is not None:
+            self.endpoints = endpoints
+            self.transcript.endpoints = endpoints
 
     def fetch_jwks(self) -> dict[str, Any]:
         """The keys that verify the server's ID tokens (OIDC Core 10.1) and JWT access
