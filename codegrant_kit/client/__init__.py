@@ -17,7 +17,8 @@ Modules, one step each:
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
-- ``id_token``: an OpenID Connect ID token checked step by step (OIDC Core 3.1.3.7);
+- ``id_token``: an OpenID Connect ID token checked step by step (OIDC Core 3.1.3.7),
+  its signature by ``jws`` (RSA and ECDSA keys of a JWK Set, never an HMAC);
   ``userinfo``: who signed in, its sub checked against the ID token's (Core 5.3).
 - ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
   ``masking`` for credentials) and as a Mermaid diagram (``mermaid``);

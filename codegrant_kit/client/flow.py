@@ -52,7 +52,8 @@ from .discovery import Endpoints, asks_openid, discover, fetch_jwks
 from .errors import BrowserError, DiscoveryError, OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
 from .history import History, explain_bare_refusal, explain_denial, explain_in_flow
-from .id_token import ALGORITHMS, CLOCK_SKEW, IdTokenCheck, check_id_token
+from .id_token import CLOCK_SKEW, IdTokenCheck, check_id_token
+from .jws import ALGORITHMS
 from .redirect import AuthorizationResponse, parse_redirect
 from .registration import Application, register_client
 from .token import (

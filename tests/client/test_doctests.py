@@ -15,6 +15,7 @@ MODULES = [
     "export",
     "forms",
     "id_token",
+    "jws",
     "jwt",
     "masking",
     "mermaid",
