@@ -121,7 +121,8 @@ def test_every_probe_sends_pkce_and_a_scope(small: SmallFactory) -> None:
     for key in ("single_use_codes", "no_pkce_downgrade", "pkce_enforced", "exact_redirect_uri"):
         assert key in report.passed, str(report)
     requests = server.seen.authorizations
-    assert requests and {r.get("scope") for r in requests} == {"read"}
+    # every scope listed; the consent probe asks for the first alone, then for both
+    assert requests and {r.get("scope") for r in requests} == {"read write", "read"}
     # only the downgrade probe leaves PKCE out, once, then checks the same with it
     assert sum("code_challenge" not in r for r in requests) == 1
 
