@@ -47,6 +47,7 @@ from .basic_auth import (
 )
 from .browser import (
     Browser,
+    Choice,
     ConsentChoice,
     Field,
     Form,
@@ -75,7 +76,14 @@ from .explain import Explanation, ParameterNote, explain_error, known_errors
 from .export import har_text, mermaid_source, to_curl, to_har
 from .flow import Flow
 from .jwt import DecodedJwt, JwtCheck, check_jwt, decode_jwt
-from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
+from .presets import (
+    ConsentAnswer,
+    Preset,
+    all_presets,
+    keycloak,
+    wso2_api_manager,
+    wso2_identity_server,
+)
 from .redirect import AuthorizationResponse, explain_redirect, parse_redirect
 from .registration import Application, register_client, registration_request
 from .token import (
@@ -105,7 +113,9 @@ __all__ = [
     "BasicAuthSteps",
     "Browser",
     "BrowserError",
+    "Choice",
     "ClientError",
+    "ConsentAnswer",
     "ConsentChoice",
     "Credentials",
     "DecodedBasic",
