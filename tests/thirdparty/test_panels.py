@@ -16,6 +16,12 @@ from panels.conftest import Panels, close, make_panels
 from .fixtures import ThirdPartyServer
 
 GRANTING = ("Approve Once", "Approve", "Authorize", "Continue", "Allow")
+# each consent page's own answers, as the server draws them
+ANSWERS = {
+    "django-oauth-toolkit": ("Cancel", "Authorize"),
+    "node-oidc-provider": ("Continue", "[ Cancel ]"),
+}
+REFUSING = {"django-oauth-toolkit": "Cancel", "node-oidc-provider": "[ Cancel ]"}
 
 
 def buttons(widget: widgets.Widget) -> Iterator[widgets.Button]:
@@ -100,3 +106,21 @@ def test_the_whole_flow_through_the_panels(panels: Panels, thirdparty_server: Th
     assert api.model.error == ""
     api._introspect.click()
     assert api.model.status == "The access_token is NOT active."
+
+
+def test_the_consent_buttons_are_the_page_s_own(
+    panels: Panels, thirdparty_server: ThirdPartyServer
+):
+    server = thirdparty_server
+    sign_in(panels, server)
+    offered = [b.description for b in buttons(panels.login) if b.description != "Sign In"]
+    assert sorted(offered) == sorted(ANSWERS[server.name])
+    assert panels.login.model.status.endswith(
+        f"its page offers: {', '.join(ANSWERS[server.name])}."
+    )
+    click(panels.login, (REFUSING[server.name],))
+    assert panels.login.model.page_kind == "redirect", panels.login.model.answer
+    panels.redirect._check.click()
+    error = panels.redirect.model.error
+    assert "access_denied" in error and panels.redirect.model.code == ""
+    assert f"The user clicked {REFUSING[server.name]!r} on the consent page" in error, error
