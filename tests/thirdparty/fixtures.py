@@ -164,7 +164,17 @@ class ServerProcess:
                 + self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
             )
         line: dict[str, Any] = json.loads(lines[0])
+        # keep reading: a server that writes to a full pipe would stop answering
+        threading.Thread(target=self._drain, daemon=True).start()
         return line
+
+    def _drain(self) -> None:
+        stdout = self.process.stdout
+        try:
+            while stdout is not None and stdout.readline():
+                pass
+        except (OSError, ValueError):  # closed by stop()
+            pass
 
     def stop(self) -> None:
         if self.process.poll() is None:
