@@ -35,7 +35,14 @@ yields a :class:`ThirdPartyServer`:
 ``private_key_jwt``    node only: a second client, ``private_key_jwt`` auth,
                        with its private JWK (:class:`PrivateKeyJwtClient`)
 ``log``                the server's stderr, for a failing test to show
+``subject``            the ``sub`` of the user's ID tokens (DOT: the user's
+                       primary key, ``"1"``; node: the login, ``"alice"``)
 =====================  ======================================================
+
+OpenID Connect: with ``openid`` in the scope both answer an RS256 ``id_token``
+whose ``iss`` is ``issuer`` and ``aud`` the client_id; DOT's carries ``at_hash``
+and ``auth_time``, node's neither (and its development key's kid is
+``keystore-CHANGE-ME``). Keys at the metadata's ``jwks_uri``.
 
 ``server.application()`` is the client as a ``codegrant_kit.client.Application``.
 
@@ -109,6 +116,7 @@ class ThirdPartyServer:
     accepts_any_password: bool
     log: Path
     private_key_jwt: PrivateKeyJwtClient | None = None
+    subject: str = ""  # the sub of the user's ID tokens (scope openid)
 
     def application(self) -> Application:
         return Application(
@@ -254,7 +262,8 @@ def running_dot(directory: Path) -> Iterator[ThirdPartyServer]:
         cwd=directory,
     )
     try:
-        origin = str(server.ready_line()["origin"])
+        ready = server.ready_line()
+        origin = str(ready["origin"])
         issuer = origin + "/o"
         wait_for(issuer + "/.well-known/openid-configuration")
         yield ThirdPartyServer(
@@ -272,6 +281,7 @@ def running_dot(directory: Path) -> Iterator[ThirdPartyServer]:
             api_url=origin + "/api/hello",
             accepts_any_password=False,
             log=server.log,
+            subject=str(ready["subject"]),
         )
     finally:
         server.stop()
@@ -379,6 +389,7 @@ def running_node_oidc(directory: Path) -> Iterator[ThirdPartyServer]:
             accepts_any_password=True,
             log=server.log,
             private_key_jwt=jwt_client,
+            subject=USERNAME,  # devInteractions: the login typed is the account id
         )
     finally:
         server.stop()
