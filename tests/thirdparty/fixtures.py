@@ -25,10 +25,10 @@ yields a :class:`ThirdPartyServer`:
 ``username``,          a user who can sign in (alice)
 ``password``
 ``scopes``             the scopes the server supports (its metadata's)
-``scope``              the scope a flow asks for to get an access token and a
-                       refresh token (DOT: ``read``; node: ``openid
-                       offline_access``, its refresh tokens need
-                       offline_access)
+``scope``              the scope a flow asks for (DOT: ``read``, which gets a
+                       refresh token too; node: ``openid offline_access``,
+                       which gets one only if the request also carries
+                       ``prompt=consent``, OpenID Connect Core 11)
 ``api_url``            a protected resource that takes the access token
                        (DOT: the site's ``/api/hello``; node: userinfo)
 ``accepts_any_password``  True where the login page checks no password
@@ -45,6 +45,11 @@ and ``auth_time``, node's neither (and its development key's kid is
 ``keystore-CHANGE-ME``). Keys at the metadata's ``jwks_uri``.
 
 ``server.application()`` is the client as a ``codegrant_kit.client.Application``.
+
+Both require PKCE (S256) of every client. Consent answers: DOT's page has
+``Authorize`` and ``Cancel`` and asks every time; node's has ``Continue`` and a
+``[ Cancel ]`` link, and remembers sign-in and consent for its browser session (a
+new kit ``Browser`` has none).
 
 Where django-oauth-toolkit is not installed, or node or the npm packages are not
 there (``npm ci`` in ``tests/thirdparty/node_oidc``; ``make test`` does both), the
