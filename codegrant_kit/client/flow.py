@@ -48,6 +48,7 @@ from ._http import ClosedOnExit, Verify
 from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
 from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
+from .choices import pick
 from .discovery import Endpoints, asks_openid, discover, fetch_jwks
 from .errors import BrowserError, DiscoveryError, OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
@@ -105,7 +106,8 @@ class Flow(ClosedOnExit):
         self.pkce: PkcePair | None = None
         self.authorization_request: AuthorizationRequest | None = None
         self.authorization_response: AuthorizationResponse | None = None
-        self.consent_answer: str | None = None  # the choice sent to the consent page
+        self.consent_answer: str | None = None  # the answer clicked on the consent page
+        self.consent_refused: bool | None = None  # whether that answer refuses
         self.tokens: TokenResponse | None = None
         self.introspection: Introspection | None = None
         self.api_response: httpx.Response | None = None
@@ -203,7 +205,7 @@ class Flow(ClosedOnExit):
             token_factory=self.token_factory,
         )
         self.authorization_response = None
-        self.consent_answer = None
+        self.consent_answer = self.consent_refused = None
         self.browser.stop_at = self.redirect_uri
         return self.authorization_request
 
@@ -218,7 +220,7 @@ class Flow(ClosedOnExit):
         self.authorization_request = request
         self.pkce = pkce
         self.authorization_response = None
-        self.consent_answer = None
+        self.consent_answer = self.consent_refused = None
         if request.redirect_uri is not None:
             self.redirect_uri = request.redirect_uri
         self.browser.stop_at = self.redirect_uri
@@ -233,8 +235,13 @@ class Flow(ClosedOnExit):
         return self.browser.login(username, password)
 
     def consent(self, choice: ConsentChoice | str = "approve") -> Page:
+        shown = self.browser.page
+        offered = shown.consent_choices if shown is not None else ()
         page = self.browser.consent(choice)
-        self.consent_answer = choice
+        picked = pick(offered, choice) if offered else None
+        # what was clicked, and whether it refuses: an access_denied is then explained by it
+        self.consent_answer = picked.label if picked is not None else choice
+        self.consent_refused = picked.grants is False if picked is not None else None
         return page
 
     def run_front_channel(
@@ -281,7 +288,9 @@ class Flow(ClosedOnExit):
         )
         if response.explanation is not None:
             # access_denied: a Deny only if this flow clicked one
-            found = explain_denial(response.explanation, request.scope, self.consent_answer)
+            found = explain_denial(
+                response.explanation, request.scope, self.consent_answer, self.consent_refused
+            )
             response = replace(response, in_flow=found)
         self.authorization_response = response
         return response

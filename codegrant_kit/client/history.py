@@ -267,20 +267,27 @@ _FIX = {
 }
 
 
-# what a person clicks to refuse, in the consent choices of the kit's pages and others'
+# the words of an answer that refuses, when the page's own choices are not known
 DENY_CHOICES = frozenset({"deny", "cancel", "no", "reject", "decline"})
 
 
-def denial_cause(scope: str | None, consent: str | None) -> str:
+def denial_cause(scope: str | None, consent: str | None, refused: bool | None = None) -> str:
     """Why an authorization request came back ``access_denied``, from what the flow did.
+
+    ``consent`` is the answer clicked on the consent page (None: none was), and
+    ``refused`` whether it refuses (None: judged from its words).
 
     >>> denial_cause(None, None).split(". ")[0]
     'Nobody clicked Deny in this flow (no consent page was answered)'
     >>> denial_cause("photos", "deny")
     'The user clicked Deny on the consent page.'
     """
-    if consent is not None and consent.lower() in DENY_CHOICES:
-        return "The user clicked Deny on the consent page."
+    if refused is None:
+        refused = consent is not None and consent.lower() in DENY_CHOICES
+    if refused:
+        if consent is None or consent.lower() == "deny":
+            return "The user clicked Deny on the consent page."
+        return f"The user clicked {consent!r} on the consent page, which refuses."
     clicked = (
         f"the consent page was answered {consent!r}" if consent else "no consent page was answered"
     )
@@ -297,12 +304,17 @@ def denial_cause(scope: str | None, consent: str | None) -> str:
     )
 
 
-def explain_denial(explanation: Explanation, scope: str | None, consent: str | None) -> Explanation:
+def explain_denial(
+    explanation: Explanation,
+    scope: str | None,
+    consent: str | None,
+    refused: bool | None = None,
+) -> Explanation:
     """``explanation`` of an ``access_denied`` with the cause the flow shows; others unchanged."""
     if explanation.error != "access_denied":
         return explanation
-    cause = denial_cause(scope, consent)
-    if cause.startswith("The user clicked Deny"):
+    cause = denial_cause(scope, consent, refused)
+    if cause.startswith("The user clicked"):
         fix = "Nothing is wrong with the client: ask the user again, or carry on without access."
     elif not scope:
         fix = (

@@ -37,13 +37,26 @@ def sign_in(
     return page
 
 
-def signed_in(page: Page, account: Account) -> Page:
-    """The page after the login form, or Unsupported if the login itself failed.
+def answered(browser: Browser, url: str, account: Account) -> Page:
+    """The server's answer to an authorization request, signing in first if it asks.
 
-    An error page the login redirected to answers the request, not the login:
-    django-oauth-toolkit checks the authorization request only once signed in.
+    Unlike `sign_in`, an error page after the login is the answer, not a failed
+    login: some servers (django-oauth-toolkit) check the request only then.
     """
-    if page.login_form is not None or (page.kind == "error page" and not page.hops):
+    page = browser.open(url)
+    if page.login_form is None:
+        return page
+    page = browser.login(account.username, account.password)
+    if page.login_form is not None:
+        raise Unsupported(f"Signing in as {account.username!r} failed: {page.message}")
+    if page.kind == "consent":
+        page = browser.consent("approve")
+    return page
+
+
+def signed_in(page: Page, account: Account) -> Page:
+    """The page after the login form, or Unsupported if the login itself failed."""
+    if page.login_form is not None or page.kind == "error page":
         raise Unsupported(f"Signing in as {account.username!r} failed: {page.message}")
     return page
 
@@ -202,7 +215,8 @@ def token_state(target: Target, application: Application, access_token: str) -> 
 
 
 def consent_offers(page: Page, choice: str) -> bool:
-    form = page.consent_form
-    if form is None:
-        return False
-    return any(choice in (f.value, *f.options) for f in form.named("consent"))
+    """Whether the consent page offers `choice`: a WSO2 value or a label (approveAlways)."""
+    key = choice.lower().replace(" ", "")
+    return any(
+        key in (c.value.lower(), c.label.lower().replace(" ", "")) for c in page.consent_choices
+    )

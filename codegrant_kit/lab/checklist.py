@@ -6,8 +6,12 @@
 
 Works against any RFC 8414 issuer: the checklist registers its own clients when
 the server has a registration_endpoint (RFC 7591), or uses the keys it is given.
+Every probe asks for a scope (the one given, else those of scopes_supported) and
+uses PKCE, except the downgrade probe, whose point is a request without it.
 An item passes when its attack fails, fails when the attack gets through, and is
-skipped, with the reason, when the server lacks what the check needs.
+skipped only when the answer cannot be known, saying why. Each reason is told from
+what that run saw: the server's answers, the headers of each page, the guess that
+signed in.
 
 It changes the server it runs against: it registers clients, signs the user in
 many times, gives one Approve Always, and makes about 30 failed sign-ins and
@@ -29,6 +33,7 @@ from ..runner import BackgroundServer
 from ..server.switches import SWITCHES
 from .attacks import BY_SWITCH
 from .code_injection import intercept_code
+from .code_replay import replay_code
 from .guessing import guess_client_secret, guess_password
 from .registry import known_switch
 from .result import Unsupported
@@ -174,6 +179,18 @@ def _pkce_enforced(target: Target) -> Outcome:
     return "pass", f"{result.reason} And {advertised}."
 
 
+@check_for("code_replay")
+def _single_use(target: Target) -> Outcome:
+    result = replay_code(target)
+    if result.succeeded:
+        return "fail", result.reason
+    if result.evidence.get("victim's first token") == "active":
+        # RFC 6749 4.1.2: the server "SHOULD revoke (when possible) all tokens previously
+        # issued based on that authorization code"; the item claims it
+        return "fail", f"{result.reason} The code works once, but its theft does not show."
+    return "pass", result.reason
+
+
 @check_for("no_throttle")
 def _guessing(target: Target) -> Outcome:
     probe = f"cgk-probe-{target.token_factory(6)}"
@@ -183,10 +200,11 @@ def _guessing(target: Target) -> Outcome:
     if found is not None:
         guesses = int(str(login.evidence["guesses"]))
         which = "the first wrong password" if guesses == 1 else f"wrong password {guesses}"
+        landed = str(login.evidence.get("last answer")).partition(":")[0]
         return "fail", (
             f"The made-up user {probe!r} signed in with {which} tried ({found!r}): this "
             "server's login accepts any password, so a guesser needs no luck, and a lockout "
-            f"would not help. After sign-in: {login.evidence.get('last answer')}"
+            f"would not help. It led to: {landed}."
         )
     login_locked = bool(login.evidence.get("locked out"))
     login_note = (

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from ..client import OAuthResponseError
 from ..server.switches import SWITCHES
-from ._steps import authorization_url, params_of, sign_in
+from ._steps import answered, authorization_url, params_of
 from .registry import attack_on
 from .result import AttackResult, Unsupported
 from .scenario import TargetLike, as_target, evil_twin, refused
@@ -50,7 +50,7 @@ def regexp_redirect(target: TargetLike) -> AttackResult:
     link = authorization_url(t, app, redirect_uri=evil)
     steps.append(f"the attacker sends {t.victim.username} a link with redirect_uri={evil}")
     with t.browser(stop_at=evil) as browser:
-        page = sign_in(browser, link, t.victim)
+        page = answered(browser, link, t.victim)
     code = params_of(page.location).get("code") if _same_host(page.location, evil) else None
     succeeded = code is not None
     steps.append(f"the server answers: {page.describe()}")
@@ -94,7 +94,8 @@ def open_redirector(target: TargetLike) -> AttackResult:
     link = authorization_url(t, app, redirect_uri=ATTACKER_SITE)
     steps = [f"the attacker mails a link that starts at the trusted server: {link}"]
     with t.browser(stop_at=ATTACKER_SITE) as browser:
-        page = browser.open(link)
+        # a server that asks the victim to sign in first checks the request after it
+        page = answered(browser, link, t.victim)
     succeeded = page.kind == "redirect" and _same_host(page.location, ATTACKER_SITE)
     steps.append(f"the victim clicks it; the server answers {page.status} {page.reason}")
     evidence: dict[str, object] = {"server answered": f"{page.status} {page.reason}"}

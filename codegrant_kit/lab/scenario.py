@@ -169,19 +169,17 @@ class Target:
         return self._endpoints
 
     def probe_scope(self) -> str | None:
-        """The scope every probe asks for: the one named, else one the metadata lists.
+        """The scope every probe asks for: the one named, else what the metadata lists.
 
         A server may refuse a request without scope, or grant it nothing (RFC 6749
-        3.3 leaves the default to the server), so every probe sends one: `openid`
-        when the server lists it (an OpenID provider grants it to any client), else
-        the first of its scopes_supported. None when there is none to take.
+        3.3 leaves the default to the server), so every probe sends one: every scope
+        of scopes_supported but offline_access (which makes OpenID providers ask for
+        consent every time), so that the API takes the token. None when there is none.
         """
         if self.scope:
             return self.scope
-        listed = self.endpoints().scopes_supported
-        if "openid" in listed:
-            return "openid"
-        return listed[0] if listed else None
+        listed = [s for s in self.endpoints().scopes_supported if s != "offline_access"]
+        return " ".join(listed) or None
 
     def register(
         self,
@@ -231,7 +229,10 @@ class Target:
 
     def consent_scopes(self) -> tuple[str, str]:
         """Two scopes: one to approve always, one more to ask for later."""
-        scopes = self.scopes or self.endpoints().scopes_supported
+        # offline_access asks for consent whatever was approved (OpenID Connect Core 11)
+        scopes = self.scopes or tuple(
+            s for s in self.endpoints().scopes_supported if s != "offline_access"
+        )
         preferred = [s for s in ("photos:read", "profile") if s in scopes]
         chosen = preferred if len(preferred) == 2 else list(scopes[:2])
         if len(chosen) < 2:

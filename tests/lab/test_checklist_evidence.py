@@ -95,6 +95,29 @@ def test_a_login_without_lockout_fails_guessing_with_its_answers(small: SmallFac
     assert "401 invalid_client: Client authentication failed." in item.reason
 
 
+# consent_per_scope
+
+
+@pytest.mark.parametrize(
+    ("consent", "status", "evidence"),
+    [
+        ("ask", "pass", "a request for 'read' and 'write' got the consent page again"),
+        ("drop", "pass", "no consent page; the token's scope is 'read', without 'write'."),
+        ("widen", "fail", "no consent page; the token's scope is 'read write'."),
+        (None, "skip", "The server asked no consent for scope 'read'"),
+    ],
+)
+def test_remembered_consent_against_a_wider_scope(
+    small: SmallFactory, consent: str | None, status: str, evidence: str
+) -> None:
+    item = only(small(scopes=("read", "write"), consent=consent), "consent_per_scope")
+    assert item.status == status, item.reason
+    assert evidence in item.reason
+    if consent is not None:
+        # no Approve Always on its page: approved once, which the server remembers
+        assert "After approve (no Approve Always) for 'read'" in item.reason
+
+
 # no_pkce_downgrade, scope
 
 
@@ -121,7 +144,8 @@ def test_every_probe_sends_pkce_and_a_scope(small: SmallFactory) -> None:
     for key in ("single_use_codes", "no_pkce_downgrade", "pkce_enforced", "exact_redirect_uri"):
         assert key in report.passed, str(report)
     requests = server.seen.authorizations
-    assert requests and {r.get("scope") for r in requests} == {"read"}
+    # every scope listed; the consent probe asks for the first alone, then for both
+    assert requests and {r.get("scope") for r in requests} == {"read write", "read"}
     # only the downgrade probe leaves PKCE out, once, then checks the same with it
     assert sum("code_challenge" not in r for r in requests) == 1
 
