@@ -17,6 +17,9 @@ Modules, one step each:
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
+- ``id_token``: an OpenID Connect ID token checked step by step (OIDC Core 3.1.3.7),
+  its signature by ``jws`` (RSA and ECDSA keys of a JWK Set, never an HMAC);
+  ``userinfo``: who signed in, its sub checked against the ID token's (Core 5.3).
 - ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
   ``masking`` for credentials) and as a Mermaid diagram (``mermaid``);
   ``export``: the transcript as HAR 1.2, a curl script, the Mermaid source.
@@ -36,6 +39,7 @@ from .authorize_url import (
     AuthorizationRequest,
     PkcePair,
     TokenFactory,
+    new_nonce,
     new_state,
     s256,
     seeded_token_factory,
@@ -60,13 +64,15 @@ from .browser import (
     parse_forms,
     read_page,
 )
-from .discovery import Endpoints, discover, fetch_jwks, metadata_urls
+from .discovery import Endpoints, asks_openid, discover, fetch_jwks, metadata_urls
 from .errors import (
     BrowserError,
     ClientError,
     DiscoveryError,
     InvalidAuthorizationResponse,
+    InvalidIdToken,
     InvalidTokenResponse,
+    InvalidUserinfoResponse,
     IssuerMismatch,
     JwtFormatError,
     MalformedAuthorizationResponse,
@@ -75,10 +81,12 @@ from .errors import (
     RedirectUriMismatch,
     StateMismatch,
     StepOutOfOrder,
+    UserinfoSubjectMismatch,
 )
 from .explain import Explanation, ParameterNote, explain_error, known_errors
 from .export import har_text, mermaid_source, to_curl, to_har
 from .flow import Flow
+from .id_token import IdTokenCheck, IdTokenStep, check_id_token
 from .jwt import DecodedJwt, JwtCheck, check_jwt, decode_jwt
 from .outcome import Outcome, attempt
 from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
@@ -102,6 +110,7 @@ from .token import (
     token_request,
 )
 from .transcript import Exchange, Note, Transcript, mask_value
+from .userinfo import UserInfo, fetch_userinfo, userinfo_request
 
 __all__ = [
     "Application",
@@ -124,9 +133,13 @@ __all__ = [
     "Field",
     "Flow",
     "Form",
+    "IdTokenCheck",
+    "IdTokenStep",
     "Introspection",
     "InvalidAuthorizationResponse",
+    "InvalidIdToken",
     "InvalidTokenResponse",
+    "InvalidUserinfoResponse",
     "IssuerMismatch",
     "JwtCheck",
     "JwtFormatError",
@@ -146,12 +159,16 @@ __all__ = [
     "TokenFactory",
     "TokenResponse",
     "Transcript",
+    "UserInfo",
+    "UserinfoSubjectMismatch",
     "Verify",
     "all_presets",
     "api_request",
+    "asks_openid",
     "attempt",
     "body_credentials",
     "call_api",
+    "check_id_token",
     "check_jwt",
     "client_authenticated_request",
     "decode_basic",
@@ -161,6 +178,7 @@ __all__ = [
     "explain_error",
     "explain_redirect",
     "fetch_jwks",
+    "fetch_userinfo",
     "form_urlencode",
     "har_text",
     "introspect",
@@ -172,6 +190,7 @@ __all__ = [
     "mermaid_source",
     "metadata_urls",
     "new_client",
+    "new_nonce",
     "new_state",
     "parse_forms",
     "parse_redirect",
@@ -190,6 +209,7 @@ __all__ = [
     "to_har",
     "token_request",
     "unencoded_basic",
+    "userinfo_request",
     "wso2_api_manager",
     "wso2_identity_server",
 ]

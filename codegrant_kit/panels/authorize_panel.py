@@ -3,19 +3,21 @@
 The client sends the user's browser to the authorization endpoint with
 ``response_type=code``, its ``client_id``, the ``scope`` (``PRODUCTION`` in WSO2 API
 Manager), its ``redirect_uri``, a random ``state`` against CSRF (Section 10.12) and,
-with PKCE (RFC 7636), a ``code_challenge``. The URL is rebuilt whenever a value
+with PKCE (RFC 7636), a ``code_challenge``; a scope with ``openid`` adds a ``nonce``
+(OpenID Connect Core 3.1.2.1) that the ID token must bring back. The URL is rebuilt whenever a value
 changes and becomes the flow's request, which the Login panel opens.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import ipywidgets as widgets
 from traitlets import Bool, List, Unicode, observe
 
-from ..client import AuthorizationRequest, PkcePair, new_state
+from ..client import AuthorizationRequest, PkcePair, asks_openid, new_nonce, new_state
 from ..jupyter_proxy import proxy_path
 from . import _html
 from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
@@ -26,6 +28,21 @@ from .steps import Step
 DEFAULT_SCOPE = "PRODUCTION"  # the seed page's scope
 
 
+def listed_scope(scope: str, supported: Sequence[str]) -> str:
+    """``scope`` if the server lists each of its words, else one it lists.
+
+    The seed's PRODUCTION is WSO2's: another server refuses it (invalid_scope) or
+    grants nothing (access_denied). ``openid`` where listed (an OpenID provider
+    grants it to any client), else the first listed.
+
+    >>> listed_scope("PRODUCTION", ("openid", "read")), listed_scope("read", ("openid", "read"))
+    ('openid', 'read')
+    """
+    if scope.split() and set(scope.split()) <= set(supported):
+        return scope
+    return "openid" if "openid" in supported else supported[0]
+
+
 class AuthorizeModel(StepModel):
     """The request's parameters, and the URL and notes made from them."""
 
@@ -34,6 +51,7 @@ class AuthorizeModel(StepModel):
     scope = Unicode(DEFAULT_SCOPE)
     redirect_uri = Unicode("")
     state = Unicode("")  # the wire name: RFC 6749 Section 4.1.1
+    nonce = Unicode("")  # OpenID Connect Core 3.1.2.1: made once the scope asks for openid
     pkce = Bool(True)
     code_verifier = Unicode("")
     code_challenge = Unicode("")
@@ -58,6 +76,7 @@ class AuthorizeModel(StepModel):
         endpoints = flow.endpoints if flow is not None else None
         if endpoints is not None and endpoints.scopes_supported:
             self.scope_options = list(endpoints.scopes_supported)
+            self.scope = listed_scope(self.scope, endpoints.scopes_supported)
         self.authorization_endpoint = endpoints.authorization_endpoint if endpoints else ""
 
     def _on_application(self, _change: object = None) -> None:
@@ -69,6 +88,7 @@ class AuthorizeModel(StepModel):
     def new_state(self) -> None:
         """A fresh state (and PKCE pair): one per authorization request."""
         self._pkce_pair = None
+        self.nonce = ""  # a new request, a new nonce (made in _build if openid)
         self.state = new_state(self.shared.token_factory)
         self._on_pkce()
 
@@ -81,7 +101,7 @@ class AuthorizeModel(StepModel):
         self.code_challenge = pair.code_challenge if pair else ""
         self._build()
 
-    @observe("authorization_endpoint", "client_id", "scope", "redirect_uri", "state")
+    @observe("authorization_endpoint", "client_id", "scope", "redirect_uri", "state", "nonce")
     def _build(self, _change: object = None) -> None:
         if not self.authorization_endpoint:
             self.url, self.notes = "", []
@@ -90,6 +110,11 @@ class AuthorizeModel(StepModel):
             )
             return
         pair = self._pkce_pair if self.pkce else None
+        openid = asks_openid(self.scope)
+        if openid and not self.nonce:
+            self.nonce = new_nonce(self.shared.token_factory)
+            if self.nonce:
+                return  # observed: the request was built with it
         request = AuthorizationRequest(
             authorization_endpoint=self.authorization_endpoint,
             client_id=self.client_id.strip(),
@@ -98,6 +123,7 @@ class AuthorizeModel(StepModel):
             state=self.state or None,
             code_challenge=pair.code_challenge if pair else None,
             code_challenge_method=pair.code_challenge_method if pair else None,
+            nonce=self.nonce if openid else None,
         )
         self.url = request.url
         self.notes = [tuple(note) for note in request.explain()]

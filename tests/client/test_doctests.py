@@ -14,6 +14,8 @@ MODULES = [
     "explain",
     "export",
     "forms",
+    "id_token",
+    "jws",
     "jwt",
     "masking",
     "mermaid",

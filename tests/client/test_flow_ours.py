@@ -270,6 +270,12 @@ def test_jwt_access_tokens_check_out_with_the_servers_keys():
         assert claims["client_id"] == flow.application.client_id
 
 
+def test_the_keys_are_published_for_id_tokens_even_with_opaque_access_tokens(flow):
+    # OpenID Connect: the server signs ID tokens, so it lists jwks_uri whatever the
+    # access-token format
+    assert flow.fetch_jwks()["keys"]
+
+
 def test_a_plain_oauth_server_has_no_keys_to_fetch():
     # opaque access tokens and no openid scope: it signs nothing, so it lists no jwks_uri
     # (an OpenID Provider, as the kit's server is by default, always does)

@@ -25,19 +25,31 @@ yields a :class:`ThirdPartyServer`:
 ``username``,          a user who can sign in (alice)
 ``password``
 ``scopes``             the scopes the server supports (its metadata's)
-``scope``              the scope a flow asks for to get an access token and a
-                       refresh token (DOT: ``read``; node: ``openid
-                       offline_access``, its refresh tokens need
-                       offline_access)
+``scope``              the scope a flow asks for (DOT: ``read``, which gets a
+                       refresh token too; node: ``openid offline_access``,
+                       which gets one only if the request also carries
+                       ``prompt=consent``, OpenID Connect Core 11)
 ``api_url``            a protected resource that takes the access token
                        (DOT: the site's ``/api/hello``; node: userinfo)
 ``accepts_any_password``  True where the login page checks no password
 ``private_key_jwt``    node only: a second client, ``private_key_jwt`` auth,
                        with its private JWK (:class:`PrivateKeyJwtClient`)
 ``log``                the server's stderr, for a failing test to show
+``subject``            the ``sub`` of the user's ID tokens (DOT: the user's
+                       primary key, ``"1"``; node: the login, ``"alice"``)
 =====================  ======================================================
 
+OpenID Connect: with ``openid`` in the scope both answer an RS256 ``id_token``
+whose ``iss`` is ``issuer`` and ``aud`` the client_id; DOT's carries ``at_hash``
+and ``auth_time``, node's neither (and its development key's kid is
+``keystore-CHANGE-ME``). Keys at the metadata's ``jwks_uri``.
+
 ``server.application()`` is the client as a ``codegrant_kit.client.Application``.
+
+Both require PKCE (S256) of every client. Consent answers: DOT's page has
+``Authorize`` and ``Cancel`` and asks every time; node's has ``Continue`` and a
+``[ Cancel ]`` link, and remembers sign-in and consent for its browser session (a
+new kit ``Browser`` has none).
 
 Where django-oauth-toolkit is not installed, or node or the npm packages are not
 there (``npm ci`` in ``tests/thirdparty/node_oidc``; ``make test`` does both), the
@@ -45,7 +57,9 @@ tests that use a fixture are skipped with the reason; when the environment
 variable CI is set they FAIL instead, so that CI can never pass by skipping them.
 
 Other test packages get the fixtures from ``tests/conftest.py``, which imports
-them from here.
+them from here. Outside pytest (record.py), ``running_dot(directory)`` and
+``running_node_oidc(directory)`` start the same servers as context managers;
+``dot_missing()`` and ``node_oidc_missing()`` say why one cannot start, or None.
 """
 
 from __future__ import annotations
@@ -61,6 +75,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +121,7 @@ class ThirdPartyServer:
     accepts_any_password: bool
     log: Path
     private_key_jwt: PrivateKeyJwtClient | None = None
+    subject: str = ""  # the sub of the user's ID tokens (scope openid)
 
     def application(self) -> Application:
         return Application(
@@ -161,7 +177,17 @@ class ServerProcess:
                 + self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
             )
         line: dict[str, Any] = json.loads(lines[0])
+        # keep reading: a server that writes to a full pipe would stop answering
+        threading.Thread(target=self._drain, daemon=True).start()
         return line
+
+    def _drain(self) -> None:
+        stdout = self.process.stdout
+        try:
+            while stdout is not None and stdout.readline():
+                pass
+        except (OSError, ValueError):  # closed by stop()
+            pass
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -205,14 +231,16 @@ def _rsa_private_pem() -> str:
     ).decode("ascii")
 
 
-@pytest.fixture(scope="session")
-def dot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartyServer]:
-    """django-oauth-toolkit in a minimal Django site, on a free port."""
+def dot_missing() -> str | None:
+    """Why django-oauth-toolkit cannot start here, or None."""
     if importlib.util.find_spec("oauth2_provider") is None:
-        missing(
-            "django-oauth-toolkit is not installed: pip install -e '.[test]' (make test does it)"
-        )
-    directory = tmp_path_factory.mktemp("dot")
+        return "django-oauth-toolkit is not installed: pip install -e '.[test]' (make test does it)"
+    return None
+
+
+@contextmanager
+def running_dot(directory: Path) -> Iterator[ThirdPartyServer]:
+    """django-oauth-toolkit in a minimal Django site, on a free port, until the block ends."""
     client_id = "codegrant-kit-" + secrets.token_hex(4)
     client_secret = secrets.token_urlsafe(32)
     config = {
@@ -239,7 +267,8 @@ def dot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartyS
         cwd=directory,
     )
     try:
-        origin = str(server.ready_line()["origin"])
+        ready = server.ready_line()
+        origin = str(ready["origin"])
         issuer = origin + "/o"
         wait_for(issuer + "/.well-known/openid-configuration")
         yield ThirdPartyServer(
@@ -257,9 +286,20 @@ def dot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartyS
             api_url=origin + "/api/hello",
             accepts_any_password=False,
             log=server.log,
+            subject=str(ready["subject"]),
         )
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def dot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartyServer]:
+    """django-oauth-toolkit in a minimal Django site, on a free port."""
+    reason = dot_missing()
+    if reason is not None:
+        missing(reason)
+    with running_dot(tmp_path_factory.mktemp("dot")) as server:
+        yield server
 
 
 # ---------------------------------------------------------------- node-oidc-provider
@@ -279,17 +319,22 @@ def _private_jwk(kid: str) -> dict[str, Any]:
     return dict(key.as_dict(private=True))
 
 
-@pytest.fixture(scope="session")
-def node_oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartyServer]:
-    """node-oidc-provider with its devInteractions pages, on a free port."""
+def node_oidc_missing() -> str | None:
+    """Why node-oidc-provider cannot start here, or None."""
+    if shutil.which("node") is None:
+        return "node is not installed: apt-get install nodejs (Node 20.19 or later)"
+    if _node_version() is None:
+        return f"oidc-provider is not installed: run `npm ci` in {NODE_DIR} (make test does it)"
+    return None
+
+
+@contextmanager
+def running_node_oidc(directory: Path) -> Iterator[ThirdPartyServer]:
+    """node-oidc-provider with its devInteractions pages, on a free port, until the block ends."""
     node = shutil.which("node")
-    if node is None:
-        missing("node is not installed: apt-get install nodejs (Node 20.19 or later)")
     version = _node_version()
-    if version is None:
-        missing(f"oidc-provider is not installed: run `npm ci` in {NODE_DIR} (make test does it)")
-    assert node is not None and version is not None
-    directory = tmp_path_factory.mktemp("node-oidc")
+    if node is None or version is None:
+        raise RuntimeError(node_oidc_missing())
     client_id = "codegrant-kit-" + secrets.token_hex(4)
     client_secret = secrets.token_urlsafe(32)
     jwt_client = PrivateKeyJwtClient(
@@ -349,9 +394,20 @@ def node_oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Third
             accepts_any_password=True,
             log=server.log,
             private_key_jwt=jwt_client,
+            subject=USERNAME,  # devInteractions: the login typed is the account id
         )
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def node_oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartyServer]:
+    """node-oidc-provider with its devInteractions pages, on a free port."""
+    reason = node_oidc_missing()
+    if reason is not None:
+        missing(reason)
+    with running_node_oidc(tmp_path_factory.mktemp("node-oidc")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session", params=["dot", "node-oidc-provider"])
