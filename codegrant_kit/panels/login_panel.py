@@ -22,6 +22,7 @@ from traitlets import Bool, List, Unicode
 from ..client import BrowserError, Page, Preset
 from ..client.choices import pick
 from ..client.explain import explain_error
+from ..client.history import explain_denial
 from . import _html
 from ._base import StepModel, StepPanel, button, heading, message_box, text
 from .state import FlowState
@@ -117,7 +118,13 @@ class LoginModel(StepModel):
         self.page_kind = page.kind
         self.pressed = pressed
         self.location = (page.location or "") if page.kind == "redirect" else ""
-        self.explanation = _explained(self.location)
+        flow, request = self.shared.flow, self.shared.authorization_request
+        self.explanation = _explained(
+            self.location,
+            scope=request.scope if request is not None else None,
+            consent=flow.consent_answer if flow is not None else None,
+            refused=flow.consent_refused if flow is not None else None,
+        )
         before = f"You pressed {pressed}. " if pressed else ""
         self.answer = before + page.describe()
         if page.kind == "retry":
@@ -150,12 +157,16 @@ def _preset_note(preset: Preset | None, page: Page) -> str:
     return "".join(notes)
 
 
-def _explained(location: str) -> list[tuple[str, str]]:
-    """The error a redirect carries (RFC 6749 4.1.2.1), line by line; none without one."""
+def _explained(
+    location: str, *, scope: str | None, consent: str | None, refused: bool | None
+) -> list[tuple[str, str]]:
+    """The error a redirect carries (RFC 6749 4.1.2.1), line by line; none without one.
+    An access_denied is told from what this flow clicked (a Deny, or nobody's)."""
     query = dict(parse_qsl(urlsplit(location).query))
     if "error" not in query:
         return []
-    found = explain_error(query["error"], query.get("error_description"), where="authorization")
+    general = explain_error(query["error"], query.get("error_description"), where="authorization")
+    found = explain_denial(general, scope, consent, refused)
     rows = [("Error", f"{found.error} ({found.section}, {found.where})")]
     if found.description:
         rows.append(("The server says", f'"{found.description}"'))
