@@ -15,6 +15,8 @@ Modules, one step each:
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
+- ``id_token``: an OpenID Connect ID token checked step by step (OIDC Core 3.1.3.7);
+  ``userinfo``: who signed in, its sub checked against the ID token's (Core 5.3).
 - ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
   ``masking`` for credentials) and as a Mermaid diagram (``mermaid``);
   ``export``: the transcript as HAR 1.2, a curl script, the Mermaid source.
@@ -34,6 +36,7 @@ from .authorize_url import (
     AuthorizationRequest,
     PkcePair,
     TokenFactory,
+    new_nonce,
     new_state,
     s256,
     seeded_token_factory,
@@ -57,13 +60,15 @@ from .browser import (
     parse_forms,
     read_page,
 )
-from .discovery import Endpoints, discover, fetch_jwks, metadata_urls
+from .discovery import Endpoints, asks_openid, discover, fetch_jwks, metadata_urls
 from .errors import (
     BrowserError,
     ClientError,
     DiscoveryError,
     InvalidAuthorizationResponse,
+    InvalidIdToken,
     InvalidTokenResponse,
+    InvalidUserinfoResponse,
     IssuerMismatch,
     JwtFormatError,
     MalformedAuthorizationResponse,
@@ -72,10 +77,12 @@ from .errors import (
     RedirectUriMismatch,
     StateMismatch,
     StepOutOfOrder,
+    UserinfoSubjectMismatch,
 )
 from .explain import Explanation, ParameterNote, explain_error, known_errors
 from .export import har_text, mermaid_source, to_curl, to_har
 from .flow import Flow
+from .id_token import IdTokenCheck, IdTokenStep, check_id_token
 from .jwt import DecodedJwt, JwtCheck, check_jwt, decode_jwt
 from .outcome import Outcome, attempt
 from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
@@ -99,6 +106,7 @@ from .token import (
     token_request,
 )
 from .transcript import Exchange, Note, Transcript, mask_value
+from .userinfo import UserInfo, fetch_userinfo, userinfo_request
 
 __all__ = [
     "Application",
@@ -120,9 +128,13 @@ __all__ = [
     "Field",
     "Flow",
     "Form",
+    "IdTokenCheck",
+    "IdTokenStep",
     "Introspection",
     "InvalidAuthorizationResponse",
+    "InvalidIdToken",
     "InvalidTokenResponse",
+    "InvalidUserinfoResponse",
     "IssuerMismatch",
     "JwtCheck",
     "JwtFormatError",
@@ -142,12 +154,16 @@ __all__ = [
     "TokenFactory",
     "TokenResponse",
     "Transcript",
+    "UserInfo",
+    "UserinfoSubjectMismatch",
     "Verify",
     "all_presets",
     "api_request",
     "attempt",
+    "asks_openid",
     "body_credentials",
     "call_api",
+    "check_id_token",
     "check_jwt",
     "client_authenticated_request",
     "decode_basic",
@@ -157,6 +173,7 @@ __all__ = [
     "explain_error",
     "explain_redirect",
     "fetch_jwks",
+    "fetch_userinfo",
     "form_urlencode",
     "har_text",
     "introspect",
@@ -168,6 +185,7 @@ __all__ = [
     "mermaid_source",
     "metadata_urls",
     "new_client",
+    "new_nonce",
     "new_state",
     "parse_forms",
     "parse_redirect",
@@ -186,6 +204,7 @@ __all__ = [
     "to_har",
     "token_request",
     "unencoded_basic",
+    "userinfo_request",
     "wso2_api_manager",
     "wso2_identity_server",
 ]

@@ -14,7 +14,10 @@ https://server.example.com/authorize?response_type=code
 &scope=PRODUCTION
 &redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb
 
-Randomness (``state``, the PKCE verifier) comes from a ``token_factory`` that takes a
+A request whose scope holds ``openid`` (OpenID Connect Core 3.1.2.1) also carries a
+fresh ``nonce``, which comes back inside the ID token and ties it to this request.
+
+Randomness (``state``, the PKCE verifier, the nonce) comes from a ``token_factory`` that takes a
 number of bytes and returns URL-safe text; it defaults to ``secrets.token_urlsafe``
 and a tutorial can pass a seeded one.
 """
@@ -30,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .discovery import asks_openid
 from .explain import ParameterNote
 
 TokenFactory = Callable[[int], str]
@@ -40,6 +44,8 @@ _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 STATE_BYTES = 32
 # RFC 7636 Section 4.1: a 32-octet random sequence, base64url-encoded: 43 characters.
 VERIFIER_BYTES = 32
+# OpenID Connect Core 15.5.2: a nonce with enough entropy to prevent guessing.
+NONCE_BYTES = 32
 
 
 def seeded_token_factory(seed: int | str) -> TokenFactory:
@@ -68,6 +74,11 @@ def new_state(token_factory: TokenFactory = secrets.token_urlsafe) -> str:
     if not state or not all(0x20 <= ord(char) <= 0x7E for char in state):
         raise ValueError(f"A state must be printable ASCII, got {state!r}.")
     return state
+
+
+def new_nonce(token_factory: TokenFactory = secrets.token_urlsafe) -> str:
+    """An unguessable ``nonce`` for an OpenID Connect request (Core 3.1.2.1, 15.5.2)."""
+    return token_factory(NONCE_BYTES)
 
 
 def s256(code_verifier: str) -> str:
@@ -117,6 +128,7 @@ class AuthorizationRequest:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     response_type: str = "code"
+    nonce: str | None = None
 
     @classmethod
     def build(
@@ -128,9 +140,13 @@ class AuthorizationRequest:
         scope: str | None = None,
         state: str | None = None,
         pkce: PkcePair | None = None,
+        nonce: str | None = None,
         token_factory: TokenFactory = secrets.token_urlsafe,
     ) -> AuthorizationRequest:
-        """A request with a fresh ``state`` unless one is given."""
+        """A request with a fresh ``state`` unless one is given, and a fresh ``nonce``
+        when the scope asks for ``openid``."""
+        if nonce is None and asks_openid(scope):
+            nonce = new_nonce(token_factory)
         return cls(
             authorization_endpoint=authorization_endpoint,
             client_id=client_id,
@@ -139,6 +155,7 @@ class AuthorizationRequest:
             state=state if state is not None else new_state(token_factory),
             code_challenge=pkce.code_challenge if pkce else None,
             code_challenge_method=pkce.code_challenge_method if pkce else None,
+            nonce=nonce,
         )
 
     @classmethod
@@ -158,6 +175,7 @@ class AuthorizationRequest:
             code_challenge=params.get("code_challenge"),
             code_challenge_method=params.get("code_challenge_method"),
             response_type=params.get("response_type", ""),
+            nonce=params.get("nonce"),
         )
 
     def params(self) -> list[tuple[str, str]]:
@@ -167,6 +185,7 @@ class AuthorizationRequest:
             ("scope", self.scope),
             ("redirect_uri", self.redirect_uri),
             ("state", self.state),
+            ("nonce", self.nonce),
             ("code_challenge", self.code_challenge),
             ("code_challenge_method", self.code_challenge_method),
         )
@@ -203,6 +222,11 @@ class AuthorizationRequest:
             "state": (
                 "a random value the client checks in the redirect, against CSRF",
                 "RFC 6749 Section 10.12",
+            ),
+            "nonce": (
+                "a random value the ID token must carry back: it ties the ID token to "
+                "this request, against replay and injection",
+                "OpenID Connect Core 3.1.2.1",
             ),
             "code_challenge": (
                 "SHA-256 of the secret code_verifier; proves later that the same "

@@ -4,7 +4,9 @@ RFC 8414 Section 3 puts the metadata at a well-known URI built from the issuer: 
 string ``/.well-known/oauth-authorization-server`` goes between the host and the
 issuer's path. Servers that grew out of OpenID Connect (Keycloak, WSO2 Identity
 Server) serve the same document at ``{issuer}/.well-known/openid-configuration``
-(OpenID Connect Discovery 1.0 Section 4), so :func:`discover` tries both.
+(OpenID Connect Discovery 1.0 Section 4), so :func:`discover` tries both; a client
+that asks for the ``openid`` scope tries OpenID's first, since only that document
+is sure to list the ``userinfo_endpoint`` and the ID token's signing algorithms.
 
 >>> Endpoints.manual(
 ...     authorization_endpoint="https://localhost:9443/oauth2/authorize",
@@ -41,10 +43,13 @@ class Endpoints:
     revocation_endpoint: str | None = None
     introspection_endpoint: str | None = None
     jwks_uri: str | None = None
+    # OpenID Connect Discovery 1.0 Section 3
+    userinfo_endpoint: str | None = None
     # RFC 9207 Section 3: if true, every authorization response carries iss.
     authorization_response_iss_parameter_supported: bool = False
     code_challenge_methods_supported: tuple[str, ...] = ()
     scopes_supported: tuple[str, ...] = ()
+    id_token_signing_alg_values_supported: tuple[str, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -58,6 +63,7 @@ class Endpoints:
         revocation_endpoint: str | None = None,
         introspection_endpoint: str | None = None,
         jwks_uri: str | None = None,
+        userinfo_endpoint: str | None = None,
         iss_parameter_supported: bool = False,
     ) -> Endpoints:
         """Endpoints given by hand; the issuer defaults to the authorization endpoint's origin."""
@@ -68,6 +74,7 @@ class Endpoints:
             "revocation_endpoint": revocation_endpoint,
             "introspection_endpoint": introspection_endpoint,
             "jwks_uri": jwks_uri,
+            "userinfo_endpoint": userinfo_endpoint,
         }
         for name, url in urls.items():
             if url is not None:
@@ -84,6 +91,7 @@ class Endpoints:
             revocation_endpoint=revocation_endpoint,
             introspection_endpoint=introspection_endpoint,
             jwks_uri=jwks_uri,
+            userinfo_endpoint=userinfo_endpoint,
             authorization_response_iss_parameter_supported=iss_parameter_supported,
         )
 
@@ -107,6 +115,7 @@ class Endpoints:
             revocation_endpoint=text_member(metadata, "revocation_endpoint"),
             introspection_endpoint=text_member(metadata, "introspection_endpoint"),
             jwks_uri=text_member(metadata, "jwks_uri"),
+            userinfo_endpoint=text_member(metadata, "userinfo_endpoint"),
             authorization_response_iss_parameter_supported=(
                 metadata.get("authorization_response_iss_parameter_supported") is True
             ),
@@ -114,6 +123,9 @@ class Endpoints:
                 metadata, "code_challenge_methods_supported"
             ),
             scopes_supported=strings_member(metadata, "scopes_supported"),
+            id_token_signing_alg_values_supported=strings_member(
+                metadata, "id_token_signing_alg_values_supported"
+            ),
             metadata=dict(metadata),
         )
 
@@ -126,17 +138,22 @@ class Endpoints:
             "revocation_endpoint",
             "introspection_endpoint",
             "jwks_uri",
+            "userinfo_endpoint",
         )
         return {name: url for name in names if (url := getattr(self, name)) is not None}
 
 
-def metadata_urls(issuer: str) -> list[str]:
-    """The URLs where an issuer's metadata may live, in the order they are tried.
+def metadata_urls(issuer: str, *, openid: bool = False) -> list[str]:
+    """The URLs where an issuer's metadata may live, in the order they are tried;
+    OpenID's first when the client asks for ``openid``.
 
     >>> metadata_urls("https://kc.example/realms/demo")  # doctest: +NORMALIZE_WHITESPACE
     ['https://kc.example/.well-known/oauth-authorization-server/realms/demo',
      'https://kc.example/realms/demo/.well-known/oauth-authorization-server',
      'https://kc.example/realms/demo/.well-known/openid-configuration']
+    >>> metadata_urls("https://op.example", openid=True)  # doctest: +NORMALIZE_WHITESPACE
+    ['https://op.example/.well-known/openid-configuration',
+     'https://op.example/.well-known/oauth-authorization-server']
     """
     parts = urlsplit(issuer)
     path = parts.path.rstrip("/")
@@ -147,19 +164,35 @@ def metadata_urls(issuer: str) -> list[str]:
         # Some servers (Keycloak) append it to the issuer instead.
         urls.append(base + RFC8414_SUFFIX)
     # OpenID Connect Discovery 1.0 Section 4: appended to the issuer.
-    urls.append(base + OIDC_SUFFIX)
-    return urls
+    oidc = base + OIDC_SUFFIX
+    return [oidc, *urls] if openid else [*urls, oidc]
 
 
-def discover(issuer: str, *, http: httpx.Client | None = None, verify: Verify = True) -> Endpoints:
-    """Fetch and check the issuer's metadata; fall back to OpenID's well-known URI."""
+def asks_openid(scope: str | None) -> bool:
+    """Whether a scope asks for OpenID Connect (Core 3.1.2.1: it MUST contain openid).
+
+    >>> asks_openid("openid profile"), asks_openid("PRODUCTION"), asks_openid(None)
+    (True, False, False)
+    """
+    return scope is not None and "openid" in scope.split()
+
+
+def discover(
+    issuer: str,
+    *,
+    openid: bool = False,
+    http: httpx.Client | None = None,
+    verify: Verify = True,
+) -> Endpoints:
+    """Fetch and check the issuer's metadata at the first well-known URI that has it:
+    RFC 8414's first, or OpenID's first when ``openid``."""
     _require_absolute("issuer", issuer)
     # RFC 8414 Section 2: the issuer has no query or fragment.
     if urlsplit(issuer).query or urlsplit(issuer).fragment:
         raise DiscoveryError(f"An issuer has no query or fragment: {issuer!r}.")
     tried: list[str] = []
     with using(http, verify) as client:
-        for url in metadata_urls(issuer):
+        for url in metadata_urls(issuer, openid=openid):
             try:
                 response = client.get(url, headers={"Accept": "application/json"})
             except httpx.HTTPError as exc:
@@ -173,8 +206,8 @@ def discover(issuer: str, *, http: httpx.Client | None = None, verify: Verify = 
                 raise DiscoveryError(f"{url} did not answer JSON.") from exc
             if not isinstance(metadata, dict):
                 raise DiscoveryError(f"{url} answered JSON that is not an object.")
-            # RFC 8414 Section 3.3: the issuer value returned MUST be identical to
-            # the issuer identifier used to build the well-known URI.
+            # RFC 8414 Section 3.3 (and OpenID Connect Discovery 1.0 Section 4.3): the
+            # issuer value returned MUST be identical to the one in the well-known URI.
             if metadata.get("issuer") != issuer:
                 raise MetadataIssuerMismatch(issuer, metadata.get("issuer"))
             return Endpoints.from_metadata(metadata)

@@ -12,6 +12,9 @@
     ├── StepOutOfOrder                   a Flow step needs an earlier step first
     ├── InvalidTokenResponse             a 200 that is not a token response (RFC 6749 5.1)
     ├── JwtFormatError                   not a JWT in compact form (RFC 7515 7.1)
+    ├── InvalidIdToken                   an ID token failed a check (OIDC Core 3.1.3.7)
+    ├── InvalidUserinfoResponse          a 200 that is not a userinfo response (OIDC Core 5.3.2)
+    │   └── UserinfoSubjectMismatch      its sub is not the ID token's (OIDC Core 5.3.2)
     └── OAuthResponseError               the server answered with an OAuth error:
                                          RFC 6749 4.1.2.1 and 5.2, RFC 6750 3.1,
                                          RFC 7591 3.2.2, RFC 7009 2.2.1
@@ -130,6 +133,28 @@ class InvalidTokenResponse(ClientError):
 class JwtFormatError(ClientError, ValueError):
     """The text is not a JWT in compact form (RFC 7515 Section 7.1), or a key in the
     JWKS is not a usable RSA key."""
+
+
+class InvalidIdToken(ClientError):
+    """An ID token failed a check of OpenID Connect Core 3.1.3.7; the message says which."""
+
+
+class InvalidUserinfoResponse(ClientError):
+    """A successful userinfo answer that is not a JSON object with a sub (OIDC Core 5.3.2)."""
+
+
+class UserinfoSubjectMismatch(_Mismatch, InvalidUserinfoResponse):
+    """The userinfo response's ``sub`` is not the ID token's."""
+
+    received: object
+
+    def _message(self) -> str:
+        return (
+            f"The userinfo response is about sub={self.received!r}, but the ID token says "
+            f"sub={self.expected!r} signed in. OpenID Connect Core 5.3.2: the two MUST match "
+            "exactly, or the userinfo values MUST NOT be used; the access token may belong "
+            "to another user's flow (token substitution). Do not use these claims."
+        )
 
 
 class OAuthResponseError(ClientError):

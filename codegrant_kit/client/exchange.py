@@ -3,11 +3,13 @@ each :class:`Note` of what happened off the wire.
 
 An exchange prints as the seed page prints its examples (RFC 9112 Sections 3 and
 4: request line or status line, header fields, a blank line, the body), with its
-credentials masked on request (see ``masking``).
+credentials masked on request (see ``masking``). A token response's ``id_token``
+is also shown decoded, next to its raw form (:meth:`Exchange.decoded_id_token`).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,6 +17,9 @@ from datetime import datetime, timezone
 
 import httpx
 
+from ._http import json_object
+from .errors import JwtFormatError
+from .jwt import decode_jwt
 from .masking import mask_header, mask_json, mask_pairs, mask_url
 
 _SPECIAL_NAMES = {"www-authenticate": "WWW-Authenticate", "etag": "ETag", "te": "TE"}
@@ -132,6 +137,30 @@ class Exchange:
             content_type = response.headers.get("content-type", "")
             lines += ["", _body(text, content_type, mask, max_body)]
         return "\n".join(lines)
+
+    def decoded_id_token(self) -> str | None:
+        """The response's ``id_token`` decoded: header and claims, which are only
+        base64url (RFC 7515 7.1), readable by anyone; None without one. Decoding checks
+        nothing: ``check_id_token`` does (OpenID Connect Core 3.1.3.7).
+
+        The claims are not credentials (the signature is what makes a token), so they
+        are shown even when the raw token is masked.
+        """
+        body = json_object(self.response) if self.response is not None else None
+        id_token = body.get("id_token") if body is not None else None
+        if not isinstance(id_token, str):
+            return None
+        head = "id_token, decoded (base64url only: this says nothing of its signature):"
+        try:
+            jwt = decode_jwt(id_token)
+        except JwtFormatError as exc:
+            return f"{head}\nnot a JWT: {exc}"
+        dates = "".join(f"\n  {name}: {date}" for name, date in jwt.dates().items())
+        return (
+            f"{head}\nheader: {json.dumps(jwt.header, ensure_ascii=False)}\n"
+            f"claims: {json.dumps(jwt.claims, indent=2, ensure_ascii=False)}"
+            + (f"\ndates (UTC):{dates}" if dates else "")
+        )
 
     def __str__(self) -> str:
         return self.raw_request() + "\n\n" + self.raw_response()

@@ -27,7 +27,10 @@
 
 :meth:`Flow.authorize` is (A), :meth:`Flow.open_authorization_page`,
 :meth:`Flow.login` and :meth:`Flow.consent` are (B), :meth:`Flow.receive_redirect`
-is (C), :meth:`Flow.exchange_code` is (D) and (E). The rules live in the modules
+is (C), :meth:`Flow.exchange_code` is (D) and (E). With ``openid`` in the scope the
+flow is OpenID Connect's (Core 3.1): the request carries a nonce, (E) brings an ID
+token, :meth:`Flow.check_id_token` checks it (Core 3.1.3.7) and
+:meth:`Flow.userinfo` asks who signed in (Core 5.3). The rules live in the modules
 this one calls; a Flow only keeps one run's state and the order of the steps, so a
 notebook cell and a widget panel can share it.
 """
@@ -36,7 +39,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 
@@ -44,10 +47,11 @@ from ._http import ClosedOnExit, Verify
 from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
 from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
-from .discovery import Endpoints, discover, fetch_jwks
+from .discovery import Endpoints, asks_openid, discover, fetch_jwks
 from .errors import BrowserError, OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
 from .history import History, explain_in_flow
+from .id_token import ALGORITHMS, CLOCK_SKEW, IdTokenCheck, check_id_token
 from .redirect import AuthorizationResponse, parse_redirect
 from .registration import Application, register_client
 from .token import (
@@ -62,6 +66,7 @@ from .token import (
     token_request,
 )
 from .transcript import Transcript
+from .userinfo import UserInfo, fetch_userinfo
 
 T = TypeVar("T")
 
@@ -101,6 +106,12 @@ class Flow(ClosedOnExit):
         self.tokens: TokenResponse | None = None
         self.introspection: Introspection | None = None
         self.api_response: httpx.Response | None = None
+        self.id_token_check: IdTokenCheck | None = None
+        self.userinfo_response: UserInfo | None = None
+        self.jwks: dict[str, Any] | None = None  # fetched once; again when a kid is new
+        # the claims of the code's ID token, once valid: a refreshed one must match (Core 12.2)
+        self.signed_in: dict[str, Any] | None = None
+        self._refreshed = False  # the tokens came from a refresh, not from the code
 
     @classmethod
     def discover(
@@ -115,10 +126,11 @@ class Flow(ClosedOnExit):
         verify: Verify = True,
         token_factory: TokenFactory = secrets.token_urlsafe,
     ) -> Flow:
-        """A flow whose endpoints come from the issuer's metadata (RFC 8414)."""
+        """A flow whose endpoints come from the issuer's metadata (RFC 8414), or
+        from OpenID's (Discovery 1.0) first when the scope asks for ``openid``."""
         transcript = Transcript()
         with transcript.http_client("Client", verify=verify) as http:
-            endpoints = discover(issuer, http=http)
+            endpoints = discover(issuer, openid=asks_openid(scope), http=http)
         return cls(
             endpoints,
             application=application,
@@ -166,7 +178,8 @@ class Flow(ClosedOnExit):
     def authorize(
         self, *, scope: str | None = None, pkce: bool = True, state: str | None = None
     ) -> AuthorizationRequest:
-        """Build the authorization request, with a new state and, by default, PKCE."""
+        """Build the authorization request, with a new state, by default PKCE, and a
+        new nonce when the scope asks for ``openid`` (OpenID Connect Core 3.1.2.1)."""
         application = self._application()
         self.pkce = PkcePair.generate(self.token_factory) if pkce else None
         self.authorization_request = AuthorizationRequest.build(
@@ -287,7 +300,83 @@ class Flow(ClosedOnExit):
         if request is None:
             request = self.token_request(auth=auth)
         self.tokens = self._explained(lambda: send_token_request(request, http=self.http))
+        self.id_token_check = self.userinfo_response = None  # of the tokens before
+        self.signed_in = None
+        self._refreshed = False
         return self.tokens
+
+    # OpenID Connect: who signed in
+
+    def check_id_token(
+        self,
+        id_token: str | None = None,
+        *,
+        clock_skew: float = CLOCK_SKEW,
+        max_age: int | None = None,
+        now: float | None = None,
+    ) -> IdTokenCheck:
+        """Check the token response's ID token (or ``id_token``, one pasted or changed)
+        step by step (Core 3.1.3.7): against this issuer, this client_id, the nonce
+        this flow sent and the access token that came with it."""
+        tokens = self._tokens()
+        id_token = id_token if id_token is not None else tokens.id_token
+        if id_token is None and self._refreshed:
+            raise StepOutOfOrder(
+                "The refresh response carried no id_token, which OpenID Connect Core 12.2 "
+                "allows: the sign-in's ID token was the one to check."
+            )
+        if id_token is None:
+            raise StepOutOfOrder(
+                "The token response has no id_token: ask for the openid scope in the "
+                "authorization request (OpenID Connect Core 3.1.2.1), then exchange a new code."
+            )
+        request = self._request()
+        # Core 3.1.3.7 item 7: RS256, or what the issuer says it signs with; never HMAC
+        supported = self.endpoints.id_token_signing_alg_values_supported
+        algorithms = tuple(alg for alg in supported if alg in ALGORITHMS) or ("RS256",)
+        own = id_token == tokens.id_token  # not one pasted or changed
+        check = check_id_token(
+            id_token,
+            issuer=self.endpoints.issuer,
+            client_id=self._application().client_id,
+            jwks=self.jwks,
+            jwks_uri=self.endpoints.jwks_uri,
+            nonce=request.nonce,
+            access_token=tokens.access_token,
+            algorithms=algorithms,
+            clock_skew=clock_skew,
+            max_age=max_age,
+            refreshed_from=self.signed_in if own and self._refreshed else None,
+            now=now,
+            http=self.http,
+        )
+        if check.jwks is not None:
+            self.jwks = dict(check.jwks)
+        if check.valid and own and not self._refreshed:
+            self.signed_in = dict(check.claims)
+        self.id_token_check = check
+        return check
+
+    def userinfo(self, *, method: Literal["GET", "POST"] = "GET") -> UserInfo:
+        """Ask the userinfo endpoint (Core 5.3) with the access token; its sub must be
+        the checked ID token's (Core 5.3.2)."""
+        check = self.id_token_check
+        if check is None or not check.valid:
+            raise StepOutOfOrder(
+                "Check the ID token first (check_id_token()), and only a valid one: "
+                "userinfo's sub is compared with the ID token's (Core 5.3.2)."
+            )
+        access_token = self._tokens().access_token
+        self.userinfo_response = self._explained(
+            lambda: fetch_userinfo(
+                self.endpoints,
+                access_token,
+                expected_sub=check.claims["sub"],
+                method=method,
+                http=self.http,
+            )
+        )
+        return self.userinfo_response
 
     # Using the tokens
 
@@ -314,6 +403,7 @@ class Flow(ClosedOnExit):
                 http=self.http,
             )
         )
+        self._refreshed = True
         return self.tokens
 
     def introspect(
@@ -340,7 +430,8 @@ class Flow(ClosedOnExit):
         )
 
     def fetch_jwks(self) -> dict[str, Any]:
-        """The keys that verify the server's JWT access tokens (RFC 9068 4, RFC 7517)."""
+        """The keys that verify the server's ID tokens (OIDC Core 10.1) and JWT access
+        tokens (RFC 9068 4), as a JWK Set (RFC 7517)."""
         if self.endpoints.jwks_uri is None:
             raise StepOutOfOrder(
                 "The server's metadata lists no jwks_uri: it publishes no keys, so its "

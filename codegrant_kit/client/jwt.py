@@ -43,10 +43,17 @@ def b64url_decode(part: str) -> bytes:
         raise JwtFormatError(f"{part[:20]!r}... is not base64url.") from exc
 
 
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _json_part(part: str, name: str) -> dict[str, Any]:
+    raw = b64url_decode(part)
     try:
-        value = json.loads(b64url_decode(part))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        # RFC 7519 7.2: UTF-8 JSON; NaN, a 5,000-digit number or 100,000 brackets are
+        # refused in words (ValueError, RecursionError), never a crash
+        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
         raise JwtFormatError(f"The {name} is not JSON once base64url-decoded.") from exc
     if not isinstance(value, dict):
         raise JwtFormatError(f"The {name} is JSON but not an object.")

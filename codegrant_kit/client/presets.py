@@ -73,6 +73,7 @@ def _wso2_key_manager(
         revocation_endpoint=f"{base}/oauth2/revoke",
         introspection_endpoint=f"{base}/oauth2/introspect",
         jwks_uri=f"{base}/oauth2/jwks",
+        userinfo_endpoint=f"{base}/oauth2/userinfo",
     )
 
 
@@ -90,6 +91,7 @@ def keycloak(base_url: str, realm: str) -> Preset:
             revocation_endpoint=f"{oidc}/revoke",
             introspection_endpoint=f"{oidc}/token/introspect",
             jwks_uri=f"{oidc}/certs",
+            userinfo_endpoint=f"{oidc}/userinfo",
         ),
         note=(
             "One issuer per realm, metadata at {issuer}/.well-known/openid-configuration; "

@@ -98,6 +98,11 @@ class TokenResponse:
         )
 
     @property
+    def id_token(self) -> str | None:
+        """The ID token of an OpenID Connect flow (Core 3.1.3.3), if the response has one."""
+        return text_member(self.raw, "id_token")
+
+    @property
     def authorization_header(self) -> str:
         # RFC 6750 Section 2.1: credentials = "Bearer" 1*SP b64token
         return f"Bearer {self.access_token}"

@@ -138,12 +138,15 @@ class Transcript:
         headers: Iterable[str] | None = None,
         max_body: int | None = None,
     ) -> str:
-        """Every exchange as raw HTTP, one after the other."""
+        """Every exchange as raw HTTP, one after the other; an ID token also decoded."""
         only = None if headers is None else tuple(headers)
         blocks = []
         for exchange in self.exchanges:
             blocks.append(exchange.raw_request(mask=mask, headers=only))
             blocks.append(exchange.raw_response(mask=mask, headers=only, max_body=max_body))
+            decoded = exchange.decoded_id_token()
+            if decoded is not None:
+                blocks.append(decoded)
         return "\n\n".join(blocks)
 
     def participant(self, exchange: Exchange) -> str:

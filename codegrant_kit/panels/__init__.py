@@ -8,6 +8,7 @@
     RedirectPanel(state)                      # the 302 taken apart  (4.1.2, RFC 9207)
     TokenPanel(state)                         # the token request    (4.1.3, 2.3.1)
     ApiPanel(state)                           # API, refresh, introspect, revoke
+    IdTokenPanel(state)                       # the ID token checked (OIDC Core 3.1.3.7)
     JwtPanel(state), TranscriptPanel(state)   # a JWT checked; every exchange, raw
     wizard()                                  # the steps in a Stack with Back/Next
     ChecklistPanel(server)                    # the security lab's RFC 9700 checklist
@@ -23,6 +24,7 @@ from __future__ import annotations
 from .api_panel import ApiModel, ApiPanel
 from .authorize_panel import AuthorizeModel, AuthorizePanel
 from .checklist import ChecklistModel, ChecklistPanel
+from .id_token_panel import IdTokenModel, IdTokenPanel
 from .jwt_panel import JwtModel, JwtPanel
 from .login_panel import LoginModel, LoginPanel
 from .portal import PortalModel, PortalPanel
@@ -42,6 +44,8 @@ __all__ = [
     "ChecklistModel",
     "ChecklistPanel",
     "FlowState",
+    "IdTokenModel",
+    "IdTokenPanel",
     "JwtModel",
     "JwtPanel",
     "LoginModel",

@@ -3,7 +3,8 @@
 The client sends the user's browser to the authorization endpoint with
 ``response_type=code``, its ``client_id``, the ``scope`` (``PRODUCTION`` in WSO2 API
 Manager), its ``redirect_uri``, a random ``state`` against CSRF (Section 10.12) and,
-with PKCE (RFC 7636), a ``code_challenge``. The URL is rebuilt whenever a value
+with PKCE (RFC 7636), a ``code_challenge``; a scope with ``openid`` adds a ``nonce``
+(OpenID Connect Core 3.1.2.1) that the ID token must bring back. The URL is rebuilt whenever a value
 changes and becomes the flow's request, which the Login panel opens.
 """
 
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 import ipywidgets as widgets
 from traitlets import Bool, List, Unicode, observe
 
-from ..client import AuthorizationRequest, PkcePair, new_state
+from ..client import AuthorizationRequest, PkcePair, asks_openid, new_nonce, new_state
 from ..jupyter_proxy import proxy_path
 from . import _html
 from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
@@ -34,6 +35,7 @@ class AuthorizeModel(StepModel):
     scope = Unicode(DEFAULT_SCOPE)
     redirect_uri = Unicode("")
     state = Unicode("")  # the wire name: RFC 6749 Section 4.1.1
+    nonce = Unicode("")  # OpenID Connect Core 3.1.2.1: made once the scope asks for openid
     pkce = Bool(True)
     code_verifier = Unicode("")
     code_challenge = Unicode("")
@@ -69,6 +71,7 @@ class AuthorizeModel(StepModel):
     def new_state(self) -> None:
         """A fresh state (and PKCE pair): one per authorization request."""
         self._pkce_pair = None
+        self.nonce = ""  # a new request, a new nonce (made in _build if openid)
         self.state = new_state(self.shared.token_factory)
         self._on_pkce()
 
@@ -81,7 +84,7 @@ class AuthorizeModel(StepModel):
         self.code_challenge = pair.code_challenge if pair else ""
         self._build()
 
-    @observe("authorization_endpoint", "client_id", "scope", "redirect_uri", "state")
+    @observe("authorization_endpoint", "client_id", "scope", "redirect_uri", "state", "nonce")
     def _build(self, _change: object = None) -> None:
         if not self.authorization_endpoint:
             self.url, self.notes = "", []
@@ -90,6 +93,11 @@ class AuthorizeModel(StepModel):
             )
             return
         pair = self._pkce_pair if self.pkce else None
+        openid = asks_openid(self.scope)
+        if openid and not self.nonce:
+            self.nonce = new_nonce(self.shared.token_factory)
+            if self.nonce:
+                return  # observed: the request was built with it
         request = AuthorizationRequest(
             authorization_endpoint=self.authorization_endpoint,
             client_id=self.client_id.strip(),
@@ -98,6 +106,7 @@ class AuthorizeModel(StepModel):
             state=self.state or None,
             code_challenge=pair.code_challenge if pair else None,
             code_challenge_method=pair.code_challenge_method if pair else None,
+            nonce=self.nonce if openid else None,
         )
         self.url = request.url
         self.notes = [tuple(note) for note in request.explain()]

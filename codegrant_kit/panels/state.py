@@ -1,6 +1,6 @@
 """One flow shared by every panel: a traitlets model around the client layer's ``Flow``.
 
-Each panel reads and writes this one object, so the seven panels are one run of
+Each panel reads and writes this one object, so the step panels are one run of
 RFC 6749 Section 4.1. The client layer's :class:`~codegrant_kit.client.Flow` keeps
 the run's state; this model mirrors what a panel needs to watch (the application,
 the request, the browser's page, the redirect, the tokens) as traits, and runs
@@ -28,6 +28,7 @@ from ..client import (
     AuthorizationResponse,
     Endpoints,
     Flow,
+    IdTokenCheck,
     Introspection,
     Page,
     PkcePair,
@@ -35,10 +36,12 @@ from ..client import (
     TokenFactory,
     TokenResponse,
     Transcript,
+    UserInfo,
     Verify,
     callback,
 )
 from ..client.browser import ConsentChoice
+from ..client.id_token import CLOCK_SKEW
 from ..jupyter_proxy import proxied_url
 from ._actions import DEFAULT_TIMEOUT, run_bounded
 from .steps import Step
@@ -54,7 +57,7 @@ API_PATH = "/api/photos"  # the sample app's "Import Photos" API on our server
 
 
 class FlowState(HasTraits):
-    """The shared state of the seven panels: one ``Flow`` and what came out of it."""
+    """The shared state of the step panels: one ``Flow`` and what came out of it."""
 
     flow = Instance(Flow, allow_none=True)
     issuer = Unicode("")
@@ -70,6 +73,8 @@ class FlowState(HasTraits):
     authorization_response = Instance(AuthorizationResponse, allow_none=True)
     tokens = Instance(TokenResponse, allow_none=True)
     introspection = Instance(Introspection, allow_none=True)
+    id_token_check = Instance(IdTokenCheck, allow_none=True)
+    userinfo_response = Instance(UserInfo, allow_none=True)
     # bumped after every step, whether it worked or not: the transcript grew
     revision = Int(0)
     connected = Bool(False)
@@ -205,6 +210,8 @@ class FlowState(HasTraits):
         self.authorization_response = flow.authorization_response if flow else None
         self.tokens = flow.tokens if flow else None
         self.introspection = flow.introspection if flow else None
+        self.id_token_check = flow.id_token_check if flow else None
+        self.userinfo_response = flow.userinfo_response if flow else None
         self.revision += 1
 
     def _step(self, action: Callable[[Flow], T]) -> T:
@@ -288,6 +295,16 @@ class FlowState(HasTraits):
 
     def revoke(self, token: str | None = None, *, token_type_hint: str | None = None) -> None:
         self._step(lambda flow: flow.revoke(token, token_type_hint=token_type_hint))
+
+    def check_id_token(
+        self, id_token: str | None = None, *, clock_skew: float = CLOCK_SKEW
+    ) -> IdTokenCheck:
+        """Check the ID token (or ``id_token``, one pasted or changed), step by step."""
+        return self._step(lambda flow: flow.check_id_token(id_token, clock_skew=clock_skew))
+
+    def userinfo(self) -> UserInfo:
+        """Who signed in, from the userinfo endpoint; its sub must be the ID token's."""
+        return self._step(lambda flow: flow.userinfo())
 
     def fetch_jwks(self) -> dict[str, Any]:
         """The server's public keys (RFC 7517) from its metadata's jwks_uri."""

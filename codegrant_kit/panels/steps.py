@@ -8,6 +8,10 @@ another step take their number from here, so moving a step renumbers them all.
 (5, 'check the redirect in step 5')
 >>> Step.REDIRECT.heading
 '5. The redirect back to the client'
+
+A step in ``OPENID_STEPS`` belongs to OpenID Connect: the wizard shows it only once
+the scope asks for ``openid``. It comes last, so that the steps before it keep
+their numbers whether it is shown or not.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class Step(Enum):
     REDIRECT = ("Redirect", "The redirect back to the client")
     TOKEN = ("Token request", "The token request")
     API = ("Using the token", "Using the token")
+    ID_TOKEN = ("ID token", "The ID token: who signed in")
 
     def __init__(self, title: str, what: str) -> None:
         self.title = title
@@ -41,3 +46,7 @@ class Step(Enum):
 
     def __str__(self) -> str:
         return f"step {self.number}"
+
+
+# the steps of OpenID Connect (Core 3.1), shown when the scope holds openid
+OPENID_STEPS = frozenset({Step.ID_TOKEN})

@@ -16,7 +16,9 @@ shown to cope with more than one server's habits:
 - the login form's action is relative, and a wrong password shows Keycloak's
   ``kc-feedback-text`` message;
 - consent is a set of radio buttons and one Continue button;
-- the API lives outside the issuer's path, and wsgiref answers in HTTP/1.0.
+- the API lives outside the issuer's path, and wsgiref answers in HTTP/1.0;
+- OpenID Connect is Authlib's too (``authlib.oidc.core``): an ID token signed RS256
+  by a joserfc key, with nonce, auth_time and at_hash, and a userinfo endpoint.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9207 import IssuerParameter
+from authlib.oidc.core import AuthorizationCodeMixin as OpenIdCodeMixin
+from authlib.oidc.core.grants import OpenIDCode
+from joserfc.jwk import RSAKey
 
 SCOPES = ("openid", "profile", "photos")
 CODE_LIFETIME = 60  # seconds
@@ -105,7 +110,7 @@ class Client(ClientMixin):
 
 
 @dataclass
-class AuthorizationCode(AuthorizationCodeMixin):
+class AuthorizationCode(OpenIdCodeMixin, AuthorizationCodeMixin):
     code: str
     client_id: str
     redirect_uri: str | None
@@ -113,7 +118,14 @@ class AuthorizationCode(AuthorizationCodeMixin):
     user: str
     code_challenge: str | None
     code_challenge_method: str | None
+    nonce: str | None = None
     issued_at: float = field(default_factory=time.time)
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        return int(self.issued_at)
 
     def get_redirect_uri(self) -> str | None:
         return self.redirect_uri
@@ -276,6 +288,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             user=request.user,
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method"),
+            nonce=data.get("nonce"),
         )
 
     def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
@@ -399,8 +412,45 @@ class Bearer(BearerTokenValidator):
         return self.store.token(token_string, "access_token")
 
 
+def user_claims(user: str, scope: str) -> dict[str, Any]:
+    """The claims of a user for a scope (OpenID Connect Core 5.4)."""
+    claims: dict[str, Any] = {"sub": user}
+    if "profile" in scope.split():
+        claims |= {"name": user.title(), "preferred_username": user}
+    return claims
+
+
+class OpenIdCode(OpenIDCode):
+    """Authlib's OpenID Connect extension of the code grant, given its key and issuer."""
+
+    def __init__(self, store: Store, issuer: str, key: RSAKey) -> None:
+        super().__init__(require_nonce=False)
+        self.store = store
+        self.issuer = issuer
+        self.key = key
+
+    def resolve_client_private_key(self, client: Client) -> RSAKey:
+        return self.key
+
+    def get_client_algorithm(self, client: Client) -> str:
+        return "RS256"
+
+    def get_encode_header(self, client: Client) -> dict[str, str]:
+        return {"alg": "RS256", "kid": str(self.key.kid)}
+
+    def get_client_claims(self, client: Client) -> dict[str, Any]:
+        return {"iss": self.issuer, "aud": [client.client_id], "exp": int(time.time()) + 300}
+
+    def exists_nonce(self, nonce: str, request: Request) -> bool:
+        client_id = request.payload.client_id
+        return any(c.nonce == nonce and c.client_id == client_id for c in self.store.codes.values())
+
+    def generate_user_info(self, user: str, scope: str) -> dict[str, Any]:
+        return user_claims(user, scope)
+
+
 class Server(AuthorizationServer):
-    def __init__(self, store: Store, issuer: str, metadata: Mapping[str, Any]) -> None:
+    def __init__(self, store: Store, issuer: str, metadata: Mapping[str, Any], key: RSAKey) -> None:
         super().__init__(scopes_supported=list(SCOPES))
         self.store = store
         self.register_token_generator(
@@ -411,7 +461,9 @@ class Server(AuthorizationServer):
         )
         CodeGrant.store = store
         RefreshGrant.store = store
-        self.register_grant(CodeGrant, [CodeChallenge(required=False)])
+        self.register_grant(
+            CodeGrant, [CodeChallenge(required=False), OpenIdCode(store, issuer, key)]
+        )
         self.register_grant(RefreshGrant)
         self.register_endpoint(Revocation(self, store))
         self.register_endpoint(Introspection(self, store, issuer))
@@ -556,9 +608,14 @@ class IndependentServer:
             ],
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": True,
+            "jwks_uri": f"{oidc}/certs",
+            "userinfo_endpoint": f"{oidc}/userinfo",
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "subject_types_supported": ["public"],
         }
         self.api_url = f"{self.base}/api/photos"
-        self.oauth = Server(self.store, self.issuer, self.metadata)
+        self.key = RSAKey.generate_key(2048, parameters={"kid": "independent-1", "use": "sig"})
+        self.oauth = Server(self.store, self.issuer, self.metadata, self.key)
         self.resource = ResourceProtector()
         self.resource.register_token_validator(Bearer(self.store))
         self._thread: threading.Thread | None = None
@@ -612,6 +669,10 @@ class IndependentServer:
         method = request.method
         if path == f"{p}/.well-known/openid-configuration" and method == "GET":
             return json_response(200, self.metadata)
+        if path == f"{p}/protocol/openid-connect/certs" and method == "GET":
+            return json_response(200, {"keys": [self.key.as_dict(private=False)]})
+        if path == f"{p}/protocol/openid-connect/userinfo" and method in ("GET", "POST"):
+            return self.userinfo(request)
         if path == f"{p}/protocol/openid-connect/auth" and method == "GET":
             return self.authorize(request)
         if path == f"{p}/login-actions/authenticate":
@@ -728,6 +789,16 @@ class IndependentServer:
             extra = [(name, value) for name, value in headers if name != "Content-Type"]
             return json_response(status, body, extra)
         return json_response(200, [{"id": 1, "owner": token.user, "title": "Lake at dawn"}])
+
+    def userinfo(self, request: Request) -> Response:
+        """OpenID Connect Core 5.3, with Authlib's bearer check."""
+        try:
+            token = self.resource.validate_request(["openid"], request)
+        except OAuth2Error as error:
+            status, body, headers = error()
+            extra = [(name, value) for name, value in headers if name != "Content-Type"]
+            return json_response(status, body, extra)
+        return json_response(200, user_claims(token.user, token.scope))
 
     def register(self, *, redirect_uri: str, auth_method: str = "client_secret_basic") -> Client:
         """A client added directly, as an administrator would in the console."""

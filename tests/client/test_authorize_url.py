@@ -149,3 +149,45 @@ def test_explain_names_each_parameter_and_its_section():
 def test_from_url_needs_a_client_id():
     with pytest.raises(ValueError, match="client_id"):
         AuthorizationRequest.from_url("https://as.example/authorize?response_type=code")
+
+
+def test_an_openid_request_carries_a_fresh_nonce_oidc_core_3_1_2_1():
+    request = AuthorizationRequest.build(
+        "https://op.example/authorize", "app", "https://app.example/cb", scope="openid profile"
+    )
+    again = AuthorizationRequest.build(
+        "https://op.example/authorize", "app", "https://app.example/cb", scope="openid profile"
+    )
+    assert request.nonce and again.nonce and request.nonce != again.nonce
+    assert len(request.nonce) == 43  # 32 octets, base64url
+    params = dict(request.params())
+    assert params["nonce"] == request.nonce
+    assert [name for name, _ in request.params()].index("nonce") == 5  # after state
+    assert AuthorizationRequest.from_url(request.url).nonce == request.nonce
+    assert any(note.parameter == "nonce" and "OpenID" in note.section for note in request.explain())
+    # the same random source as state, so a tutorial's seed repeats it
+    seeded = [
+        AuthorizationRequest.build(
+            "https://op.example/authorize",
+            "app",
+            None,
+            scope="openid",
+            token_factory=seeded_token_factory(3),
+        ).nonce
+        for _ in range(2)
+    ]
+    assert seeded[0] == seeded[1]
+
+
+def test_no_nonce_without_openid_and_a_given_one_is_kept():
+    plain = AuthorizationRequest.build("https://op.example/a", "app", None, scope="PRODUCTION")
+    assert plain.nonce is None and "nonce" not in plain.url
+    # "openid" must be a scope of its own, not part of another
+    assert (
+        AuthorizationRequest.build("https://op.example/a", "app", None, scope="openidx").nonce
+        is None
+    )
+    kept = AuthorizationRequest.build(
+        "https://op.example/a", "app", None, scope="openid", nonce="n1"
+    )
+    assert kept.nonce == "n1"

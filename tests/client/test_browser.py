@@ -20,13 +20,24 @@ WSO2_LOGIN = """<!DOCTYPE html><html><head><title>WSO2 Identity Server</title></
   <button type="submit" class="ui primary button">Continue</button>
 </form></body></html>"""
 
-WSO2_CONSENT = """<html><body><main>
+# The buttons run WSO2's script, which sets the hidden consent field and submits.
+WSO2_CONSENT = """<html><head><script type="text/javascript">
+    function approved() {
+        document.getElementById('consent').value = "approve";
+        document.getElementById("profile").submit();
+    }
+    function approvedAlways() {
+        document.getElementById('consent').value = "approveAlways";
+        document.getElementById("profile").submit();
+    }
+</script></head><body><main>
 <h4>Photo printer requests access to your profile information</h4>
 <form action="../oauth2/authorize" method="post" id="profile" name="oauth2_authz">
   <input type="hidden" name="sessionDataKeyConsent" value="c0ffee">
   <input type="hidden" name="consent" id="consent" value="deny">
   <input type="button" id="approve" onclick="approved(); return false;" value="Approve Once">
-  <input type="button" id="approveAlways" value="Approve Always">
+  <input type="button" id="approveAlways" onclick="approvedAlways(); return false;"
+   value="Approve Always">
   <input type="reset" value="Clear">
 </form></main><footer>WSO2 Inc.</footer></body></html>"""
 

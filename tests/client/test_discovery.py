@@ -61,6 +61,47 @@ def test_openid_configuration_is_the_fallback_for_an_issuer_with_a_path():
     assert seen[0] == "https://kc.example/.well-known/oauth-authorization-server/realms/demo"
 
 
+OIDC_METADATA = dict(
+    METADATA,
+    jwks_uri="https://as.example/jwks",
+    userinfo_endpoint="https://as.example/userinfo",
+    id_token_signing_alg_values_supported=["RS256", "none", 3],
+)
+
+
+def test_a_client_asking_for_openid_tries_openid_configuration_first():
+    http, seen = metadata_server(
+        {
+            "https://as.example/.well-known/oauth-authorization-server": METADATA,
+            "https://as.example/.well-known/openid-configuration": OIDC_METADATA,
+        }
+    )
+    endpoints = discover("https://as.example", openid=True, http=http)
+    assert seen == ["https://as.example/.well-known/openid-configuration"]
+    assert endpoints.userinfo_endpoint == "https://as.example/userinfo"
+    assert endpoints.id_token_signing_alg_values_supported == ("RS256", "none")
+    assert endpoints.urls()["userinfo_endpoint"] == "https://as.example/userinfo"
+    # without openid, RFC 8414's document, which need not list userinfo
+    seen.clear()
+    assert discover("https://as.example", http=http).userinfo_endpoint is None
+    assert seen == ["https://as.example/.well-known/oauth-authorization-server"]
+
+
+def test_openid_falls_back_to_rfc8414_metadata():
+    http, seen = metadata_server(
+        {"https://as.example/.well-known/oauth-authorization-server": OIDC_METADATA}
+    )
+    endpoints = discover("https://as.example", openid=True, http=http)
+    assert seen == metadata_urls("https://as.example", openid=True)
+    assert endpoints.userinfo_endpoint == "https://as.example/userinfo"
+    # the issuer check holds on OpenID's URI too (Discovery 1.0 4.3)
+    http, _ = metadata_server(
+        {"https://as.example/.well-known/openid-configuration": dict(METADATA, issuer="https://x")}
+    )
+    with pytest.raises(MetadataIssuerMismatch):
+        discover("https://as.example", openid=True, http=http)
+
+
 def test_the_issuer_in_the_document_must_be_the_one_asked_for_rfc8414_3_3():
     http, _ = metadata_server(
         {
@@ -114,6 +155,21 @@ def test_unreachable_server():
         discover("https://as.example", http=httpx.Client(transport=httpx.MockTransport(refuse)))
 
 
+def test_manual_endpoints_take_a_userinfo_endpoint():
+    endpoints = Endpoints.manual(
+        authorization_endpoint="https://op.example/authorize",
+        token_endpoint="https://op.example/token",
+        userinfo_endpoint="https://op.example/userinfo",
+    )
+    assert endpoints.userinfo_endpoint == "https://op.example/userinfo"
+    with pytest.raises(ValueError, match="userinfo_endpoint"):
+        Endpoints.manual(
+            authorization_endpoint="https://op.example/authorize",
+            token_endpoint="https://op.example/token",
+            userinfo_endpoint="/userinfo",
+        )
+
+
 def test_manual_endpoints():
     endpoints = Endpoints.manual(
         authorization_endpoint="https://localhost:9443/oauth2/authorize",
@@ -153,6 +209,15 @@ def test_keycloak_preset():
     assert preset.endpoints.token_endpoint == f"{base}/token"
     assert preset.endpoints.revocation_endpoint == f"{base}/revoke"
     assert preset.endpoints.introspection_endpoint == f"{base}/token/introspect"
+    # Keycloak's documented OpenID Connect endpoints, for check_id_token and userinfo
+    assert preset.endpoints.jwks_uri == f"{base}/certs"
+    assert preset.endpoints.userinfo_endpoint == f"{base}/userinfo"
+
+
+def test_wso2_presets_know_their_userinfo_endpoint():
+    for preset in (wso2_api_manager(), wso2_identity_server()):
+        assert preset.endpoints.userinfo_endpoint == "https://localhost:9443/oauth2/userinfo"
+        assert preset.endpoints.jwks_uri == "https://localhost:9443/oauth2/jwks"
 
 
 def test_every_preset_has_a_one_line_note():

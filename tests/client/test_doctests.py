@@ -13,6 +13,7 @@ MODULES = [
     "explain",
     "export",
     "forms",
+    "id_token",
     "jwt",
     "masking",
     "mermaid",

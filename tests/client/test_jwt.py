@@ -108,3 +108,14 @@ def test_a_tampered_token_keeps_its_signature_and_fails(key: rsa.RSAPrivateKey) 
     assert not check.valid and "signature does not match" in check.steps[0]
     with pytest.raises(JwtFormatError, match="three parts"):
         tamper("an-opaque-token")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [b"[" * 100_000, b'{"n": ' + b"9" * 5000 + b"}", b'{"n": NaN}', b"\xff\xfe{}"],
+    ids=["deep", "huge-int", "nan", "not-utf8"],
+)
+def test_hostile_json_is_a_jwt_format_error_not_a_crash(claims: bytes) -> None:
+    # a server's id_token is decoded for the transcript and the panels: never a crash
+    with pytest.raises(JwtFormatError, match="not JSON"):
+        decode_jwt(f"e30.{b64url(claims)}.")

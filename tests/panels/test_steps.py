@@ -8,6 +8,7 @@ from pathlib import Path
 
 import codegrant_kit.panels as panels_package
 from codegrant_kit.panels import FlowState, Step, TokenPanel, Wizard
+from codegrant_kit.panels.steps import OPENID_STEPS
 from codegrant_kit.panels.wizard import PANELS, STEPS
 
 # a step number written by hand: "step 5", "Step 1, ...", a heading "5. The ..."
@@ -31,6 +32,7 @@ def test_the_steps_keep_the_numbers_the_notebooks_show() -> None:
         (5, "Redirect"),
         (6, "Token request"),
         (7, "Using the token"),
+        (8, "ID token"),  # OpenID Connect's, last: the seven before keep their numbers
     ]
     assert tuple(step.title for step in Step) == STEPS
     assert str(Step.REDIRECT) == "step 5" and Step.TOKEN.heading == "6. The token request"
@@ -41,11 +43,20 @@ def test_each_step_has_one_panel_and_the_wizard_stacks_them_in_steps_order() -> 
     assert all(panel.step is step for step, panel in PANELS.items())
     made = Wizard()
     try:
-        assert [panel.step for panel in made.panels] == list(Step)
+        # without openid in the scope, OpenID Connect's steps are not shown
+        plain = [step for step in Step if step not in OPENID_STEPS]
+        assert [panel.step for panel in made.panels] == plain
         for panel in made.panels:
             assert panel.step.heading in panel.children[0].value
         made._next.click()
-        assert f"Step 2 of {len(Step)}: Developer Portal" in made._where.value
+        assert f"Step 2 of {len(plain)}: Developer Portal" in made._where.value
+    finally:
+        made.close()
+    made = Wizard(FlowState(scope="openid profile"))
+    try:
+        assert [panel.step for panel in made.panels] == list(Step)
+        for panel in made.panels:
+            assert panel.step.heading in panel.children[0].value
     finally:
         made.close()
 
