@@ -3,6 +3,7 @@
     nonce     bound to the code, copied into the ID token: replay protection
     prompt    none | login | consent | select_account, space-separated
     max_age   seconds: a sign-in older than this must be done again
+    request, request_uri   request objects (OIDC Core 6): refused, by name
 
 Each is checked here and refused with invalid_request, sent back to the client
 (its redirect URI is verified by then). What they change, which page comes or
@@ -11,13 +12,31 @@ is skipped, is in `authorize` with the browser's session (`sessions`).
 
 from __future__ import annotations
 
-from .errors import InvalidRequest
+from .errors import InvalidRequest, RequestNotSupported, RequestUriNotSupported
 from .sessions import Session
 
 # as long as state may be (authorize.MAX_STATE): the server keeps it with the code
 MAX_NONCE = 2048
 PROMPTS = ("none", "login", "consent", "select_account")  # OIDC Core 3.1.2.1
 MAX_AGE_DIGITS = 10  # over 300 years: anything longer is not a number of seconds
+
+
+def refuse_request_objects(request: str | None, request_uri: str | None) -> None:
+    """OIDC Core 3.1.2.6: the errors of a request object this server does not take.
+
+    Its metadata says so (request_parameter_supported, request_uri_parameter_supported
+    false); ignoring one would answer a request other than the one the client signed.
+    """
+    if request is not None:
+        raise RequestNotSupported(
+            "This server takes no request objects (OIDC Core 6.1): send the parameters "
+            "in the query, as its metadata says (request_parameter_supported: false)."
+        )
+    if request_uri is not None:
+        raise RequestUriNotSupported(
+            "This server takes no request_uri (OIDC Core 6.2): send the parameters in the "
+            "query, as its metadata says (request_uri_parameter_supported: false)."
+        )
 
 
 def check_nonce(nonce: str | None) -> str | None:

@@ -29,7 +29,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import browser_cookie, pkce
-from .authentication_request import check_nonce, must_sign_in_again, parse_max_age, parse_prompt
+from .authentication_request import (
+    check_nonce,
+    must_sign_in_again,
+    parse_max_age,
+    parse_prompt,
+    refuse_request_objects,
+)
 from .authorize_forms import RETRY_MESSAGE, LoginAndConsent, issue_code
 from .callback_patterns import PatternTimeout, fullmatch_any
 from .config import ServerConfig
@@ -37,6 +43,7 @@ from .errors import (
     ConsentRequired,
     FatalAuthorizationError,
     InvalidRequest,
+    InvalidScope,
     LoginRequired,
     OAuthError,
     RateLimited,
@@ -311,7 +318,14 @@ class AuthorizationEndpoint(LoginAndConsent):
         if "authorization_code" not in client.grant_types:
             raise UnauthorizedClient("This application is not allowed the Code grant.")
         # RFC 6749 3.3 a default when scope is left out: never openid (`scopes`)
-        scope = parse_scope(params.get("scope"), client.scope, default_scope(client.scope))
+        default = default_scope(client.scope)
+        if params.get("scope") is None and not default:
+            # RFC 6749 3.3: without a default, "fail the request indicating an invalid scope"
+            raise InvalidScope(
+                f"This application may ask for {' '.join(client.scope)} only, none of which "
+                "is granted without being asked for: send scope, e.g. scope=openid."
+            )
+        scope = parse_scope(params.get("scope"), client.scope, default)
         challenge = params.get("code_challenge")
         method = params.get("code_challenge_method")
         if challenge is None and method is not None:
@@ -329,6 +343,7 @@ class AuthorizationEndpoint(LoginAndConsent):
                     "BASE64URL(SHA256(code_verifier)) (RFC 7636 4.2)."
                 )
         # OIDC Core 3.1.2.1: nonce, prompt and max_age (`authentication_request`)
+        refuse_request_objects(params.get("request"), params.get("request_uri"))
         nonce = check_nonce(params.get("nonce"))
         prompt = parse_prompt(params.get("prompt"))
         max_age = parse_max_age(params.get("max_age"))

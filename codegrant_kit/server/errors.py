@@ -17,6 +17,8 @@ OpenID Connect Core 1.0 3.1.2.6 (prompt=none).
     ├── InsufficientScope         403  the token lacks the scope the resource needs
     ├── LoginRequired             400  prompt=none, but the user must sign in (OIDC Core 3.1.2.6)
     ├── ConsentRequired           400  prompt=none, but the user must give consent
+    ├── RequestNotSupported       400  a request object (OIDC Core 6), which is not served
+    ├── RequestUriNotSupported    400  a request_uri (OIDC Core 6.2), which is not served
     ├── TooManyAttempts           429  invalid_client, after repeated failures (RFC 6749 10.10)
     ├── RateLimited               429  temporarily_unavailable: too many requests from one address
     ├── InvalidRedirectUri        400  registration: a redirect URI is not acceptable
@@ -119,6 +121,18 @@ class ConsentRequired(OAuthError):
     """OIDC Core 3.1.2.6: prompt=none, and the End-User has not given consent."""
 
     error = "consent_required"
+
+
+class RequestNotSupported(OAuthError):
+    """OIDC Core 3.1.2.6: "The OP does not support use of the request parameter"."""
+
+    error = "request_not_supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    """OIDC Core 3.1.2.6: "The OP does not support use of the request_uri parameter"."""
+
+    error = "request_uri_not_supported"
 
 
 class InvalidRedirectUri(OAuthError):

@@ -273,6 +273,18 @@ def test_the_keys_are_published_for_id_tokens_even_with_opaque_access_tokens(flo
         without.fetch_jwks()
 
 
+def test_a_plain_oauth_server_has_no_keys_to_fetch():
+    # opaque access tokens and no openid scope: it signs nothing, so it lists no jwks_uri
+    # (an OpenID Provider, as the kit's server is by default, always does)
+    built = build(host="127.0.0.1", port=0, users={"admin": "admin"}, scopes=("PRODUCTION",))
+    with (
+        BackgroundServer(*built).start() as server,
+        Flow.discover(server.url, scope="PRODUCTION") as flow,
+        pytest.raises(StepOutOfOrder, match="no jwks_uri"),
+    ):
+        flow.fetch_jwks()
+
+
 def test_a_token_request_is_read_first_then_sent_as_it_was_built(flow):
     # what the token panel does: build with the credentials typed in, show it, send it
     app = flow.register("Playground", redirect_uri=REDIRECT_URI)

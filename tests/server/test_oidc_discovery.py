@@ -103,3 +103,11 @@ def test_the_implicit_and_hybrid_flows_are_not_served(http, response_type):
     assert params["error"] == "unsupported_response_type"
     assert params["state"] == "xyz"
     assert "code" not in params and "id_token" not in params
+
+
+def test_an_openid_only_application_without_scope_is_told_to_ask(http):
+    # RFC 6749 3.3: no default to fall back on, so invalid_scope, not an empty grant
+    client = register(http, scope="openid email")
+    params = redirect_params(authorize(http, client, scope=None))
+    assert params["error"] == "invalid_scope"
+    assert "scope=openid" in params["error_description"]

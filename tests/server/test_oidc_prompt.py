@@ -206,3 +206,13 @@ def test_bad_prompt_or_max_age_is_sent_back_as_invalid_request(op, browser, clie
 def test_prompt_select_account_shows_the_login_page(browser, client):
     signed_in(browser, client, always=True)
     assert is_login_page(authorize(browser, client, scope="openid", prompt="select_account"))
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [("request", "request_not_supported"), ("request_uri", "request_uri_not_supported")],
+)
+def test_a_request_object_is_refused_by_name(op, browser, client, name, error):
+    # OIDC Core 3.1.2.6; the metadata says both are false
+    found = authorize(browser, client, scope="openid", **{name: "eyJhbGciOiJub25lIn0.e30."})
+    assert error_of(found, op) == error
