@@ -14,6 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .authentication_request import PROMPTS
 from .claims import CLAIMS_BY_SCOPE
 from .client_auth import CLIENT_AUTH_METHODS
 from .config import ServerConfig
@@ -86,6 +87,8 @@ def openid_provider_metadata() -> dict[str, Any]:
             *ID_TOKEN_CLAIMS,
             *(claim for claims in CLAIMS_BY_SCOPE.values() for claim in claims),
         ],
+        # prompt_values_supported (Initiating User Registration via OpenID Connect 1.0)
+        "prompt_values_supported": list(PROMPTS),
         # OIDC Discovery 3: request_uri_parameter_supported is true when left out; this
         # server takes no request objects and no claims parameter
         "request_uri_parameter_supported": False,

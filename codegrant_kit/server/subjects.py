@@ -7,7 +7,9 @@ type is "public" (OIDC Core 8): every client gets the same sub for a user.
 The sub is not the username: usernames can be renamed and reused, a sub never is.
 It is an HMAC of the username under a key the server makes once (kept with `--db`,
 so sub is the same after a restart), so the same user always gets the same sub
-and nobody can compute it from a username.
+and nobody can compute it from a username. The kit's accounts are their usernames:
+an account dropped and given again under the same name is the same account, and
+gets the same sub.
 """
 
 from __future__ import annotations

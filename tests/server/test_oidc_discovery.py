@@ -51,6 +51,7 @@ def test_both_well_known_documents_are_the_same_openid_provider_metadata(op, htt
     assert set(metadata["claims_supported"]) >= CLAIMS
     # left out, request_uri_parameter_supported would mean true (OIDC Discovery 3)
     assert metadata["request_uri_parameter_supported"] is False
+    assert metadata["prompt_values_supported"] == ["none", "login", "consent", "select_account"]
 
 
 def test_the_jwks_holds_an_rs256_signing_key_with_a_kid(http):
