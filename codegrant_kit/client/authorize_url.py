@@ -129,6 +129,9 @@ class AuthorizationRequest:
     code_challenge_method: str | None = None
     response_type: str = "code"
     nonce: str | None = None
+    # OpenID Connect Core 3.1.2.1: "none", "login", "consent", "select_account"
+    prompt: str | None = None
+    max_age: int | None = None  # seconds since the user last signed in, at most
 
     @classmethod
     def build(
@@ -141,6 +144,8 @@ class AuthorizationRequest:
         state: str | None = None,
         pkce: PkcePair | None = None,
         nonce: str | None = None,
+        prompt: str | None = None,
+        max_age: int | None = None,
         token_factory: TokenFactory = secrets.token_urlsafe,
     ) -> AuthorizationRequest:
         """A request with a fresh ``state`` unless one is given, and a fresh ``nonce``
@@ -156,6 +161,8 @@ class AuthorizationRequest:
             code_challenge=pkce.code_challenge if pkce else None,
             code_challenge_method=pkce.code_challenge_method if pkce else None,
             nonce=nonce,
+            prompt=prompt,
+            max_age=max_age,
         )
 
     @classmethod
@@ -166,6 +173,10 @@ class AuthorizationRequest:
         client_id = params.get("client_id")
         if client_id is None:
             raise ValueError(f"No client_id in {url!r}: RFC 6749 Section 4.1.1 requires it.")
+        max_age = params.get("max_age")
+        if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
+            # OpenID Connect Core 3.1.2.1: max_age is a number of seconds
+            raise ValueError(f"max_age must be a number of seconds, not {max_age!r}.")
         return cls(
             authorization_endpoint=urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
             client_id=client_id,
@@ -176,6 +187,8 @@ class AuthorizationRequest:
             code_challenge_method=params.get("code_challenge_method"),
             response_type=params.get("response_type", ""),
             nonce=params.get("nonce"),
+            prompt=params.get("prompt"),
+            max_age=int(max_age) if max_age is not None else None,
         )
 
     def params(self) -> list[tuple[str, str]]:
@@ -188,6 +201,8 @@ class AuthorizationRequest:
             ("nonce", self.nonce),
             ("code_challenge", self.code_challenge),
             ("code_challenge_method", self.code_challenge_method),
+            ("prompt", self.prompt),
+            ("max_age", None if self.max_age is None else str(self.max_age)),
         )
         pairs.extend((name, value) for name, value in optional if value is not None)
         return pairs
@@ -226,6 +241,16 @@ class AuthorizationRequest:
             "nonce": (
                 "a random value the ID token must carry back: it ties the ID token to "
                 "this request, against replay and injection",
+                "OpenID Connect Core 3.1.2.1",
+            ),
+            "prompt": (
+                "whether the provider shows its pages: none (never: answer at once or "
+                "fail), login (sign in again), consent (ask again)",
+                "OpenID Connect Core 3.1.2.1",
+            ),
+            "max_age": (
+                "the longest time since the user signed in that the client accepts; the ID "
+                "token's auth_time says when it was",
                 "OpenID Connect Core 3.1.2.1",
             ),
             "code_challenge": (

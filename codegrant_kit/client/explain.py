@@ -239,6 +239,36 @@ _TABLE: dict[Where, dict[str, tuple[str, str, str]]] = {
     },
 }
 
+# OpenID Connect Core 3.1.2.6: the codes an OpenID Provider adds to the authorization
+# response, (meaning, likely cause, fix) as above.
+OIDC_SECTION = "OpenID Connect Core 1.0 Section 3.1.2.6"
+_OIDC_AUTHORIZATION: dict[str, tuple[str, str, str]] = {
+    "login_required": (
+        "The request said prompt=none, and nobody is signed in at the provider in this "
+        "browser, so it may not show a login page.",
+        "A silent sign-in (prompt=none) in a browser without a session at the provider.",
+        "Send the request again without prompt=none, so that the user can sign in.",
+    ),
+    "consent_required": (
+        "The request said prompt=none, and the user has not yet consented to this client "
+        "and these scopes, so the provider may not ask.",
+        "A silent sign-in (prompt=none) before the user ever approved the application.",
+        "Send the request again without prompt=none, so that the consent page can ask.",
+    ),
+    "interaction_required": (
+        "The request said prompt=none, but the provider needs the user to do something "
+        "(sign in, consent, choose) before it can answer.",
+        "A silent sign-in that the provider cannot complete without the user.",
+        "Send the request again without prompt=none.",
+    ),
+    "account_selection_required": (
+        "The request said prompt=none, but the user is signed in with several accounts "
+        "and must choose one.",
+        "A silent sign-in in a browser holding more than one session at the provider.",
+        "Send the request again with prompt=select_account, or without prompt=none.",
+    ),
+}
+
 # Codes shared by several places fall back on these when no place is given.
 _SEARCH_ORDER: tuple[Where, ...] = (
     "token",
@@ -361,6 +391,10 @@ def explain_error(
             ):
                 return replace(explanation, likely_cause=hint_cause, fix=hint_fix)
         return explanation
+    oidc = _OIDC_AUTHORIZATION.get(error)
+    if oidc is not None and where in (None, "authorization"):
+        place_name = _PLACES["authorization"][0]
+        return Explanation(error, place_name, OIDC_SECTION, *oidc, description)
     place_name, _ = _PLACES[where] if where is not None else ("unknown place", "")
     return Explanation(
         error=error,

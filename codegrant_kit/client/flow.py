@@ -176,7 +176,13 @@ class Flow(ClosedOnExit):
     # (A) the authorization request
 
     def authorize(
-        self, *, scope: str | None = None, pkce: bool = True, state: str | None = None
+        self,
+        *,
+        scope: str | None = None,
+        pkce: bool = True,
+        state: str | None = None,
+        prompt: str | None = None,
+        max_age: int | None = None,
     ) -> AuthorizationRequest:
         """Build the authorization request, with a new state, by default PKCE, and a
         new nonce when the scope asks for ``openid`` (OpenID Connect Core 3.1.2.1)."""
@@ -189,6 +195,8 @@ class Flow(ClosedOnExit):
             scope=scope if scope is not None else self.scope,
             state=state,
             pkce=self.pkce,
+            prompt=prompt,
+            max_age=max_age,
             token_factory=self.token_factory,
         )
         self.authorization_response = None
@@ -317,7 +325,7 @@ class Flow(ClosedOnExit):
     ) -> IdTokenCheck:
         """Check the token response's ID token (or ``id_token``, one pasted or changed)
         step by step (Core 3.1.3.7): against this issuer, this client_id, the nonce
-        this flow sent and the access token that came with it."""
+        (and max_age) this flow sent and the access token that came with it."""
         tokens = self._tokens()
         id_token = id_token if id_token is not None else tokens.id_token
         if id_token is None and self._refreshed:
@@ -345,7 +353,7 @@ class Flow(ClosedOnExit):
             access_token=tokens.access_token,
             algorithms=algorithms,
             clock_skew=clock_skew,
-            max_age=max_age,
+            max_age=max_age if max_age is not None else request.max_age,
             refreshed_from=self.signed_in if own and self._refreshed else None,
             now=now,
             http=self.http,

@@ -191,3 +191,16 @@ def test_no_nonce_without_openid_and_a_given_one_is_kept():
         "https://op.example/a", "app", None, scope="openid", nonce="n1"
     )
     assert kept.nonce == "n1"
+
+
+def test_prompt_and_max_age_go_last_and_come_back_from_the_url():
+    request = AuthorizationRequest.build(
+        "https://op.example/a", "app", None, scope="openid", prompt="login", max_age=0
+    )
+    names = [name for name, _ in request.params()]
+    assert names[-2:] == ["prompt", "max_age"] and dict(request.params())["max_age"] == "0"
+    again = AuthorizationRequest.from_url(request.url)
+    assert (again.prompt, again.max_age) == ("login", 0)
+    assert {"prompt", "max_age"} <= {note.parameter for note in request.explain()}
+    with pytest.raises(ValueError, match="number of seconds"):
+        AuthorizationRequest.from_url("https://op.example/a?client_id=app&max_age=%C2%B2")

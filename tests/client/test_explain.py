@@ -90,3 +90,16 @@ def test_an_unknown_code_is_said_to_be_unknown():
     assert "not an error code defined" in explanation.meaning
     assert explanation.description == "custom"
     assert explain_error("nope", where="token").where == "token endpoint"
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["login_required", "consent_required", "interaction_required", "account_selection_required"],
+)
+def test_openid_connects_authorization_errors_are_explained(code):
+    for where in ("authorization", None):
+        explanation = explain_error(code, where=where)
+        assert explanation.known and explanation.where == "authorization response"
+        assert explanation.section == "OpenID Connect Core 1.0 Section 3.1.2.6"
+        assert "prompt=none" in explanation.meaning and explanation.fix
+    assert not explain_error("login_required", where="token").known

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from conftest import REDIRECT_URI
 
-from codegrant_kit.client import Flow, StepOutOfOrder, fetch_userinfo
+from codegrant_kit.client import Flow, OAuthResponseError, StepOutOfOrder, fetch_userinfo
 from codegrant_kit.client.jwt import tamper
 from codegrant_kit.panels import FlowState, IdTokenPanel, Step, Wizard
 from codegrant_kit.runner import BackgroundServer, start_server
@@ -159,3 +159,39 @@ def test_the_wizard_shows_the_id_token_step_on_the_kits_server(ours: BackgroundS
     finally:
         made.close()
         state.close()
+
+
+def test_prompt_and_max_age_as_the_provider_answers_them(ours: BackgroundServer) -> None:
+    with signed_in(ours) as flow:
+        # the browser has a session now: an OpenID request skips the login page...
+        request = flow.authorize(max_age=600)
+        assert "max_age=600" in request.url
+        page = flow.open_authorization_page()
+        assert page.kind in ("consent", "redirect"), page.kind
+        # ...unless prompt=login asks for it again (OIDC Core 3.1.2.1)
+        request = flow.authorize(prompt="login")
+        assert ("prompt", "login") in request.params()
+        assert flow.open_authorization_page().kind == "login"
+        flow.login("alice", "wonderland")
+        if flow.browser.page is not None and flow.browser.page.kind == "consent":
+            flow.consent("approve")
+        flow.receive_redirect()
+        flow.exchange_code()
+        check = flow.check_id_token(max_age=600)
+        assert check.valid, str(check)
+        assert check.step("auth_time") is not None
+        assert check.step("auth_time").outcome == "pass"  # type: ignore[union-attr]
+
+    # a new browser, no session: prompt=none answers login_required, in plain words
+    with Flow.discover(ours.url, scope=SCOPE) as fresh:
+        fresh.register("Silent", redirect_uri=REDIRECT_URI)
+        fresh.authorize(prompt="none")
+        assert fresh.open_authorization_page().kind == "redirect"
+        response = fresh.receive_redirect()
+        assert response.error == "login_required"
+        with pytest.raises(OAuthResponseError) as caught:
+            response.raise_for_error()
+        explanation = caught.value.explanation
+        assert explanation is not None and explanation.known
+        assert explanation.section == "OpenID Connect Core 1.0 Section 3.1.2.6"
+        assert "prompt=none" in explanation.meaning
