@@ -207,7 +207,8 @@ def pick(choices: Sequence[Choice], wanted: str) -> Choice:
     by_label = [choice for choice in choices if words(choice.label) == key]
     if len(by_label) >= 1:
         return by_label[0]
-    intent = leaning(wanted)
+    # one word only: "Approve Once" on a page with Allow alone is not what it offers
+    intent = leaning(wanted) if len(key) == 1 else None
     if intent is not None:
         leaning_so = [choice for choice in choices if choice.grants is intent]
         if len(leaning_so) == 1:
@@ -216,10 +217,13 @@ def pick(choices: Sequence[Choice], wanted: str) -> Choice:
             once = [c for c in leaning_so if "always" not in words(c.label + " " + c.value)]
             if len(once) == 1:
                 return once[0]
-    offered = [choice.value or choice.label for choice in choices]
+    offered = ", ".join(
+        repr(c.label) + (f" (consent={c.value})" if c.value and c.value != c.label else "")
+        for c in choices
+    )
     raise BrowserError(
-        f"The consent form offers {offered}, not {wanted!r}. Pass one of these, "
-        "as the page labels it."
+        f"The consent page offers {offered}, not {wanted!r}. Pass one of these, as the "
+        "page labels it, or approve or deny for its one granting or refusing answer."
     )
 
 
@@ -248,8 +252,9 @@ def _option_controls(form: Form) -> list[tuple[Field, str, str]]:
     for item in form.fields:
         if item.type != "select" or item.disabled:
             continue
-        if item.name == "consent" or all(leaning(option) is not None for option in item.options):
-            options += [(item, option, option) for option in item.options]
+        labels = item.option_labels or item.options
+        if item.name == "consent" or all(leaning(label) is not None for label in labels):
+            options += list(zip([item] * len(labels), item.options, labels, strict=False))
     return options
 
 

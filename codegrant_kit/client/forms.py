@@ -36,6 +36,8 @@ _BLOCK = frozenset(
 )
 # class or id words that mark a notice shown to the user (WSO2: "ui negative message",
 # Keycloak: "kc-feedback-text", "alert-error").
+# "name.disabled = true" in an onsubmit attribute
+_DISABLES = re.compile(r"\b([A-Za-z_][\w-]{0,100})\.disabled\s*=\s*true\b")
 _NOTICE = re.compile(r"error|alert|message|notice|feedback|warning|danger|retry", re.IGNORECASE)
 
 
@@ -55,6 +57,7 @@ class Field:
     disabled: bool = False
     label: str = ""
     options: list[str] = field(default_factory=list)
+    option_labels: list[str] = field(default_factory=list)  # the options' words
     id: str = ""
     onclick: str = ""
     formaction: str | None = None
@@ -84,6 +87,7 @@ class Form:
     fields: list[Field] = field(default_factory=list)
     id: str | None = None
     name: str | None = None
+    onsubmit: str = ""
 
     def named(self, name: str) -> list[Field]:
         return [item for item in self.fields if item.name == name]
@@ -133,9 +137,14 @@ class Form:
         unknown = [name for name in values if not self.named(name)]
         if unknown:
             raise BrowserError(f"The form has no field named {', '.join(map(repr, unknown))}.")
+        # The form's onsubmit runs before the list is built: Keycloak's
+        # "login.disabled = true" leaves its Sign In button out.
+        disabled_now = set(_DISABLES.findall(self.onsubmit))
         pairs: list[tuple[str, str]] = []
         for item in self.fields:
             if not item.name or item.disabled or item.type == "file":
+                continue
+            if item.name in disabled_now:
                 continue
             if item.is_button:
                 if item is button and item.type == "image":
@@ -247,6 +256,7 @@ class PageText(HTMLParser):
                 method=(attr.get("method") or "get").upper(),
                 id=attr.get("id"),
                 name=attr.get("name"),
+                onsubmit=attr.get("onsubmit", "")[:2000],
             )
             self.forms.append(self._form)
         elif tag == "input":
@@ -372,8 +382,10 @@ class PageText(HTMLParser):
         select, value, selected, text = self._option
         self._option = None
         # HTML: an option without a value attribute submits its text.
-        option = value if value is not None else " ".join("".join(text).split())
+        words = " ".join("".join(text).split())
+        option = value if value is not None else words
         select.options.append(option)
+        select.option_labels.append(words or option)
         if selected or len(select.options) == 1:
             select.value = option
 

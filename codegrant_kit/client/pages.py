@@ -222,9 +222,9 @@ def login_submission(
     if username_field is None and not _has_username(form):
         # the password page of a username-first login: the username was sent before
         return {password_name: password}, form.buttons[0] if form.buttons else None
-    user_name = username_field or _username_field(form)
-    button = form.buttons[0] if form.buttons else None
-    return {user_name: username, password_name: password}, button
+    values = _typed_username(form, username, username_field)
+    values[password_name] = password
+    return values, form.buttons[0] if form.buttons else None
 
 
 def username_submission(
@@ -232,7 +232,20 @@ def username_submission(
 ) -> tuple[dict[str, str], Field | None]:
     """The first page of a username-first login: the username, and the button."""
     button = form.buttons[0] if form.buttons else None
-    return {username_field or _username_field(form): username}, button
+    return _typed_username(form, username, username_field), button
+
+
+def _typed_username(form: Form, username: str, username_field: str | None) -> dict[str, str]:
+    """The username where a person types it; WSO2's page also copies it by script,
+    on submit, into its empty hidden ``username`` field, which its server reads."""
+    if username_field is not None:
+        return {username_field: username}
+    typed = next((i.name for i in form.fields if i.type in ("text", "email") and i.name), None)
+    hidden = [i for i in form.named("username") if i.type == "hidden" and not i.value]
+    values = {typed or _username_field(form): username}
+    if hidden:
+        values["username"] = username
+    return values
 
 
 def _has_username(form: Form) -> bool:

@@ -262,7 +262,7 @@ class FlowState(HasTraits):
     def login(self, username: str, password: str) -> Page:
         return self._step(lambda flow: flow.login(username, password))
 
-    def consent(self, choice: ConsentChoice) -> Page:
+    def consent(self, choice: ConsentChoice | str) -> Page:
         return self._step(lambda flow: flow.consent(choice))
 
     def receive_redirect(self, location: str | None = None) -> AuthorizationResponse:

@@ -45,7 +45,9 @@ tests that use a fixture are skipped with the reason; when the environment
 variable CI is set they FAIL instead, so that CI can never pass by skipping them.
 
 Other test packages get the fixtures from ``tests/conftest.py``, which imports
-them from here.
+them from here. Outside pytest (record.py), ``running_dot(directory)`` and
+``running_node_oidc(directory)`` start the same servers as context managers;
+``dot_missing()`` and ``node_oidc_missing()`` say why one cannot start, or None.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -205,14 +208,16 @@ def _rsa_private_pem() -> str:
     ).decode("ascii")
 
 
-@pytest.fixture(scope="session")
-def dot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartyServer]:
-    """django-oauth-toolkit in a minimal Django site, on a free port."""
+def dot_missing() -> str | None:
+    """Why django-oauth-toolkit cannot start here, or None."""
     if importlib.util.find_spec("oauth2_provider") is None:
-        missing(
-            "django-oauth-toolkit is not installed: pip install -e '.[test]' (make test does it)"
-        )
-    directory = tmp_path_factory.mktemp("dot")
+        return "django-oauth-toolkit is not installed: pip install -e '.[test]' (make test does it)"
+    return None
+
+
+@contextmanager
+def running_dot(directory: Path) -> Iterator[ThirdPartyServer]:
+    """django-oauth-toolkit in a minimal Django site, on a free port, until the block ends."""
     client_id = "codegrant-kit-" + secrets.token_hex(4)
     client_secret = secrets.token_urlsafe(32)
     config = {
@@ -262,6 +267,16 @@ def dot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartyS
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def dot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartyServer]:
+    """django-oauth-toolkit in a minimal Django site, on a free port."""
+    reason = dot_missing()
+    if reason is not None:
+        missing(reason)
+    with running_dot(tmp_path_factory.mktemp("dot")) as server:
+        yield server
+
+
 # ---------------------------------------------------------------- node-oidc-provider
 
 
@@ -279,17 +294,22 @@ def _private_jwk(kid: str) -> dict[str, Any]:
     return dict(key.as_dict(private=True))
 
 
-@pytest.fixture(scope="session")
-def node_oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartyServer]:
-    """node-oidc-provider with its devInteractions pages, on a free port."""
+def node_oidc_missing() -> str | None:
+    """Why node-oidc-provider cannot start here, or None."""
+    if shutil.which("node") is None:
+        return "node is not installed: apt-get install nodejs (Node 20.19 or later)"
+    if _node_version() is None:
+        return f"oidc-provider is not installed: run `npm ci` in {NODE_DIR} (make test does it)"
+    return None
+
+
+@contextmanager
+def running_node_oidc(directory: Path) -> Iterator[ThirdPartyServer]:
+    """node-oidc-provider with its devInteractions pages, on a free port, until the block ends."""
     node = shutil.which("node")
-    if node is None:
-        missing("node is not installed: apt-get install nodejs (Node 20.19 or later)")
     version = _node_version()
-    if version is None:
-        missing(f"oidc-provider is not installed: run `npm ci` in {NODE_DIR} (make test does it)")
-    assert node is not None and version is not None
-    directory = tmp_path_factory.mktemp("node-oidc")
+    if node is None or version is None:
+        raise RuntimeError(node_oidc_missing())
     client_id = "codegrant-kit-" + secrets.token_hex(4)
     client_secret = secrets.token_urlsafe(32)
     jwt_client = PrivateKeyJwtClient(
@@ -352,6 +372,16 @@ def node_oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Third
         )
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def node_oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartyServer]:
+    """node-oidc-provider with its devInteractions pages, on a free port."""
+    reason = node_oidc_missing()
+    if reason is not None:
+        missing(reason)
+    with running_node_oidc(tmp_path_factory.mktemp("node-oidc")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session", params=["dot", "node-oidc-provider"])
