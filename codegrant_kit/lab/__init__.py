@@ -16,6 +16,7 @@ Module map (where each defence is written down: `switch_table()`):
     leaks           6 Referer, old codes, tokens in URLs
     guessing        7 passwords and client secrets
     consent         8 Approve Always, clickjacking
+    oidc            9 ID tokens at the API, injected, forged (none, HS256); OAuth as login
     registry        @attack_on(switch): each attack names its lab switch where it is defined
     attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
@@ -35,6 +36,19 @@ from .csrf import callback_csrf, login_csrf
 from .guessing import guess_client_secret, guess_password
 from .leaks import late_code, referer_sent, referrer_leak, token_in_url
 from .mix_up import MaliciousServer, mix_up
+from .oidc import (
+    Forgery,
+    NaiveRefusal,
+    forge,
+    forged_alg_none,
+    id_token_at_api,
+    id_token_from_another_client,
+    id_token_from_another_flow,
+    key_confusion,
+    naive_userinfo_login,
+    naive_validate,
+    oauth_as_login,
+)
 from .redirect_uri import open_redirector, regexp_redirect
 from .registry import attack_on
 from .result import AttackResult, Unsupported
@@ -60,9 +74,11 @@ __all__ = [
     "AttackResult",
     "ChecklistItem",
     "ChecklistReport",
+    "Forgery",
     "LabClock",
     "LabServer",
     "MaliciousServer",
+    "NaiveRefusal",
     "Target",
     "Unsupported",
     "as_target",
@@ -70,13 +86,22 @@ __all__ = [
     "callback_csrf",
     "clickjack",
     "consent_upgrade",
+    "forge",
+    "forged_alg_none",
     "guess_client_secret",
     "guess_password",
+    "id_token_at_api",
+    "id_token_from_another_client",
+    "id_token_from_another_flow",
     "intercept_code",
+    "key_confusion",
     "late_code",
     "login_csrf",
     "may_frame",
     "mix_up",
+    "naive_userinfo_login",
+    "naive_validate",
+    "oauth_as_login",
     "open_redirector",
     "pkce_downgrade",
     "referer_sent",
