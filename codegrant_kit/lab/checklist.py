@@ -6,8 +6,12 @@
 
 Works against any RFC 8414 issuer: the checklist registers its own clients when
 the server has a registration_endpoint (RFC 7591), or uses the keys it is given.
+Every probe asks for a scope (the one given, else those of scopes_supported) and
+uses PKCE, except the downgrade probe, whose point is a request without it.
 An item passes when its attack fails, fails when the attack gets through, and is
-skipped, with the reason, when the server lacks what the check needs.
+skipped only when the answer cannot be known, saying why. Each reason is told from
+what that run saw: the server's answers, the headers of each page, the guess that
+signed in.
 
 It changes the server it runs against: it registers clients, signs the user in
 many times, gives one Approve Always, and makes about 30 failed sign-ins and
