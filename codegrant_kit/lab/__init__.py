@@ -39,6 +39,7 @@ from .mix_up import MaliciousServer, mix_up
 from .oidc import (
     Forgery,
     NaiveRefusal,
+    SignIn,
     forge,
     forged_alg_none,
     id_token_at_api,
@@ -48,6 +49,7 @@ from .oidc import (
     naive_userinfo_login,
     naive_validate,
     oauth_as_login,
+    signed_in,
 )
 from .redirect_uri import open_redirector, regexp_redirect
 from .registry import attack_on
@@ -79,6 +81,7 @@ __all__ = [
     "LabServer",
     "MaliciousServer",
     "NaiveRefusal",
+    "SignIn",
     "Target",
     "Unsupported",
     "as_target",
@@ -109,6 +112,7 @@ __all__ = [
     "regexp_redirect",
     "replay_code",
     "run_checklist",
+    "signed_in",
     "stop_all",
     "switch_table",
     "token_in_url",

@@ -148,21 +148,24 @@ def forge(claims: Mapping[str, Any], alg: str, jwks: Mapping[str, Any] | None = 
     body = b64url(json.dumps(dict(claims), separators=(",", ":")).encode())
     signing_input = f"{head}.{body}"
     steps = [
-        f"header {json.dumps(header)}, base64url: {head}",
-        f"claims (sub changed to the victim's) base64url: {body[:40]}…",
+        f"header: {json.dumps(header)}, base64url-encoded",
+        "claims: the ones chosen (here the attacker's own, sub changed), base64url-encoded",
     ]
     if alg == "none":
         signature = ""
-        steps.append('signature: empty, since alg "none" says there is none')
+        steps.append(
+            'signature: none, since alg "none" says there is none: the third part is empty'
+        )
     else:
         mac = hmac.new(secret, signing_input.encode("ascii"), hashlib.sha256).digest()
         signature = b64url(mac)
         steps.append(
-            f"signature: HMAC-SHA256 of header.claims keyed with the issuer's public key "
-            f"({len(secret)} bytes of PEM from jwks_uri, which anyone can download): {signature}"
+            "signature: HMAC-SHA256 over header.claims, keyed with the issuer's public key as "
+            f"PEM text ({len(secret)} bytes from jwks_uri, which anyone can download): "
+            f"{len(mac)} bytes, base64url-encoded"
         )
     token = f"{signing_input}.{signature}"
-    steps.append(f"the token, three parts joined by dots: {token[:40]}…")
+    steps.append("the token: the three parts joined by dots, header.claims.signature")
     return Forgery(token, tuple(steps))
 
 

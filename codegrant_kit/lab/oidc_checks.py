@@ -165,7 +165,7 @@ def signed_with_a_published_key(p: Probe, t: Target) -> Outcome:
         return "fail", f"{p.value(failed)}: {p.problem(failed)} ({note})."
     alg, kid = p.check.header.get("alg"), p.check.header.get("kid")
     return "pass", (
-        f"Signed {alg} with kid {kid!r}, a key of {p.endpoints.jwks_uri}; the "
+        f"Signed {alg} with kid={kid!r}, a key of {p.endpoints.jwks_uri}; the "
         f"signature: {p.value('signature')}; {note}."
     )
 

@@ -91,7 +91,7 @@ EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "clickjacking": ("fail", ("sent neither frame-ancestors nor X-Frame-Options",)),
         "pkce_enforced": ("pass", ("400 invalid_grant", "code_challenge_methods_supported: S256")),
         "oidc_nonce": ("pass", ("the ID token carries the same",)),
-        "oidc_signed": ("pass", ("Signed RS256 with kid 'keystore-CHANGE-ME'", "{issuer}/jwks")),
+        "oidc_signed": ("pass", ("Signed RS256 with kid='keystore-CHANGE-ME'", "{issuer}/jwks")),
         "oidc_aud": ("pass", ("aud is 'codegrant-kit-",)),
         "oidc_at_hash": ("skip", ("carries no at_hash", "OPTIONAL")),
         "oidc_iss": ("pass", ("iss '{issuer}' is the issuer",)),
