@@ -78,15 +78,21 @@ def consent_upgrade(target: TargetLike) -> AttackResult:
         f"no consent page: straight back with a code; the token's scope is {tokens.scope!r}"
     )
     widened = extra in (tokens.scope or "").split()
+    what = (
+        f"The server skipped consent and granted {tokens.scope!r} on {owner}'s account, "
+        f"though she only ever approved {narrow!r}."
+        if widened
+        else f"The server skipped the consent page but left {extra!r} out: the token's "
+        f"scope is {tokens.scope!r}, what she approved."
+    )
     return APPROVE_ALWAYS.result(
         widened,
-        f"The server skipped consent and granted {tokens.scope!r} on {owner}'s account, "
-        f"though she only ever approved {narrow!r}.",
+        what,
         steps,
         {"after sign-in": "a redirect with a code, no consent page", "scope": tokens.scope},
         reason=f"After {clicked} for {narrow!r}, a request for {narrow!r} and {extra!r} "
         f"came straight back with a code, no consent page; the token's scope is "
-        f"{tokens.scope!r}.",
+        f"{tokens.scope!r}" + ("." if widened else f", without {extra!r}."),
     )
 
 

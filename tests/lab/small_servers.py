@@ -9,9 +9,13 @@ the truth of each checklist item against it both ways:
 - `any_password`: the login takes any username and password, as a dev login does;
 - `require_pkce`: a request without code_challenge is refused (invalid_request);
 - `grant_without_scope=False`: a request without scope is granted nothing, and
-  answered access_denied.
+  answered access_denied;
+- `consent`: None, no consent page; else a page with Allow and Deny whose approval
+  is remembered per user and client, and a later request for more scope is
+  "ask"ed again, or granted without asking what was approved only ("drop"), or all
+  of it ("widen", the bug the consent probe looks for).
 
-No consent page, no lockout, no CSRF token: only what the tests need. Codes are
+No lockout, no CSRF token: only what the tests need. Codes are
 single-use, PKCE (S256) is checked when a challenge was sent, and a code_verifier
 for a code issued without a challenge is refused (RFC 9700 2.1.1).
 """
@@ -42,6 +46,7 @@ class Pending:
     state: str | None
     scope: str | None
     challenge: str | None
+    user: str = ""
 
 
 @dataclass
@@ -71,6 +76,7 @@ class SmallServer(BackgroundServer):
         any_password: bool = False,
         require_pkce: bool = False,
         grant_without_scope: bool = True,
+        consent: str | None = None,
     ) -> None:
         sock = bind_socket("127.0.0.1", 0)
         self.users = users if users is not None else {"alice": "sunshine"}
@@ -80,6 +86,8 @@ class SmallServer(BackgroundServer):
         self.any_password = any_password
         self.require_pkce = require_pkce
         self.grant_without_scope = grant_without_scope
+        self.consent = consent
+        self._approved: dict[tuple[str, str], set[str]] = {}
         self.seen = Seen()
         self._clients: dict[str, tuple[str, list[str]]] = {}
         self._pending: dict[str, Pending] = {}
@@ -91,6 +99,7 @@ class SmallServer(BackgroundServer):
                 Route("/authorize", self._authorize),
                 Route("/login", self._login_page),
                 Route("/login", self._login, methods=["POST"]),
+                Route("/consent", self._consent, methods=["POST"]),
                 Route("/token", self._token, methods=["POST"]),
             ]
         )
@@ -191,12 +200,47 @@ class SmallServer(BackgroundServer):
             known is None or not hmac.compare_digest(known.encode(), password.encode())
         ):
             return self._page(sid, "Invalid username or password.")
-        del self._pending[sid]
         if not pending.scope and not self.grant_without_scope:
+            del self._pending[sid]
             return self._back(pending.redirect_uri, pending.state, error="access_denied")
+        pending.user = username
+        asked = set((pending.scope or "").split())
+        approved = self._approved.get((username, pending.client_id))
+        if self.consent is None or (approved is not None and asked <= approved):
+            return self._issue(sid, pending.scope)
+        if approved is not None and self.consent == "drop":
+            return self._issue(sid, " ".join(s for s in asked if s in approved))
+        if approved is not None and self.consent == "widen":
+            return self._issue(sid, pending.scope)
+        body = (
+            "<html><head><title>Authorize</title></head><body>"
+            f"<p>Allow access to {html.escape(pending.scope or '')}?</p>"
+            f"<form method='post' action='{self.url}/consent'>"
+            f"<input type='hidden' name='sid' value='{sid}'>"
+            "<button type='submit' name='decision' value='allow'>Allow</button>"
+            "<button type='submit' name='decision' value='deny'>Deny</button>"
+            "</form></body></html>"
+        )
+        return HTMLResponse(body, headers=self._headers())
+
+    async def _consent(self, request: Request) -> Response:
+        form = await request.form()
+        sid = str(form.get("sid", ""))
+        pending = self._pending.get(sid)
+        if pending is None or not pending.user:
+            return HTMLResponse("<p>This consent has expired.</p>", status_code=400)
+        if form.get("decision") != "allow":
+            del self._pending[sid]
+            return self._back(pending.redirect_uri, pending.state, error="access_denied")
+        key = (pending.user, pending.client_id)
+        self._approved.setdefault(key, set()).update((pending.scope or "").split())
+        return self._issue(sid, pending.scope)
+
+    def _issue(self, sid: str, scope: str | None) -> Response:
+        pending = self._pending.pop(sid)
         code = secrets.token_urlsafe(16)
         self._codes[code] = Issued(
-            pending.client_id, pending.redirect_uri, pending.challenge, pending.scope
+            pending.client_id, pending.redirect_uri, pending.challenge, scope
         )
         return self._back(pending.redirect_uri, pending.state, code=code)
 

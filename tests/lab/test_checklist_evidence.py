@@ -95,6 +95,29 @@ def test_a_login_without_lockout_fails_guessing_with_its_answers(small: SmallFac
     assert "401 invalid_client: Client authentication failed." in item.reason
 
 
+# consent_per_scope
+
+
+@pytest.mark.parametrize(
+    ("consent", "status", "evidence"),
+    [
+        ("ask", "pass", "a request for 'read' and 'write' got the consent page again"),
+        ("drop", "pass", "no consent page; the token's scope is 'read', without 'write'."),
+        ("widen", "fail", "no consent page; the token's scope is 'read write'."),
+        (None, "skip", "The server asked no consent for scope 'read'"),
+    ],
+)
+def test_remembered_consent_against_a_wider_scope(
+    small: SmallFactory, consent: str | None, status: str, evidence: str
+) -> None:
+    item = only(small(scopes=("read", "write"), consent=consent), "consent_per_scope")
+    assert item.status == status, item.reason
+    assert evidence in item.reason
+    if consent is not None:
+        # no Approve Always on its page: approved once, which the server remembers
+        assert "After approve (no Approve Always) for 'read'" in item.reason
+
+
 # no_pkce_downgrade, scope
 
 
