@@ -3,19 +3,22 @@
 Modules, one step each:
 
 - ``discovery``: the server's endpoints from RFC 8414 metadata, or by hand;
-  ``presets``: WSO2 API Manager, WSO2 Identity Server, Keycloak.
+  ``presets``: WSO2 API Manager 3.x, WSO2 Identity Server 7, Keycloak 26, with
+  what a learner sees differently on each (consent answers, PKCE, refresh tokens).
 - ``registration``: an application and its keys (RFC 7591).
 - ``authorize_url``: the authorization request, state and PKCE (RFC 6749 4.1.1,
   RFC 7636).
 - ``browser``: the user-agent's login and consent (RFC 6749 4.1, steps A-C);
   ``pages``: which kind of page an answer is, and what its forms send;
-  ``forms``: the HTML forms as a browser reads them.
+  ``choices``: a consent page's answers, whatever the product, and what each click
+  sends; ``forms``: the HTML forms as a browser reads them.
 - ``redirect``: the redirect taken apart and checked (RFC 6749 4.1.2, RFC 9207).
 - ``basic_auth``: client authentication step by step (RFC 6749 2.3.1).
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
-- ``id_token``: an OpenID Connect ID token checked step by step (OIDC Core 3.1.3.7);
+- ``id_token``: an OpenID Connect ID token checked step by step (OIDC Core 3.1.3.7),
+  its signature by ``jws`` (RSA and ECDSA keys of a JWK Set, never an HMAC);
   ``userinfo``: who signed in, its sub checked against the ID token's (Core 5.3).
 - ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
   ``masking`` for credentials) and as a Mermaid diagram (``mermaid``);

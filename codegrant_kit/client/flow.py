@@ -50,10 +50,11 @@ from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
 from .choices import pick
 from .discovery import Endpoints, asks_openid, discover, fetch_jwks
-from .errors import BrowserError, OAuthResponseError, StepOutOfOrder
+from .errors import BrowserError, DiscoveryError, OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
-from .history import History, explain_denial, explain_in_flow
-from .id_token import ALGORITHMS, CLOCK_SKEW, IdTokenCheck, check_id_token
+from .history import History, explain_bare_refusal, explain_denial, explain_in_flow
+from .id_token import CLOCK_SKEW, IdTokenCheck, check_id_token
+from .jws import ALGORITHMS
 from .redirect import AuthorizationResponse, parse_redirect
 from .registration import Application, register_client
 from .token import (
@@ -395,6 +396,8 @@ class Flow(ClosedOnExit):
                 "userinfo's sub is compared with the ID token's (Core 5.3.2)."
             )
         access_token = self._tokens().access_token
+        if self.endpoints.userinfo_endpoint is None:
+            self._read_openid_metadata()
         self.userinfo_response = self._explained(
             lambda: fetch_userinfo(
                 self.endpoints,
@@ -457,6 +460,18 @@ class Flow(ClosedOnExit):
             http=self.http,
         )
 
+    def _read_openid_metadata(self) -> None:
+        """The flow turned OpenID after discovery read RFC 8414's document, which need not
+        list userinfo_endpoint (django-oauth-toolkit's does not): read OpenID's
+        (Discovery 1.0 Section 4), whose issuer must be the same (4.3)."""
+        try:
+            endpoints = discover(self.endpoints.issuer, openid=True, http=self.http)
+        except DiscoveryError:
+            return  # userinfo then says, in words, that there is no endpoint
+        if endpoints.userinfo_endpoint is not None:
+            self.endpoints = endpoints
+            self.transcript.endpoints = endpoints
+
     def fetch_jwks(self) -> dict[str, Any]:
         """The keys that verify the server's ID tokens (OIDC Core 10.1) and JWT access
         tokens (RFC 9068 4), as a JWK Set (RFC 7517)."""
@@ -483,7 +498,7 @@ class Flow(ClosedOnExit):
         try:
             return action()
         except OAuthResponseError as exc:
-            if exc.explanation is not None and exc.request is not None:
+            if exc.request is not None:
                 exchanges = self.transcript.exchanges
                 # the last exchange of this request: a request sent again (the token
                 # panel's Send pressed twice) is explained by the sending before it
@@ -496,7 +511,12 @@ class Flow(ClosedOnExit):
                     len(exchanges),
                 )
                 history = self.history(exchanges[:before])
-                exc.reexplain(explain_in_flow(exc.explanation, history, exc.request))
+                if exc.explanation is not None:
+                    exc.reexplain(explain_in_flow(exc.explanation, history, exc.request))
+                elif exc.status is not None and (
+                    bare := explain_bare_refusal(exc.status, history, exc.request)
+                ):
+                    exc.reexplain(bare)
             raise
 
     def close(self) -> None:

@@ -230,6 +230,35 @@ def explain_in_flow(
     )
 
 
+def explain_bare_refusal(
+    status: int, history: History, request: httpx.Request, now: float | None = None
+) -> Explanation | None:
+    """A protected resource's 401 or 403 that names no error, explained from the history.
+
+    RFC 6750 Section 3.1 asks for 401 and ``WWW-Authenticate: Bearer
+    error="invalid_token"``; some servers (django-oauth-toolkit's resource views)
+    answer a bare 403. The records may still prove why: a revocation, a replay.
+    None when the request carried no bearer token.
+    """
+    sent = sent_token(request)
+    if status not in (401, 403) or sent is None or sent[0] != "access_token":
+        return None
+    cause = likely_cause(history, *sent, now=now)
+    if cause is None:
+        return None
+    return Explanation(
+        "no error code",
+        "protected resource",
+        "RFC 6750 Section 3.1",
+        f"The API refused the access token with {status} but named no error, in neither "
+        'the body nor a WWW-Authenticate challenge (RFC 6750 3.1 asks for 401 and error="'
+        'invalid_token" when a token is expired, revoked or invalid).',
+        cause,
+        _FIX["access_token"],
+        known=False,
+    )
+
+
 _FIX = {
     "access_token": "Refresh the token if you still hold a live refresh token, or run the "
     "flow again for new tokens.",

@@ -32,7 +32,6 @@ import hashlib
 import hmac
 import json
 import math
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,54 +39,22 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 import httpx
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ._http import Verify
 from .discovery import fetch_jwks
-from .errors import ClientError, InvalidIdToken
+from .errors import ClientError, InvalidIdToken, JwtFormatError
 from .explain import ParameterNote
+from .jws import ALGORITHMS, MIN_RSA_BITS, b64url_decode, pick_keys, public_key, signature_ok
 
 # Seconds the client's clock may differ from the server's; stated in every date step.
 CLOCK_SKEW = 60
 # A real ID token is one or two kilobytes; anything far longer is refused unread.
 MAX_LENGTH = 64 * 1024
-# RFC 7518 3.3: a key of size 2048 bits or larger MUST be used with these algorithms.
-MIN_RSA_BITS = 2048
 
 CORE = "OpenID Connect Core 1.0"
 
 Outcome = Literal["pass", "fail", "skip"]
-
-
-@dataclass(frozen=True)
-class _Alg:
-    kty: str  # the JWK key type that verifies it (RFC 7518 6.1)
-    hash: type[hashes.HashAlgorithm]
-    curve: str | None = None  # EC only: the JWK crv (RFC 7518 6.2.1.1)
-    pss: bool = False
-
-
-# RFC 7518 3.1: the asymmetric JWS algorithms; HS* (HMAC) are refused on purpose.
-ALGORITHMS: dict[str, _Alg] = {
-    "RS256": _Alg("RSA", hashes.SHA256),
-    "RS384": _Alg("RSA", hashes.SHA384),
-    "RS512": _Alg("RSA", hashes.SHA512),
-    "PS256": _Alg("RSA", hashes.SHA256, pss=True),
-    "PS384": _Alg("RSA", hashes.SHA384, pss=True),
-    "PS512": _Alg("RSA", hashes.SHA512, pss=True),
-    "ES256": _Alg("EC", hashes.SHA256, "P-256"),
-    "ES384": _Alg("EC", hashes.SHA384, "P-384"),
-    "ES512": _Alg("EC", hashes.SHA512, "P-521"),
-}
-_CURVES: dict[str, ec.EllipticCurve] = {
-    "P-256": ec.SECP256R1(),
-    "P-384": ec.SECP384R1(),
-    "P-521": ec.SECP521R1(),
-}
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -180,25 +147,15 @@ def shown(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def b64url_decode(part: str, name: str) -> bytes:
-    """Strict base64url without padding (RFC 7515 Section 2); anything else is refused."""
-    # RFC 7515 2: base64url, with all trailing '=' characters omitted
-    if not _B64URL.fullmatch(part) or len(part) % 4 == 1:
-        raise _Refused(
-            f"The {name} is not base64url text (only A-Z a-z 0-9 - _, no padding), so this "
-            "is not a JWT as a server writes one."
-        )
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
 def _json_object(part: str, name: str) -> dict[str, Any]:
+    raw = b64url_decode(part, name)
     try:
         # RFC 7515 5.2 and RFC 7519 7.2: the decoded octets are UTF-8 JSON
-        value = json.loads(b64url_decode(part, name).decode("utf-8"), parse_constant=_no_constant)
+        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _Refused(f"The {name}, once base64url-decoded, is not JSON text.") from exc
     if not isinstance(value, dict):
@@ -226,73 +183,6 @@ def at_hash(access_token: str, alg: str = "RS256") -> str:
     digest = hashlib.new(ALGORITHMS[alg].hash().name, access_token.encode("ascii")).digest()
     half = digest[: len(digest) // 2]
     return base64.urlsafe_b64encode(half).rstrip(b"=").decode("ascii")
-
-
-def _b64_uint(jwk: Mapping[str, Any], name: str) -> int:
-    value = jwk.get(name)
-    if not isinstance(value, str) or not value:
-        raise _Refused(f"The key has no {name!r} member, so it cannot verify anything.")
-    return int.from_bytes(b64url_decode(value, f"key's {name!r}"), "big")
-
-
-def public_key(jwk: Mapping[str, Any]) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
-    """An RSA or EC public key from its JWK (RFC 7518 Sections 6.2 and 6.3)."""
-    try:
-        if jwk.get("kty") == "RSA":
-            return rsa.RSAPublicNumbers(_b64_uint(jwk, "e"), _b64_uint(jwk, "n")).public_key()
-        crv = jwk.get("crv")
-        curve = _CURVES.get(crv) if isinstance(crv, str) else None
-        if jwk.get("kty") == "EC" and curve is not None:
-            x, y = _b64_uint(jwk, "x"), _b64_uint(jwk, "y")
-            return ec.EllipticCurvePublicNumbers(x, y, curve).public_key()
-    except ValueError as exc:  # not a key cryptography accepts: e even, point off the curve
-        raise _Refused(f"The key is not a valid public key: {exc}.") from exc
-    raise _Refused(f"The key is of type {shown(jwk.get('kty'))}, which the kit cannot use.")
-
-
-def _signature_ok(alg: str, key: object, signature: bytes, signing_input: bytes) -> bool:
-    spec = ALGORITHMS[alg]
-    try:
-        if isinstance(key, rsa.RSAPublicKey):
-            scheme: padding.AsymmetricPadding = (
-                padding.PSS(padding.MGF1(spec.hash()), spec.hash().digest_size)
-                if spec.pss
-                else padding.PKCS1v15()
-            )
-            key.verify(signature, signing_input, scheme, spec.hash())
-            return True
-        if isinstance(key, ec.EllipticCurvePublicKey):
-            # RFC 7518 3.4: the signature is R and S, each as long as the curve's order
-            size = (key.curve.key_size + 7) // 8
-            if len(signature) != 2 * size:
-                return False
-            r = int.from_bytes(signature[:size], "big")
-            s = int.from_bytes(signature[size:], "big")
-            key.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(spec.hash()))
-            return True
-    except InvalidSignature:
-        return False
-    return False
-
-
-def _usable(jwk: Mapping[str, Any], alg: str) -> bool:
-    spec = ALGORITHMS[alg]
-    # RFC 7517 4.2 and 4.4: a key published for encryption, or for another algorithm,
-    # must not verify this signature
-    return (
-        jwk.get("kty") == spec.kty
-        and (spec.curve is None or jwk.get("crv") == spec.curve)
-        and jwk.get("use", "sig") == "sig"
-        and jwk.get("alg", alg) == alg
-    )
-
-
-def _pick(jwks: Mapping[str, Any], kid: object, alg: str) -> list[Mapping[str, Any]]:
-    keys = jwks.get("keys")
-    found = [key for key in keys if isinstance(key, dict)] if isinstance(keys, list) else []
-    if kid is not None:
-        found = [key for key in found if key.get("kid") == kid]
-    return [key for key in found if _usable(key, alg)]
 
 
 def _sent_nonce_step(claims: Mapping[str, Any], nonce: str | None) -> IdTokenStep:
@@ -398,7 +288,7 @@ def check_id_token(
         header = _json_object(parts[0], "header")
         claims = _json_object(parts[1], "claims part")
         signature = b64url_decode(parts[2], "signature")
-    except _Refused as exc:
+    except (_Refused, JwtFormatError) as exc:
         header, claims = {}, {}
         steps.append(
             IdTokenStep("split and decode", "fail", shown(id_token, 60), rule, section, str(exc))
@@ -452,12 +342,12 @@ def check_id_token(
     section = f"{CORE} Section 10.1.1; RFC 7517 Section 4.5"
     fetched_from = ""
     try:
-        keys = [] if jwks is None else _pick(jwks, kid, alg)
+        keys = [] if jwks is None else pick_keys(jwks, kid, alg)
         if not keys and jwks_uri is not None:
             # Core 10.1.1: a new kid means the keys rotated: fetch them again
             jwks = fetch_jwks(jwks_uri, http=http, verify=verify)
             fetched_from = f" fetched from {jwks_uri}"
-            keys = _pick(jwks, kid, alg)
+            keys = pick_keys(jwks, kid, alg)
         if jwks is None:
             raise _Refused(
                 "There are no keys to check the signature with: pass the issuer's JWKS or its "
@@ -502,7 +392,7 @@ def check_id_token(
     rule = f"the {alg} signature over header.claims verifies with that public key"
     section = f"{CORE} Section 3.1.3.7 item 6; RFC 7515 Section 5.2"
     signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
-    if not _signature_ok(alg, key, signature, signing_input):
+    if not signature_ok(alg, key, signature, signing_input):
         problem = (
             "The signature does not match the header and claims under the issuer's key: the "
             "token was changed after it was signed, or another key signed it. Nothing in it "

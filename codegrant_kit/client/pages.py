@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import httpx
 
 from ._http import json_object, text_member
-from .choices import Choice, choices_of
+from .choices import Choice, choices_of, words
 from .errors import BrowserError
 from .explain import explain_error
 from .forms import Field, Form, Link, PageText, read_html
@@ -37,7 +37,7 @@ PageKind = Literal["login", "retry", "consent", "error page", "redirect", "other
 # WSO2's consent values, which our server takes too; any label a page shows works as well.
 ConsentChoice = Literal["approve", "approveAlways", "deny"]
 # the text inputs a username-first login page asks for (name, id or autocomplete)
-_USERNAME = ("user", "login", "email", "identifier", "account")
+_USERNAME = frozenset({"username", "user", "login", "email", "identifier", "userid", "account"})
 
 CONSENT_LABELS: dict[str, str] = {
     "approve": "Approve Once",
@@ -148,8 +148,9 @@ def username_first(form: Form) -> bool:
     typed = [item for item in form.fields if item.type in ("text", "email", "tel")]
     if len(typed) != 1:
         return False
-    words = f"{typed[0].name} {typed[0].id}".lower()
-    return any(word in words for word in _USERNAME)
+    found = set(words(typed[0].name)) | set(words(typed[0].id))
+    # a one-time code or a device's user_code is not a username
+    return bool(found & _USERNAME) and not found & {"code", "otp", "search", "query"}
 
 
 def read_page(response: httpx.Response, *, after_login: bool = False) -> Page:

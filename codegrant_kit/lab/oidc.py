@@ -45,7 +45,7 @@ from ..client import (
     new_client,
     parse_www_authenticate,
 )
-from ..client.id_token import public_key
+from ..client.jws import public_key
 from ._steps import sign_in
 from .registry import attack_on
 from .result import AttackResult, Lesson, Unsupported, sentence

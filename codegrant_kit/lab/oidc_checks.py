@@ -33,7 +33,7 @@ from ..client import (
     fetch_userinfo,
     new_client,
 )
-from ..client.id_token import ALGORITHMS
+from ..client.jws import ALGORITHMS
 from ._steps import params_of, sign_in
 from .oidc import openid_scope
 from .result import Unsupported, sentence

@@ -13,13 +13,17 @@ server's retry message, as WSO2's ``retry.do`` does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import ipywidgets as widgets
 from traitlets import Bool, List, Unicode
 
-from ..client import Page
+from ..client import BrowserError, Page, Preset
+from ..client.choices import pick
+from ..client.explain import explain_error
 from . import _html
-from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
+from ._base import StepModel, StepPanel, button, heading, message_box, text
 from .state import FlowState
 from .steps import Step
 
@@ -32,6 +36,9 @@ class LoginModel(StepModel):
     password = Unicode("")
     page_kind = Unicode("")  # login, retry, consent, redirect, error page, other
     answer = Unicode("")  # what the server answered, in words
+    pressed = Unicode("")  # the consent button pressed last, if the answer is to one
+    location = Unicode("")  # where a redirect sends the browser
+    explanation: List[Any] = List()  # (label, text) of an error the redirect carries
     consent_open = Bool(False)
     choices = List(Unicode())  # the consent page's answers, as it labels them
     refusing = List(Unicode())  # those of them that refuse
@@ -74,9 +81,13 @@ class LoginModel(StepModel):
         if page is None or not page.consent_choices:
             self.error = self._no_consent_page(page)
             return
+        offered = page.consent_choices
+        picked = self.attempt(lambda: pick(offered, choice))
+        if picked is None:
+            return  # not an answer this page offers: the error lists those it does
         page = self.attempt(lambda: self.shared.consent(choice))
         if page is not None:
-            self._show(page, pressed=choice)
+            self._show(page, pressed=picked.label)
 
     def _no_consent_page(self, page: Page | None) -> str:
         """Why there is nothing to answer, from the page that is really open."""
@@ -104,6 +115,9 @@ class LoginModel(StepModel):
 
     def _show(self, page: Page, *, pressed: str = "") -> None:
         self.page_kind = page.kind
+        self.pressed = pressed
+        self.location = (page.location or "") if page.kind == "redirect" else ""
+        self.explanation = _explained(self.location)
         before = f"You pressed {pressed}. " if pressed else ""
         self.answer = before + page.describe()
         if page.kind == "retry":
@@ -115,8 +129,61 @@ class LoginModel(StepModel):
         elif page.kind == "consent":
             offered = ", ".join(page_choice.label for page_choice in page.consent_choices)
             self.status = f"Signed in. The server asks for consent; its page offers: {offered}."
+            self.status += _preset_note(self.shared.preset, page)
         elif page.kind == "other":
             self.status = page.describe()
+
+
+def _preset_note(preset: Preset | None, page: Page) -> str:
+    """What the preset's product does with these answers, beyond their labels."""
+    if preset is None:
+        return ""
+    shown = [choice.label for choice in page.consent_choices]
+    notes = [
+        f" On {preset.name}, {answer.label} posts {answer.posts} and is remembered: the "
+        "next request for these scopes skips this page."
+        for answer in preset.consent
+        if answer.label in shown and answer.remembered
+    ]
+    if set(shown) != set(preset.consent_labels):
+        notes.append(f" {preset.name}'s page usually offers {', '.join(preset.consent_labels)}.")
+    return "".join(notes)
+
+
+def _explained(location: str) -> list[tuple[str, str]]:
+    """The error a redirect carries (RFC 6749 4.1.2.1), line by line; none without one."""
+    query = dict(parse_qsl(urlsplit(location).query))
+    if "error" not in query:
+        return []
+    found = explain_error(query["error"], query.get("error_description"), where="authorization")
+    rows = [("Error", f"{found.error} ({found.section}, {found.where})")]
+    if found.description:
+        rows.append(("The server says", f'"{found.description}"'))
+    rows += [
+        ("What it means", found.meaning),
+        ("Likely cause", found.likely_cause),
+        ("Fix", found.fix),
+    ]
+    return rows
+
+
+def _answer_html(model: LoginModel) -> str:
+    """What the server answered: the button pressed, where the redirect goes, the
+    error it carries, each on a line of its own."""
+    if not model.answer:
+        return ""
+    if not model.location:
+        return f"<b>The server answered:</b> {_html.esc(model.answer)}"
+    parts = [f"<div><b>You pressed {_html.esc(model.pressed)}.</b></div>"] if model.pressed else []
+    parts.append(
+        "<div><b>The server answered</b> with a redirect: it sends the browser back to the "
+        "client, at</div>" + _html.pre(model.location)
+    )
+    parts += [
+        f"<div style='margin-top:0.2em'><b>{_html.esc(label)}:</b> {_html.esc(line)}</div>"
+        for label, line in model.explanation
+    ]
+    return "".join(parts)
 
 
 class LoginPanel(StepPanel):
@@ -135,6 +202,9 @@ class LoginPanel(StepPanel):
         )
         self._sign_in = button("Sign In", self.model.sign_in, button_style="primary")
         self._consent = widgets.HBox()
+        self._answer = widgets.HTML()
+        self.model.observe(self._show_answer, names=["answer", "location", "explanation"])
+        self._show_answer()
         self._links = [
             widgets.link((self.model, "username"), (self._username, "value")),
             widgets.link((self.model, "password"), (self._password, "value")),
@@ -153,15 +223,12 @@ class LoginPanel(StepPanel):
                 self._sign_in,
                 self._consent,
                 message_box(self.model),
-                html_of(
-                    self.model,
-                    "answer",
-                    lambda answer: (
-                        f"<b>The server answered:</b> {_html.esc(answer)}" if answer else ""
-                    ),
-                ),
+                self._answer,
             ]
         )
+
+    def _show_answer(self, _change: object = None) -> None:
+        self._answer.value = _answer_html(self.model)
 
     @property
     def buttons(self) -> dict[str, widgets.Button]:
@@ -171,6 +238,21 @@ class LoginPanel(StepPanel):
             for item in self._consent.children
             if isinstance(item, widgets.Button)
         }
+
+    def button_for(self, choice: str) -> widgets.Button:
+        """The button a person presses for ``choice``: a label, or approve,
+        approveAlways, deny as ``Flow.consent`` takes them. With no such answer open, a
+        disabled button whose press says which page is open instead."""
+        page = self.shared.page
+        try:
+            return self.buttons[pick(page.consent_choices if page else (), choice).label]
+        except (BrowserError, KeyError):
+            return button(choice, self._press(choice), disabled=True)
+
+    # the fixed buttons of before, by what they do (tests written against them press these)
+    _approve_once = property(lambda self: self.button_for("approve"))
+    _approve_always = property(lambda self: self.button_for("approveAlways"))
+    _deny = property(lambda self: self.button_for("deny"))
 
     def _draw_choices(self, _change: object = None) -> None:
         model = self.model

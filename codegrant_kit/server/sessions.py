@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-SESSION_LIFETIME = 8 * 3600  # seconds: a working day, as WSO2 IS's SSO session is
+SESSION_LIFETIME = 8 * 3600  # seconds: a school day, from the sign-in (not renewed by use)
 MAX_SESSIONS = 10_000  # past this, the oldest sign-in is forgotten: memory stays flat
 
 

@@ -97,10 +97,10 @@ class UserinfoEndpoint(Endpoint):
             value = in_body
         else:
             scheme, _, value = (header or "").partition(" ")
-            # as at the photos API: invalid_token also when no token was sent, so a
-            # learner always sees why (RFC 6750 3.1 only says SHOULD NOT here)
             # RFC 9110 5.5: spaces and tabs around a field value are not part of it
             value = value.strip(" \t")
+            # as at the photos API: invalid_token also when no token was sent, so a
+            # learner always sees why (RFC 6750 3.1 only says SHOULD NOT here)
             if scheme.lower() != "bearer" or not value:
                 raise InvalidToken(
                     "No bearer access token was sent: use Authorization: Bearer <token> "

@@ -150,7 +150,7 @@ tokens.token_type, [p["title"] for p in photos]
 # Client  GET  /api/hello -> 403 (no WWW-Authenticate)
 #
 # # node-oidc-provider 9.13.3, issuer http://127.0.0.1:PORT
-# Client  GET  /.well-known/oauth-authorization-server -> 200 {24 members}
+# Client  GET  /.well-known/openid-configuration -> 200 {24 members}
 # Browser GET  /auth?response_type&client_id&scope&redirect_uri&state&code_challenge&code_challenge_method -> 303 /interaction/<uid>
 # Browser GET  /interaction/<uid> -> 200 [login]
 # Browser POST /interaction/<uid> -> 303 /auth/<uid>
@@ -176,9 +176,9 @@ tokens.token_type, [p["title"] for p in photos]
 # | consent page | Approve Once / Approve Always / Deny | a form repeating the request in hidden fields; **Authorize** (`allow`) and **Cancel**; asked every time | a form with a hidden `prompt=consent` and **Continue**; `[ Cancel ]` is a link (`/abort`): "End-User aborted interaction". Remembered for the session |
 # | no scope, or an unknown one | no scope: the client's registered scopes; unknown: `invalid_scope` | no scope: every scope (`openid read write`); unknown: `invalid_scope` | `access_denied` after the login: nothing granted. The panels now pick a listed scope |
 # | the redirect | 302, `code`, `state`, `iss` | 302, `code`, `state`, no `iss` (RFC 9207 is an opt-in switch) | 303, `code`, `state`, `iss` |
-# | refresh tokens | rotated | always issued, rotated; the old one: `invalid_grant` | only for `offline_access` **with `prompt=consent`** (OpenID Connect Core 11), which the kit's request cannot send yet; a confidential client's is not rotated |
+# | refresh tokens | rotated | always issued, rotated; the old one: `invalid_grant` | only for `offline_access` **with `prompt=consent`** (OpenID Connect Core 11): `flow.authorize(prompt="consent")` sends it; a confidential client's is not rotated |
 # | a replayed code | refused, its tokens revoked | refused (`invalid_grant`); the first tokens stay active | refused ("grant request is invalid"); the first tokens revoked |
-# | a revoked token at the API | 401 `invalid_token` | 403, empty body, no `WWW-Authenticate` | 401, `WWW-Authenticate: Bearer error="invalid_token"` |
+# | a revoked token at the API | 401 `invalid_token` | 403, empty body, no `WWW-Authenticate`: the kit says why from the flow's own records ("This flow revoked this access token") | 401, `WWW-Authenticate: Bearer error="invalid_token"` |
 # | an access token in the URL | refused | accepted (oauthlib reads the query) | refused: "access tokens must not be provided via query parameter" |
 # | headers of the pages | `Cache-Control: no-store`, `Referrer-Policy: no-referrer`, CSP `frame-ancestors 'none'`, `X-Frame-Options: DENY` | Django's: `Referrer-Policy: same-origin`, `X-Frame-Options: DENY`; no `Cache-Control` on the consent page | `Cache-Control: no-store`; no Referrer-Policy, no framing protection |
 #

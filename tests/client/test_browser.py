@@ -329,3 +329,10 @@ def test_a_submit_button_s_formaction_and_formmethod_are_where_its_click_goes():
 def test_a_lone_surrogate_is_sent_as_a_browser_sends_it():
     [form] = parse_forms("<form><input type=hidden name=h value='a\ud800b'></form>", "https://a/")
     assert form.entries() == [("h", "a\ufffdb")]
+
+
+def test_a_username_first_form_is_a_login_page_but_a_code_form_is_not():
+    first = read_page(response(html="<form method=post><input name=username><button>Next</button>"))
+    assert first.kind == "login" and first.describe().endswith("comes on the next page.")
+    code = read_page(response(html="<form method=post><input name=user_code><button>Go</button>"))
+    assert code.kind == "other"

@@ -355,6 +355,18 @@ def test_bad_base64_and_other_non_jwts_are_said_in_words(token: str | bytes) -> 
     assert len(result.steps) == 1
 
 
+def test_each_non_jwt_is_told_what_is_wrong_with_it() -> None:
+    said = {
+        "e30.e30.***": "signature is not base64url",
+        "e3=.e30.": "header is not base64url",
+        b64url(b"not json") + ".e30.": "header, once base64url-decoded, is not JSON",
+        b64url(b"[1]") + ".e30.": "JSON but not an object",
+        "a.b": "three parts",
+    }
+    for token, words in said.items():
+        assert words in check(token).failures[0].problem, token
+
+
 def test_raise_for_invalid_says_each_failure() -> None:
     result = check(mint(iss="https://evil.example", nonce="other"))
     with pytest.raises(InvalidIdToken, match=r"evil\.example.*another authorization request"):

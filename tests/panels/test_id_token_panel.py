@@ -65,7 +65,7 @@ def through_the_panels(server: IndependentServer, scope: str = SCOPE) -> OpenIdP
     authorize._scope.value = scope
     login._username.value, login._password.value = "alice", "wonderland"
     login._sign_in.click()
-    login._approve_once.click()
+    login.buttons["Approve Once"].click()
     redirect._check.click()
     assert redirect.model.error == "", redirect.model.error
     token._send.click()

@@ -14,9 +14,11 @@ import pytest
 from authlib.oidc.core.util import create_half_hash
 
 from codegrant_kit.runner import BackgroundServer
+from codegrant_kit.server.grants import GRANTS, register_grant
 
 from .helpers import CHALLENGE, VERIFIER, introspect, redeem, token_request
 from .oidc_helpers import code_of, header_of, register, serving, token_response, verified_claims
+from .test_extending import ClientCredentialsGrant
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +157,17 @@ def test_with_jwt_access_tokens_both_tokens_verify_and_differ_in_audience_and_ty
         # the access token is for the API, the ID token for the client
         assert access["aud"] == op.url + "/api" and identity["aud"] == client.client_id
         assert identity["at_hash"] == create_half_hash(body["access_token"], "RS256").decode()
+
+
+def test_a_grant_without_a_sign_in_gets_no_id_token(server, browser):
+    # the README's client_credentials recipe: openid is allowed, but nobody signed in
+    register_grant(ClientCredentialsGrant)
+    try:
+        client = server.add_client(grant_types=["authorization_code", "client_credentials"])
+        body = {"grant_type": "client_credentials", "scope": "openid SANDBOX"}
+        response = token_request(browser, client, body)
+        assert response.status_code == 200, response.text
+        assert response.json()["scope"] == "openid SANDBOX"
+        assert "id_token" not in response.json()
+    finally:
+        del GRANTS["client_credentials"]

@@ -18,7 +18,7 @@ from joserfc.jwk import KeySet
 from codegrant_kit.server.signing_keys import MAX_KEYS
 
 from . import test_cli
-from .helpers import client_of, get_code, redeem
+from .helpers import authorize, client_of, get_code, redeem, redirect_params, sign_in, submit
 from .oidc_helpers import code_of, header_of, register, serving, token_response, verified_claims
 
 
@@ -128,3 +128,22 @@ def test_the_new_options_are_in_the_help(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "--access-token-format {opaque,jwt}" in help_text
     assert "--rotate-signing-key" in help_text
+
+
+def test_a_login_page_and_a_code_keep_their_nonce_across_a_restart(tmp_path):
+    db = tmp_path / "class.db"
+    with serving(db=db) as op, httpx.Client(base_url=op.url, timeout=10) as browser:
+        port = int(op.url.rsplit(":", 1)[1])
+        client = register(browser)
+        page = authorize(browser, client, scope="openid", nonce="page", max_age="600")
+        code = code_of(browser, client, scope="openid", nonce="code")
+    with serving(db=db, port=port) as op, httpx.Client(base_url=op.url, timeout=10) as browser:
+        # the code issued before the restart, redeemed after it
+        claims = verified_claims(browser, token_response(browser, client, code)["id_token"])
+        assert claims["nonce"] == "code" and claims["auth_time"]
+        # the login page opened before it, answered after it (its cookie is the old one's)
+        browser.cookies.update(page.cookies)
+        found = submit(browser, sign_in(browser, page), consent="approve")
+        code = redirect_params(found)["code"]
+        claims = verified_claims(browser, token_response(browser, client, code)["id_token"])
+        assert claims["nonce"] == "page"

@@ -26,10 +26,13 @@ if __package__ in (None, ""):  # run as a script: tests/ on the path, as pytest 
 import httpx
 
 from codegrant_kit.client import (
+    AuthorizationRequest,
     Flow,
     OAuthResponseError,
     Page,
+    PkcePair,
     json_object,
+    new_state,
     parse_www_authenticate,
     read_page,
 )
@@ -102,7 +105,19 @@ def record(server: ThirdPartyServer) -> list[str]:
         scope=server.scope,
         api_url=server.api_url,
     ) as flow:
-        flow.authorize()
+        # the request as the kit's Flow.authorize builds it today (state, PKCE S256),
+        # spelled out so that a new default parameter does not change the recording
+        pkce = PkcePair.generate()
+        request = AuthorizationRequest(
+            authorization_endpoint=flow.endpoints.authorization_endpoint,
+            client_id=server.client_id,
+            redirect_uri=server.redirect_uri,
+            scope=server.scope,
+            state=new_state(),
+            code_challenge=pkce.code_challenge,
+            code_challenge_method=pkce.code_challenge_method,
+        )
+        flow.use_request(request, pkce)
         flow.open_authorization_page()
         flow.login(server.username, server.password)
         flow.consent("approve")

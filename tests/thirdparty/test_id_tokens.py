@@ -97,3 +97,67 @@ def test_userinfo_wants_the_id_tokens_sub(flow: Flow) -> None:
     info = fetch_userinfo(flow.endpoints, flow.tokens.access_token, expected_sub=None)
     with pytest.raises(Exception, match="MUST match"):
         fetch_userinfo(flow.endpoints, flow.tokens.access_token, expected_sub=info.sub + "-x")
+
+
+def test_prompt_consent_brings_node_a_refresh_token_and_a_refreshed_id_token(
+    node_oidc_server: ThirdPartyServer,
+) -> None:
+    # node-oidc-provider issues refresh tokens for offline_access only with
+    # prompt=consent (OpenID Connect Core 11); a refresh then answers a new ID token
+    server = node_oidc_server
+    with Flow.discover(server.issuer, scope="openid offline_access") as flow:
+        flow.use_application(server.application())
+        request = flow.authorize(prompt="consent")
+        assert ("prompt", "consent") in request.params()
+        flow.open_authorization_page()
+        page = flow.login(server.username, server.password)
+        while page.kind == "consent":
+            page = flow.consent("approve")
+        flow.receive_redirect()
+        assert flow.exchange_code().refresh_token
+        first = flow.check_id_token()
+        assert first.valid, str(first)
+        assert flow.refresh().id_token
+        refreshed = flow.check_id_token()
+        assert refreshed.valid, str(refreshed)
+        same = refreshed.step("same sign-in")
+        assert same is not None and same.outcome == "pass"
+        assert refreshed.claims["sub"] == first.claims["sub"]
+
+
+def test_the_id_token_panel_on_each_provider(thirdparty_server: ThirdPartyServer) -> None:
+    # the panels as a learner clicks them, with openid in the scope: the wizard's ID
+    # token step checks the provider's token and asks its userinfo endpoint
+    from panels.conftest import close, make_panels
+
+    from codegrant_kit.panels import IdTokenPanel
+
+    from .test_panels import GRANTING, click, sign_in
+
+    server = thirdparty_server
+    made = make_panels()
+    id_panel = IdTokenPanel(made.state)
+    try:
+        made.state.connect(server.issuer)
+        made.portal._callback.value = server.redirect_uri
+        made.portal._key.value = server.client_id
+        made.portal._secret.value = server.client_secret
+        made.portal._use_keys.click()
+        made.authorize._scope.value = openid_scope(server)
+        assert made.authorize.model.nonce
+        sign_in(made, server)
+        click(made.login, GRANTING)
+        made.redirect._check.click()
+        made.token._send.click()
+        assert made.token.model.error == "", made.token.model.error
+        assert id_panel.model.nonce == made.authorize.model.nonce
+        id_panel._check.click()
+        assert id_panel.model.verdict == "valid", id_panel.model.error
+        id_panel._userinfo.click()
+        assert id_panel.model.error == "" and id_panel.model.userinfo["sub"]
+        id_panel._tamper.click()
+        id_panel._check.click()
+        assert id_panel.model.verdict == "invalid" and "signature" in id_panel.model.error
+    finally:
+        id_panel.close()
+        close(made)

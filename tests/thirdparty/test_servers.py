@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+import time
+
+import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from codegrant_kit.client import AuthorizationRequest, Browser, PkcePair, discover
 
@@ -42,3 +48,37 @@ def test_a_missing_server_is_skipped_here_and_fails_in_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI is set"):
         missing("oidc-provider is not installed")
+
+
+def test_node_offers_what_later_tests_use(node_oidc_server: ThirdPartyServer):
+    metadata = httpx.get(node_oidc_server.issuer + "/.well-known/openid-configuration").json()
+    for endpoint in ("introspection", "revocation", "userinfo", "pushed_authorization_request"):
+        assert metadata[f"{endpoint}_endpoint"].startswith(node_oidc_server.origin + "/")
+    assert metadata["dpop_signing_alg_values_supported"]
+    assert "private_key_jwt" in metadata["token_endpoint_auth_methods_supported"]
+
+
+def test_node_takes_the_private_key_jwt_client_s_assertion(node_oidc_server: ThirdPartyServer):
+    client = node_oidc_server.private_key_jwt
+    assert client is not None
+    url = node_oidc_server.issuer + "/token/introspection"
+    now = int(time.time())
+    key = RSAKey.import_key(client.private_jwk)
+    claims = {
+        "iss": client.client_id,
+        "sub": client.client_id,
+        "aud": node_oidc_server.issuer,
+        "jti": secrets.token_urlsafe(16),
+        "iat": now,
+        "exp": now + 60,
+    }
+    assertion = jwt.encode({"alg": "RS256", "kid": client.private_jwk["kid"]}, claims, key)
+    form = {
+        "token": "not-a-token",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }
+    answer = httpx.post(url, data=form)
+    assert answer.status_code == 200 and answer.json() == {"active": False}, answer.text
+    # the same assertion again is a replay (its jti is spent)
+    assert httpx.post(url, data=form).status_code == 401

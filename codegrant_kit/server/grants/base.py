@@ -127,7 +127,9 @@ class Grant(ABC):
     ) -> TokenResponse:
         """The tokens, and an ID token when the scope holds openid (OIDC Core 3.1.3.3).
 
-        `auth_time` is when the user signed in; `nonce` the authorization request's.
+        `auth_time` is when the user signed in, `nonce` the authorization request's. A
+        grant without a sign-in (client credentials) passes no auth_time: an ID token
+        says who signed in and when, and there is nobody to name.
         """
         access, refresh = issue_tokens(
             self.store,
@@ -142,13 +144,13 @@ class Grant(ABC):
         id_token = None
         # OIDC Core 3.1.2.1: "If the openid scope value is not present, the behavior is
         # entirely unspecified": this server then answers plain OAuth, without ID token
-        if "openid" in scope and self.id_tokens is not None:
+        if "openid" in scope and auth_time is not None and self.id_tokens is not None:
             id_token = self.id_tokens.issue(
                 client_id=client.client_id,
                 username=username,
                 access_token=access.value,
                 issued_at=access.issued_at,
-                auth_time=access.auth_time if access.auth_time is not None else access.issued_at,
+                auth_time=auth_time,
                 nonce=nonce,
             )
         return TokenResponse(access, refresh, id_token)
