@@ -46,6 +46,7 @@ def test_the_photos_api_refuses_an_id_token_with_a_bearer_challenge(lab: LabFact
     assert stopped.evidence["API answered"] == 401
     challenge = parse_www_authenticate(str(stopped.evidence["WWW-Authenticate"]))
     assert challenge["scheme"] == "Bearer" and challenge["error"] == "invalid_token"
+    assert "looks like an ID token" in challenge["error_description"]
     assert "401" in stopped.reason and 'error="invalid_token"' in stopped.reason
     # the ID token is for the client; the access token for the API
     assert stopped.evidence["access token"].startswith("opaque")
