@@ -91,7 +91,7 @@ def probe(t: Target) -> Probe:
         flow.receive_redirect().raise_for_error()
         tokens = flow.exchange_code()
     if tokens.id_token is None:
-        raise _NoIdToken(app.client_id, scope)
+        raise _NoIdToken(scope)
     with new_client(t.verify) as http:
         check = check_id_token(
             tokens.id_token,
@@ -111,7 +111,7 @@ def probe(t: Target) -> Probe:
 
 
 class _NoIdToken(Exception):
-    def __init__(self, client_id: str, scope: str) -> None:
+    def __init__(self, scope: str) -> None:
         super().__init__(
             f"The token response to a code asked for with scope {scope!r} carried no "
             "id_token, which OpenID Connect Core 3.1.3.3 requires."

@@ -237,8 +237,9 @@ for attack in (forged_alg_none, key_confusion):
     print(attack(server).reason)
 
 # %% [markdown]
-# **"OAuth is not authentication"** (oauth.net, "End User Authentication with OAuth
-# 2.0"). A client that signs in whoever an access token belongs to (it asks userinfo,
+# **"OAuth 2.0 is not an authentication protocol"** ([oauth.net, "User Authentication
+# with OAuth 2.0"](https://oauth.net/articles/authentication/), on access tokens taken
+# as proof of authentication, and injected). A client that signs in whoever an access token belongs to (it asks userinfo,
 # or an API's "who am I") has no way to know that the token was issued *to it*. alice
 # signs in at mallory's quiz app, which gets an access token for alice; mallory hands
 # that token to the Photo Importer's backend, which asks userinfo and signs her in as
