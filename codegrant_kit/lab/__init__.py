@@ -20,6 +20,7 @@ Module map (where each defence is written down: `switch_table()`):
     registry        @attack_on(switch): each attack names its lab switch where it is defined
     attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
+    oidc_checks     the checklist's OpenID Connect items, for any OpenID Provider
 
 The switches themselves are declared once, in `codegrant_kit.server.switches`.
 The exercises of the tutorial are in `codegrant_kit.exercises`.
