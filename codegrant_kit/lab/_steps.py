@@ -55,12 +55,8 @@ def answered(browser: Browser, url: str, account: Account) -> Page:
 
 
 def signed_in(page: Page, account: Account) -> Page:
-    """The page after the login form, or Unsupported if the login itself failed.
-
-    An error page the login redirected to answers the request, not the login:
-    django-oauth-toolkit checks the authorization request only once signed in.
-    """
-    if page.login_form is not None or (page.kind == "error page" and not page.hops):
+    """The page after the login form, or Unsupported if the login itself failed."""
+    if page.login_form is not None or page.kind == "error page":
         raise Unsupported(f"Signing in as {account.username!r} failed: {page.message}")
     return page
 

@@ -25,19 +25,31 @@ yields a :class:`ThirdPartyServer`:
 ``username``,          a user who can sign in (alice)
 ``password``
 ``scopes``             the scopes the server supports (its metadata's)
-``scope``              the scope a flow asks for to get an access token and a
-                       refresh token (DOT: ``read``; node: ``openid
-                       offline_access``, its refresh tokens need
-                       offline_access)
+``scope``              the scope a flow asks for (DOT: ``read``, which gets a
+                       refresh token too; node: ``openid offline_access``,
+                       which gets one only if the request also carries
+                       ``prompt=consent``, OpenID Connect Core 11)
 ``api_url``            a protected resource that takes the access token
                        (DOT: the site's ``/api/hello``; node: userinfo)
 ``accepts_any_password``  True where the login page checks no password
 ``private_key_jwt``    node only: a second client, ``private_key_jwt`` auth,
                        with its private JWK (:class:`PrivateKeyJwtClient`)
 ``log``                the server's stderr, for a failing test to show
+``subject``            the ``sub`` of the user's ID tokens (DOT: the user's
+                       primary key, ``"1"``; node: the login, ``"alice"``)
 =====================  ======================================================
 
+OpenID Connect: with ``openid`` in the scope both answer an RS256 ``id_token``
+whose ``iss`` is ``issuer`` and ``aud`` the client_id; DOT's carries ``at_hash``
+and ``auth_time``, node's neither (and its development key's kid is
+``keystore-CHANGE-ME``). Keys at the metadata's ``jwks_uri``.
+
 ``server.application()`` is the client as a ``codegrant_kit.client.Application``.
+
+Both require PKCE (S256) of every client. Consent answers: DOT's page has
+``Authorize`` and ``Cancel`` and asks every time; node's has ``Continue`` and a
+``[ Cancel ]`` link, and remembers sign-in and consent for its browser session (a
+new kit ``Browser`` has none).
 
 Where django-oauth-toolkit is not installed, or node or the npm packages are not
 there (``npm ci`` in ``tests/thirdparty/node_oidc``; ``make test`` does both), the
@@ -109,6 +121,7 @@ class ThirdPartyServer:
     accepts_any_password: bool
     log: Path
     private_key_jwt: PrivateKeyJwtClient | None = None
+    subject: str = ""  # the sub of the user's ID tokens (scope openid)
 
     def application(self) -> Application:
         return Application(
@@ -164,7 +177,17 @@ class ServerProcess:
                 + self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
             )
         line: dict[str, Any] = json.loads(lines[0])
+        # keep reading: a server that writes to a full pipe would stop answering
+        threading.Thread(target=self._drain, daemon=True).start()
         return line
+
+    def _drain(self) -> None:
+        stdout = self.process.stdout
+        try:
+            while stdout is not None and stdout.readline():
+                pass
+        except (OSError, ValueError):  # closed by stop()
+            pass
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -244,7 +267,8 @@ def running_dot(directory: Path) -> Iterator[ThirdPartyServer]:
         cwd=directory,
     )
     try:
-        origin = str(server.ready_line()["origin"])
+        ready = server.ready_line()
+        origin = str(ready["origin"])
         issuer = origin + "/o"
         wait_for(issuer + "/.well-known/openid-configuration")
         yield ThirdPartyServer(
@@ -262,6 +286,7 @@ def running_dot(directory: Path) -> Iterator[ThirdPartyServer]:
             api_url=origin + "/api/hello",
             accepts_any_password=False,
             log=server.log,
+            subject=str(ready["subject"]),
         )
     finally:
         server.stop()
@@ -369,6 +394,7 @@ def running_node_oidc(directory: Path) -> Iterator[ThirdPartyServer]:
             accepts_any_password=True,
             log=server.log,
             private_key_jwt=jwt_client,
+            subject=USERNAME,  # devInteractions: the login typed is the account id
         )
     finally:
         server.stop()

@@ -174,13 +174,18 @@ def test_refresh_rotation_as_each_server_does_it(flow: Flow, thirdparty_server: 
 
 
 def test_deny_comes_back_as_access_denied(flow: Flow, thirdparty_server: ThirdPartyServer):
-    page = sign_in(flow, thirdparty_server)
-    if page.kind != "consent":
-        pytest.skip("node-oidc-provider remembered an earlier consent in this session")
+    page = sign_in(flow, thirdparty_server)  # a new browser: no consent remembered
+    assert page.kind == "consent", page.describe()
     page = flow.consent("deny")
     assert page.kind == "redirect", page.describe()
     response = flow.receive_redirect()
     assert response.error == "access_denied" and response.code is None
+    # the refusing answer each page offers, by its own label
+    label = {"django-oauth-toolkit": "Cancel", "node-oidc-provider": "[ Cancel ]"}
+    assert response.explanation is not None
+    assert response.explanation.likely_cause == (
+        f"The user clicked {label[thirdparty_server.name]!r} on the consent page, which refuses."
+    )
 
 
 def test_dot_checks_the_password(dot_server: ThirdPartyServer):

@@ -8,9 +8,9 @@ import time
 import httpx
 import pytest
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 
-from codegrant_kit.client import AuthorizationRequest, Browser, PkcePair, discover
+from codegrant_kit.client import AuthorizationRequest, Browser, Flow, PkcePair, discover
 
 from .fixtures import ThirdPartyServer, missing
 
@@ -82,3 +82,21 @@ def test_node_takes_the_private_key_jwt_client_s_assertion(node_oidc_server: Thi
     assert answer.status_code == 200 and answer.json() == {"active": False}, answer.text
     # the same assertion again is a replay (its jti is spent)
     assert httpx.post(url, data=form).status_code == 401
+
+
+def test_with_openid_each_answers_an_id_token_for_the_user(thirdparty_server: ThirdPartyServer):
+    server = thirdparty_server
+    with Flow.discover(server.issuer, application=server.application(), scope="openid") as flow:
+        flow.authorize()
+        flow.open_authorization_page()
+        flow.login(server.username, server.password)
+        flow.consent("approve")
+        flow.receive_redirect()
+        flow.exchange_code()
+        answer = flow.transcript.exchanges[-1].response
+        assert answer is not None
+        id_token = answer.json()["id_token"]
+        keys = flow.fetch_jwks()
+    claims = jwt.decode(id_token, KeySet.import_key_set(keys)).claims
+    assert claims["iss"] == server.issuer and claims["aud"] == server.client_id
+    assert claims["sub"] == server.subject

@@ -2,7 +2,7 @@
 
 It migrates a new sqlite database, adds the user and the application the config
 names, then serves Django's ASGI application with uvicorn. Once it accepts
-connections it prints one JSON line, ``{"origin": "http://127.0.0.1:PORT"}``.
+connections it prints one JSON line, ``{"origin": "http://127.0.0.1:PORT", "subject": "1"}``.
 Nothing here touches the network beyond that socket.
 """
 
@@ -54,7 +54,8 @@ def main(config_path: str) -> None:
     server = uvicorn.Server(
         uvicorn.Config(get_asgi_application(), log_level="warning", access_log=False)
     )
-    print(json.dumps({"origin": f"http://127.0.0.1:{port}"}), flush=True)
+    # sub of the user's ID tokens: DOT's default is the user's primary key
+    print(json.dumps({"origin": f"http://127.0.0.1:{port}", "subject": str(user.pk)}), flush=True)
     server.run(sockets=[sock])
 
 
