@@ -30,6 +30,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import tls as tls_files
 from .client._http import ClosedOnExit
@@ -174,6 +175,32 @@ def uvicorn_config(app: Starlette, http: type[asyncio.Protocol] | None = None) -
     )
 
 
+class _TellsWhenAnswered:
+    """The app, calling each listener just before a response's last bytes go out.
+
+    Every change to the store comes with a request, so a panel that listens shows
+    what the server remembers without a Refresh; and since it hears before the
+    client gets the answer, the panel is up to date when the client's call returns.
+    """
+
+    def __init__(self, app: ASGIApp, listeners: list[Callable[[], None]]) -> None:
+        self.app = app
+        self.listeners = listeners
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.listeners:
+            await self.app(scope, receive, send)
+            return
+
+        async def tell_then_send(message: Message) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                for listener in tuple(self.listeners):
+                    listener()
+            await send(message)
+
+        await self.app(scope, receive, tell_then_send)
+
+
 class BackgroundServer(ClosedOnExit):
     """A running server in a daemon thread: `url`, `store`, `stop()`, a context manager.
 
@@ -195,7 +222,10 @@ class BackgroundServer(ClosedOnExit):
         self.local_url = issuer_for(host, port, scheme)
         self._socket = sock
         self._ready = threading.Event()
-        self._server = _Server(uvicorn_config(app, http), self._ready.set)
+        self._listeners: list[Callable[[], None]] = []
+        config = uvicorn_config(app, http)
+        config.app = _TellsWhenAnswered(app, self._listeners)
+        self._server = _Server(config, self._ready.set)
         self._thread = threading.Thread(
             target=self._run, name=f"codegrant-kit {self.url}", daemon=True
         )
@@ -249,6 +279,17 @@ class BackgroundServer(ClosedOnExit):
         """
         kid: str = self.app.state.signing_keys.rotate()
         return kid
+
+    def on_answer(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener()` (in the server's thread) as each answer is about to go out;
+        returns the function that stops it."""
+        self._listeners.append(listener)
+
+        def stop_telling() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return stop_telling
 
     def stop(self) -> None:
         """Stop serving and free the port. Stopping twice is harmless."""

@@ -118,7 +118,9 @@ MARKS: dict[Status, tuple[str, str]] = {
 
 def report_table(items: Iterable[ChecklistItem]) -> str:
     """The results as an HTML table: status, item, section, reason."""
-    cell = "padding:2px 8px;vertical-align:top;border-bottom:1px solid #ddd"
+    # left-aligned and at the left margin: JupyterLab centres an output's tables and
+    # right-aligns their cells
+    cell = "padding:2px 8px;vertical-align:top;border-bottom:1px solid #ddd;text-align:left"
     rows = "".join(
         f"<tr><td style='{cell};color:{MARKS[i.status][1]};white-space:nowrap'>"
         f"<b>{MARKS[i.status][0]}</b></td><td style='{cell}'>{escape(i.title)}</td>"
@@ -132,7 +134,7 @@ def report_table(items: Iterable[ChecklistItem]) -> str:
         f"<th style='{cell};text-align:left'>{name}</th>" for name in ("", "item", "where", "why")
     )
     return (
-        "<table style='border-collapse:collapse;line-height:1.35;font-size:0.92em'>"
+        "<table style='border-collapse:collapse;line-height:1.35;font-size:0.92em;margin:0.3em 0'>"
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
     )
 

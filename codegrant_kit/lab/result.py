@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from html import escape
 
 SHOWN_CHARS = 110  # evidence values are cut here when shown; the full value stays in `evidence`
+# JupyterLab right-aligns the cells of an output's tables (and centres the table)
+_CELL = "padding:1px 8px;text-align:left;vertical-align:top"
 
 
 class Unsupported(Exception):
@@ -60,8 +62,8 @@ class AttackResult:
         colour = "#b00020" if self.succeeded else "#1b7f3b"
         steps = "".join(f"<li>{escape(step)}</li>" for step in self.steps)
         rows = "".join(
-            f"<tr><td style='padding:1px 8px'><code>{escape(name)}</code></td>"
-            f"<td style='padding:1px 8px;word-break:break-all'>{escape(_shown(value))}</td></tr>"
+            f"<tr><td style='{_CELL}'><code>{escape(name)}</code></td>"
+            f"<td style='{_CELL};overflow-wrap:anywhere'>{escape(_shown(value))}</td></tr>"
             for name, value in self.evidence.items()
         )
         return (
@@ -71,7 +73,7 @@ class AttackResult:
             f"<ol style='margin:.3em 0'>{steps}</ol>"
             f"<div><b>What happened:</b> {escape(self.what_happened)}</div>"
             f"<div><b>Defence:</b> {escape(self.defence)}</div>"
-            f"<table style='margin-top:.3em'>{rows}</table></div>"
+            f"<table style='margin:.3em 0 0 0'>{rows}</table></div>"
         )
 
 

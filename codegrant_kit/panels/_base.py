@@ -64,7 +64,12 @@ def guarded_link(model: HasTraits, name: str, widget: Any) -> Any:
 
 
 def button(description: str, handler: Callable[[], object], **kwargs: Any) -> Any:
-    """A button whose click runs ``handler`` (a model method) and nothing else."""
+    """A button whose click runs ``handler`` (a model method) and nothing else.
+
+    As wide as its words, and never narrower than ipywidgets' buttons (148 px): a
+    long label ("Use the redirect the callback page received") is shown whole, not cut.
+    """
+    kwargs.setdefault("layout", widgets.Layout(width="max-content", min_width="148px"))
     widget = widgets.Button(description=description, **kwargs)
     widget.on_click(lambda _button: handler())
     return widget
@@ -97,8 +102,7 @@ def html_of(model: HasTraits, name: str, render: Callable[[Any], str]) -> Any:
 def heading(name: str, help_text: str) -> Any:
     """The panel's title and one sentence on what the step is for."""
     return widgets.HTML(
-        f"<h3 style='margin:0.2em 0'>{_html.esc(name)}</h3>"
-        f"<div style='color:#555'>{_html.esc(help_text)}</div>"
+        f"<h3 style='margin:0.2em 0'>{_html.esc(name)}</h3>" + _html.message("aside", help_text)
     )
 
 

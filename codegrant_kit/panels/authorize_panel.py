@@ -151,14 +151,18 @@ def browser_url(url: str) -> str:
 
 
 def _url_html(url: str) -> str:
+    """The URL, and a link that opens it; the proxy is named only when the link uses it."""
     if not url:
         return ""
     opened = browser_url(url)
-    hint = "" if opened == url else " (through Jupyter's proxy, for a browser on another machine)"
-    return (
-        "<b>The URL</b> "
-        + _html.link(opened, f"(open it in your browser{hint})")
-        + f"<pre style='white-space:pre-wrap;word-break:break-all'>{_html.esc(url)}</pre>"
+    html = f"<b>The URL</b> · {_html.link(opened, 'Open it in your browser')}{_html.pre(url)}"
+    if opened == url:
+        return html
+    return html + _html.message(
+        "aside",
+        f"The link opens the same request through Jupyter's proxy, at "
+        f"{opened.split('?', 1)[0]}, so that a browser on another machine reaches the "
+        "server too.",
     )
 
 
@@ -219,7 +223,7 @@ class AuthorizePanel(StepPanel):
                 html_of(
                     self.model,
                     "warning",
-                    lambda w: f"<div style='color:#8a4b00'>{_html.esc(w)}</div>" if w else "",
+                    lambda w: _html.message("warning", w),
                 ),
                 html_of(self.model, "notes", _html.notes_table),
             ]

@@ -195,7 +195,7 @@ class PortalPanel(StepPanel):
                 html_of(
                     self.model,
                     "warning",
-                    lambda w: f"<div style='color:#8a4b00'>{_html.esc(w)}</div>" if w else "",
+                    lambda w: _html.message("warning", w),
                 ),
                 widgets.HBox([widgets.Label("Grant types:"), self._code, self._refresh]),
                 self._generate,
@@ -212,13 +212,12 @@ class PortalPanel(StepPanel):
                     ]
                 ),
                 widgets.HTML(
-                    "<div style='color:#555'>"
-                    + _html.esc(
+                    _html.message(
+                        "aside",
                         "The consumer key is the client_id (RFC 6749 Section 2.2); the "
                         "consumer secret is the password the application uses at the token "
-                        "endpoint (Section 2.3.1). Keep the secret out of browsers and logs."
+                        "endpoint (Section 2.3.1). Keep the secret out of browsers and logs.",
                     )
-                    + "</div>"
                 ),
             ]
         )

@@ -3,14 +3,17 @@
 The server runs in a background thread of this kernel (``codegrant_kit.runner``).
 Its store holds the users, the applications (clients), the pending logins, the
 authorization codes, the tokens and the consents; ``BackgroundServer.snapshot()``
-gives them as plain data, shown here. Live refresh re-reads them at most once a second from a
-timer thread, and stops with the server or the panel.
+gives them as plain data, shown here, read again as each answer of the server goes
+out (``BackgroundServer.on_answer``): whatever changed it, a panel, a cell's own
+``Flow`` or a browser tab. Live refresh also re-reads them at most once a second
+from a timer thread (codes and tokens expire without a request), and stops with
+the server or the panel.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
@@ -46,6 +49,7 @@ class ServerModel(StepModel):
         """``users`` and ``server_options`` go to ``start_server`` (ServerConfig fields)."""
         self._timer: threading.Thread | None = None
         self._stop_timer = threading.Event()
+        self._stop_listening: Callable[[], None] = lambda: None
         super().__init__(shared)
         self.users = dict(users) if users is not None else None
         self.server_options = server_options
@@ -116,11 +120,25 @@ class ServerModel(StepModel):
         self.attempt(lambda: self._show(server))
 
     def _on_server(self, _change: object = None) -> None:
+        self._stop_listening()
         server = self.server
         if server is not None:
             self._show(server)
+            self._stop_listening = server.on_answer(lambda: self._on_answer(server))
         else:
+            self._stop_listening = lambda: None
             self.running, self.snapshot = False, {}
+
+    def _on_answer(self, server: BackgroundServer) -> None:
+        try:
+            self._show(server)
+        except Exception as exc:  # shown in the panel; the server's answer goes out anyway
+            self.error = plain_error(exc)
+
+    def close(self) -> None:
+        """Stop listening to the server and stop live refresh."""
+        self._stop_listening()
+        self.live = False
 
     def _show(self, server: BackgroundServer) -> None:
         self.url = server.url
@@ -176,7 +194,9 @@ def _clients_html(snapshot: Mapping[str, Any]) -> str:
     return (
         "<b>Applications</b>"
         + (
-            _html.table(("name", "consumer key", "callback URL", "grant types"), rows)
+            _html.table(
+                ("name", "consumer key", "callback URL", "grant types"), rows, (18, 27, 35, 20)
+            )
             or f" none yet: create one in the Developer Portal ({Step.PORTAL})."
         )
         if snapshot
@@ -203,10 +223,11 @@ def _memory_html(snapshot: Mapping[str, Any]) -> str:
     parts = [
         f"<b>Logins in progress:</b> {pending}",
         "<b>Authorization codes</b>"
-        + (_html.table(("code", "client", "user", "state"), codes) or " none"),
-        "<b>Tokens</b>" + (_html.table(("token", "kind", "client", "user"), tokens) or " none"),
+        + (_html.table(("code", "client", "user", "state"), codes, (40, 30, 15, 15)) or " none"),
+        "<b>Tokens</b>"
+        + (_html.table(("token", "kind", "client", "user"), tokens, (37, 20, 28, 15)) or " none"),
         "<b>Consents remembered (Approve Always)</b>"
-        + (_html.table(("user", "client", "scope"), consents) or " none"),
+        + (_html.table(("user", "client", "scope"), consents, (20, 40, 40)) or " none"),
     ]
     return "<br>".join(parts)
 
@@ -264,5 +285,5 @@ class ServerPanel(StepPanel):
         self._stop.disabled = not self.model.running
 
     def close(self) -> None:
-        self.model.live = False  # the timer lives only while the panel is open
+        self.model.close()  # the timer and the listener live only while the panel is open
         super().close()

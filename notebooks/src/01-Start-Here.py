@@ -36,15 +36,15 @@
 #     participant C as Client
 #     participant AS as Authorization server
 #     participant RS as Resource server
-#     C->>U: (A) redirect to /authorize?response_type=code&client_id&redirect_uri&scope&state
+#     C->>U: (A) redirect to /authorize<br/>response_type=code, client_id,<br/>redirect_uri, scope, state
 #     U->>AS: GET /authorize ...
 #     AS->>U: login page, then consent page
-#     U->>AS: (B) sign in, Approve Once / Approve Always / Deny
-#     AS->>U: (C) 302 Found, Location: redirect_uri?code=...&state=...
-#     U->>C: GET redirect_uri?code=...&state=...
-#     C->>AS: (D) POST /token, Authorization: Basic, grant_type=authorization_code&code&redirect_uri
-#     AS->>C: (E) 200 {"access_token", "token_type": "Bearer", "expires_in", "refresh_token"}
-#     C->>RS: GET /api/photos, Authorization: Bearer access_token
+#     U->>AS: (B) sign in, then<br/>Approve Once, Approve Always or Deny
+#     AS->>U: (C) 302 Found<br/>Location: redirect_uri?code&state
+#     U->>C: GET redirect_uri?code&state
+#     C->>AS: (D) POST /token<br/>Authorization: Basic ...<br/>grant_type=authorization_code,<br/>code, redirect_uri
+#     AS->>C: (E) 200 access_token, token_type Bearer,<br/>expires_in, refresh_token
+#     C->>RS: GET /api/photos<br/>Authorization: Bearer access_token
 #     RS->>C: 200 [photos]
 # ```
 #

@@ -208,8 +208,9 @@ def _wait_until_up(
 
 
 @pytest.fixture(scope="module")
-def budget() -> Budget:
-    return Budget(TOTAL_SECONDS)
+def budget(request: pytest.FixtureRequest) -> Budget:
+    """The module's TOTAL_SECONDS if it sets one, else this file's."""
+    return Budget(getattr(request.module, "TOTAL_SECONDS", TOTAL_SECONDS))
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from codegrant_kit.client import Flow
 from codegrant_kit.panels import ServerPanel
 from codegrant_kit.runner import BackgroundServer, build
 
@@ -49,3 +50,29 @@ def test_what_the_flow_leaves_behind_is_in_the_snapshot(panels: Panels) -> None:
     assert [code["used"] for code in snapshot["codes"]] == [False]
     panels.server._refresh.click()
     assert panels.server.model.snapshot == snapshot
+
+
+def test_the_snapshot_follows_every_answer_without_refresh(server: BackgroundServer) -> None:
+    """A cell's own Flow, not the panels, registers and gets tokens (as Start Here does
+    after the wizard): step 1 shows it when the call returns, with no Refresh."""
+    panel = ServerPanel()
+    panel.model.use(server)
+    assert "none yet" in panel._clients.value
+    flow = Flow.discover(server.url, redirect_uri=CALLBACK, scope="PRODUCTION")
+    flow.register("Playground")
+    assert "Playground" in panel._clients.value
+    flow.authorize()
+    flow.open_authorization_page()
+    flow.login("alice", "x")
+    flow.consent("approve")
+    flow.receive_redirect()
+    flow.exchange_code()
+    assert [token["kind"] for token in panel.model.snapshot["tokens"]] == [
+        "access_token",
+        "refresh_token",
+    ]
+    panel.close()
+    flow.register("After close")
+    assert "After close" not in panel._clients.value  # a closed panel no longer listens
+    flow.close()
+    panel.shared.close()

@@ -59,6 +59,7 @@ def test_a_real_id_token_passes_every_step(flow: Flow, thirdparty_server: ThirdP
     request = flow.authorization_request
     assert request is not None and check.claims["nonce"] == request.nonce
     assert check.claims["aud"] in (thirdparty_server.client_id, [thirdparty_server.client_id])
+    assert check.claims["sub"] == thirdparty_server.subject
     outcomes = {step.name: step.outcome for step in check.steps}
     assert outcomes["signature"] == outcomes["iss"] == outcomes["nonce"] == "pass"
     assert outcomes["at_hash"] in ("pass", "skip")  # OPTIONAL in the code flow (3.1.3.6)
