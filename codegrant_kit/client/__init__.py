@@ -89,7 +89,14 @@ from .flow import Flow
 from .id_token import IdTokenCheck, IdTokenStep, check_id_token
 from .jwt import DecodedJwt, JwtCheck, check_jwt, decode_jwt
 from .outcome import Outcome, attempt
-from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
+from .presets import (
+    ConsentAnswer,
+    Preset,
+    all_presets,
+    keycloak,
+    wso2_api_manager,
+    wso2_identity_server,
+)
 from .redirect import AuthorizationResponse, explain_redirect, parse_redirect
 from .registration import Application, register_client, registration_request
 from .token import (
@@ -122,6 +129,7 @@ __all__ = [
     "BrowserError",
     "Choice",
     "ClientError",
+    "ConsentAnswer",
     "ConsentChoice",
     "Credentials",
     "DecodedBasic",

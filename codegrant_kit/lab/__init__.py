@@ -16,9 +16,11 @@ Module map (where each defence is written down: `switch_table()`):
     leaks           6 Referer, old codes, tokens in URLs
     guessing        7 passwords and client secrets
     consent         8 Approve Always, clickjacking
+    oidc            9 ID tokens at the API, injected, forged (none, HS256); OAuth as login
     registry        @attack_on(switch): each attack names its lab switch where it is defined
     attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
+    oidc_checks     the checklist's OpenID Connect items, for any OpenID Provider
 
 The switches themselves are declared once, in `codegrant_kit.server.switches`.
 The exercises of the tutorial are in `codegrant_kit.exercises`.
@@ -35,6 +37,21 @@ from .csrf import callback_csrf, login_csrf
 from .guessing import guess_client_secret, guess_password
 from .leaks import late_code, referer_sent, referrer_leak, token_in_url
 from .mix_up import MaliciousServer, mix_up
+from .oidc import (
+    Forgery,
+    NaiveRefusal,
+    SignIn,
+    forge,
+    forged_alg_none,
+    id_token_at_api,
+    id_token_from_another_client,
+    id_token_from_another_flow,
+    key_confusion,
+    naive_userinfo_login,
+    naive_validate,
+    oauth_as_login,
+    signed_in,
+)
 from .redirect_uri import open_redirector, regexp_redirect
 from .registry import attack_on
 from .result import AttackResult, Unsupported
@@ -60,9 +77,12 @@ __all__ = [
     "AttackResult",
     "ChecklistItem",
     "ChecklistReport",
+    "Forgery",
     "LabClock",
     "LabServer",
     "MaliciousServer",
+    "NaiveRefusal",
+    "SignIn",
     "Target",
     "Unsupported",
     "as_target",
@@ -70,13 +90,22 @@ __all__ = [
     "callback_csrf",
     "clickjack",
     "consent_upgrade",
+    "forge",
+    "forged_alg_none",
     "guess_client_secret",
     "guess_password",
+    "id_token_at_api",
+    "id_token_from_another_client",
+    "id_token_from_another_flow",
     "intercept_code",
+    "key_confusion",
     "late_code",
     "login_csrf",
     "may_frame",
     "mix_up",
+    "naive_userinfo_login",
+    "naive_validate",
+    "oauth_as_login",
     "open_redirector",
     "pkce_downgrade",
     "referer_sent",
@@ -84,6 +113,7 @@ __all__ = [
     "regexp_redirect",
     "replay_code",
     "run_checklist",
+    "signed_in",
     "stop_all",
     "switch_table",
     "token_in_url",

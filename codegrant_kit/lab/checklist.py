@@ -11,7 +11,9 @@ uses PKCE, except the downgrade probe, whose point is a request without it.
 An item passes when its attack fails, fails when the attack gets through, and is
 skipped only when the answer cannot be known, saying why. Each reason is told from
 what that run saw: the server's answers, the headers of each page, the guess that
-signed in.
+signed in. After RFC 9700's items come OpenID Connect's (`oidc_checks`): the ID
+token and userinfo of one sign-in each, and prompt=none; a provider that does not
+do OpenID Connect gets them skipped, saying so.
 
 It changes the server it runs against: it registers clients, signs the user in
 many times, gives one Approve Always, and makes about 30 failed sign-ins and
@@ -35,6 +37,7 @@ from .attacks import BY_SWITCH
 from .code_injection import intercept_code
 from .code_replay import replay_code
 from .guessing import guess_client_secret, guess_password
+from .oidc_checks import OIDC_ITEMS
 from .registry import known_switch
 from .result import Unsupported
 from .scenario import CALLBACK, Account, LabServer, Target, as_target
@@ -249,6 +252,8 @@ CHECKS: tuple[Check, ...] = (
         None,
         _pkce_enforced,
     ),
+    # OpenID Connect: what any provider's ID tokens and userinfo must get right
+    *(Check(key, title, section, None, run) for key, title, section, run in OIDC_ITEMS),
 )
 
 

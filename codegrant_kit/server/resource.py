@@ -6,6 +6,10 @@ Authorization: Bearer <access_token>
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -63,6 +67,30 @@ class PhotosEndpoint(Endpoint):
         if scheme.lower() != "bearer" or not value.strip():
             raise InvalidToken("No bearer access token was sent (RFC 6750 2.1).")
         token = self.store.active_token(value.strip())
+        if token is None and looks_like_id_token(value.strip()):
+            # OIDC Core 2: the ID token's aud is the client; it grants nothing at an API
+            raise InvalidToken(
+                "This looks like an ID token (a JWT whose typ is JWT): it tells the client "
+                "who signed in, and is meant for the client (its aud), not for this API. "
+                "Send the token response's access_token (OIDC Core 2)."
+            )
         if token is None or token.kind != "access_token":
             raise InvalidToken("The access token is unknown, expired or revoked.")
         return token
+
+
+def looks_like_id_token(value: str) -> bool:
+    """Whether a bearer value is a JWT whose header's typ is "JWT", as this server's ID
+    tokens are; its JWT access tokens say "at+jwt" (RFC 9068 2.1).
+
+    >>> looks_like_id_token("eyJ0eXAiOiJKV1QifQ.e30.c2ln"), looks_like_id_token("x.y.z")
+    (True, False)
+    """
+    head, dot, _ = value.partition(".")
+    if not dot or len(head) > 4096:
+        return False
+    try:
+        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (ValueError, binascii.Error, RecursionError):
+        return False
+    return isinstance(header, dict) and header.get("typ") == "JWT"

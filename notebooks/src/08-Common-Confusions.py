@@ -8,7 +8,7 @@
 # - what an `invalid_grant` can mean, and how to tell the causes apart;
 # - why a client secret with `+`, `/` or `:` breaks some Basic headers;
 # - what happens when two browser tabs refresh with the same refresh token;
-# - what `state` stops and what PKCE stops;
+# - what `state` stops and what PKCE stops, and where OpenID Connect's `nonce` fits;
 # - where a browser app should keep its tokens.
 #
 # The server's clock stands still until a cell moves it (`LabClock`), so that a code
@@ -307,8 +307,19 @@ except StateMismatch as error:
 # A third value, `nonce`, belongs to OpenID Connect (Core 1.0, 3.1.2.1): it goes out in
 # the authorization request and comes back inside the ID token, which binds that token
 # to the client's session (RFC 9700 2.1 counts it as CSRF protection in OpenID Connect
-# flows). This kit's server does not speak OpenID Connect, so its
-# flows have no ID token and no `nonce`.
+# flows). This kit's server speaks OpenID Connect: a request whose scope holds `openid`
+# carries a fresh `nonce` beside its `state`, as the kit's client builds it:
+
+# %%
+with Flow(endpoints, application=app, token_factory=tokens_08) as flow:
+    request = flow.authorize(scope="openid")
+print("state:", request.state)
+print("nonce:", request.nonce)
+
+# %% [markdown]
+# The ID token brings the `nonce` back, and the client compares the two. Notebook 09,
+# *OpenID Connect: who signed in*, puts `state`, PKCE and `nonce` in one table and shows
+# each one stopping its attack.
 #
 # ## 6. Where should a browser app keep its tokens?
 #

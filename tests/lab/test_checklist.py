@@ -30,6 +30,13 @@ OURS_HELD = {
     "consent_per_scope": ["After Approve Always for 'photos:read'", "the consent page again"],
     "clickjacking": ["{url}/authorize sent Content-Security-Policy: frame-ancestors 'none'"],
     "pkce_enforced": ["code_verifier does not match", "code_challenge_methods_supported: S256"],
+    "oidc_nonce": ["the ID token carries the same"],
+    "oidc_signed": ["Signed RS256 with kid=", "a key of {url}/jwks"],
+    "oidc_aud": ["aud is '", "azp: one audience"],
+    "oidc_at_hash": ["the left half of the access token's hash"],
+    "oidc_iss": ["iss '{url}' is the issuer {url}/.well-known/openid-configuration names"],
+    "oidc_userinfo_sub": ["{url}/userinfo answered sub"],
+    "oidc_prompt_none": ["error=login_required"],
 }
 OURS_SWITCHED = {
     "code_replay": ["got an access token of its own (200)"],

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["consent", "leaks", "result", "scenario"]
+MODULES = ["consent", "leaks", "oidc", "result", "scenario"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -171,3 +171,31 @@ def test_a_grant_without_a_sign_in_gets_no_id_token(server, browser):
         assert "id_token" not in response.json()
     finally:
         del GRANTS["client_credentials"]
+
+
+@pytest.mark.parametrize("access_token_format", ["opaque", "jwt"])
+def test_an_id_token_at_the_api_is_refused_and_told_for_what_it_is(access_token_format):
+    # OIDC Core 2: the ID token's aud is the client; the API takes only its access tokens
+    with (
+        serving(access_token_format=access_token_format) as server,
+        httpx.Client(base_url=server.url, timeout=10) as http,
+    ):
+        client = register(http)
+        body = token_response(http, client, code_of(http, client, scope="openid"))
+        for name in ("access_token", "id_token"):
+            answer = http.get("/api/photos", headers={"Authorization": f"Bearer {body[name]}"})
+            if name == "access_token":
+                assert answer.status_code == 200
+                continue
+            assert answer.status_code == 401
+            challenge = answer.headers["www-authenticate"]
+            assert challenge.startswith("Bearer ") and 'error="invalid_token"' in challenge
+            said = answer.json()["error_description"]
+            assert "an ID token" in said and "access_token" in said
+            assert said in challenge.replace("\\", "")
+    # an unknown token that is no JWT keeps the plain words
+    with serving() as server:
+        answer = httpx.get(server.url + "/api/photos", headers={"Authorization": "Bearer x.y.z"})
+        assert (
+            answer.json()["error_description"] == "The access token is unknown, expired or revoked."
+        )

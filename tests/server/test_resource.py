@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from codegrant_kit.server.resource import looks_like_id_token
 
 from .helpers import get_code, photos, redeem, token_request, tokens
 
@@ -99,3 +103,14 @@ def test_every_answer_is_not_stored(server, browser):
     for answer in answers:
         assert answer.headers["cache-control"] == "no-store"
         assert answer.headers["pragma"] == "no-cache"
+
+
+@given(st.text(max_size=300) | st.builds(lambda h: h + ".e30.sig", st.text(max_size=200)))
+def test_telling_an_id_token_apart_never_raises(value):
+    assert looks_like_id_token(value) in (True, False)
+
+
+def test_a_jwt_access_token_header_is_not_an_id_tokens():
+    # RFC 9068 2.1: typ at+jwt
+    assert not looks_like_id_token("eyJ0eXAiOiJhdCtqd3QifQ.e30.c2ln")
+    assert looks_like_id_token("eyJ0eXAiOiJKV1QifQ.e30.c2ln")
