@@ -194,6 +194,19 @@ def parser() -> argparse.ArgumentParser:
     )
     config_options(serve, LIFETIMES, _positive, "SECONDS")
     serve.add_argument(
+        "--access-token-format",
+        choices=("opaque", "jwt"),
+        default=DEFAULTS.access_token_format,
+        help="opaque random access tokens (default %(default)s), or RS256 JWTs (RFC 9068), "
+        "as WSO2 API Manager issues, checked against the JWKS at /jwks",
+    )
+    serve.add_argument(
+        "--rotate-signing-key",
+        action="store_true",
+        help="sign ID tokens and JWTs with a new key from this start on; the previous one "
+        "stays in the JWKS (with --db), so the tokens it signed still verify",
+    )
+    serve.add_argument(
         "--password-hash",
         choices=SCHEMES,
         default=DEFAULTS.password_hash,
@@ -282,6 +295,7 @@ def options_of(args: argparse.Namespace, users: dict[str, str]) -> ServeOptions:
     """What `serve`'s arguments ask for, as the runner takes it."""
     settings: dict[str, Any] = {name: getattr(args, name) for name in (*LIFETIMES, *COUNTS)}
     settings["password_hash"] = args.password_hash
+    settings["access_token_format"] = args.access_token_format
     settings["lab_switches"] = frozenset(args.lab)
     if args.scope:
         settings["scopes"] = tuple(args.scope)
@@ -336,11 +350,14 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     issuer = app.state.config.issuer
     store = app.state.store
+    kid = app.state.signing_keys.rotate() if args.rotate_signing_key else None
 
     def ready() -> None:
         print(f"codegrant-kit authorization server listening, issuer {issuer}", flush=True)
         if app.state.tls is not None:
             print(trust_instructions(app.state.tls, issuer), flush=True)
+        if kid is not None:
+            print(f"Signing with a new key, kid {kid}; {issuer}/jwks lists it.", flush=True)
         if store.persistent:
             print(f"Everything it remembers is kept in {Path(args.db).resolve()}.", flush=True)
         if app.state.removed_users:

@@ -241,6 +241,15 @@ class BackgroundServer(ClosedOnExit):
         logins, codes, tokens and consents. Empty once it has stopped."""
         return self.store.snapshot() if self.running else {}
 
+    def rotate_signing_key(self) -> str:
+        """Sign ID tokens and JWT access tokens with a new key from now on; its kid.
+
+        The JWKS lists the new key and the one before it, so tokens signed before the
+        rotation still verify; with a `db` both are kept across a restart.
+        """
+        kid: str = self.app.state.signing_keys.rotate()
+        return kid
+
     def stop(self) -> None:
         """Stop serving and free the port. Stopping twice is harmless."""
         self._server.should_exit = True

@@ -26,16 +26,27 @@ from .errors import ServerError
 from .forwarded_prefix import ForwardedPrefix
 from .hsts import StrictTransportSecurity
 from .httpio import json_error
+from .id_tokens import IdTokens
 from .introspection import IntrospectionEndpoint
-from .jwt_access_tokens import JWKS_PATH, JwtSigner
-from .metadata import PATHS, WELL_KNOWN, MetadataEndpoint, server_metadata
+from .jwt_access_tokens import JWKS_PATH
+from .metadata import (
+    OPENID_WELL_KNOWN,
+    PATHS,
+    WELL_KNOWN,
+    MetadataEndpoint,
+    publishes_keys,
+    server_metadata,
+)
 from .pages import render
 from .registration import RegistrationEndpoint
 from .resource import PhotosEndpoint
 from .revocation import RevocationEndpoint
+from .signing_keys import SigningKeys
 from .store import Store
+from .subjects import Subjects
 from .switches import SWITCHES
 from .token_endpoint import TokenEndpoint
+from .userinfo import UserinfoEndpoint
 
 log = logging.getLogger("codegrant_kit.server")
 ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -86,21 +97,25 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return json_error(ServerError())
 
-    signer = None
-    if config.access_token_format == "jwt":
-        # with a database the key survives a restart, so issued tokens still verify
-        if store.persistent:
-            signer = JwtSigner.from_pem(
-                store.keep_secret("jwt_signing_key", lambda: JwtSigner().private_pem())
-            )
-        else:
-            signer = JwtSigner()
+    # one key ring signs ID tokens and JWT access tokens; made when first needed, and
+    # with a database it survives a restart, so issued tokens still verify
+    keys = SigningKeys(store)
+    subjects = Subjects(store)
+    signer = keys if config.access_token_format == "jwt" else None
     services = store.services
-    token_endpoint = TokenEndpoint(config, store, signer, services)
+    id_tokens = IdTokens(config, keys, subjects)
+    token_endpoint = TokenEndpoint(config, store, signer, services, id_tokens)
+    metadata = MetadataEndpoint(config, store, services).handle
+
+    async def jwks_endpoint(request: Request) -> Response:
+        # read at every request: a rotation shows at once
+        return JSONResponse(keys.jwks())
 
     routes = [
         Route("/", home, methods=["GET"]),
-        Route(WELL_KNOWN, MetadataEndpoint(config, store, services).handle, methods=["GET"]),
+        Route(WELL_KNOWN, metadata, methods=["GET"]),
+        # OIDC Discovery 4: the same document, where a relying party looks for it
+        Route(OPENID_WELL_KNOWN, metadata, methods=["GET"]),
         Route(
             PATHS["authorization_endpoint"],
             AuthorizationEndpoint(config, store, services).handle,
@@ -122,9 +137,17 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
             RevocationEndpoint(config, store, services).handle,
             methods=ANY,
         ),
+        Route(
+            PATHS["userinfo_endpoint"],
+            UserinfoEndpoint(config, store, services, subjects=subjects).handle,
+            methods=ANY,
+        ),
         Route("/api/photos", PhotosEndpoint(config, store, services).handle, methods=["GET"]),
         Route("/dashboard", DashboardEndpoint(config, store, services).handle, methods=["GET"]),
     ]
+    if publishes_keys(config):
+        # OIDC Discovery 3 jwks_uri: the keys of ID tokens and JWT access tokens
+        routes.append(Route(JWKS_PATH, jwks_endpoint, methods=["GET"]))
     # the client's part, for the tutorials: its redirection endpoint (client_callback.py)
     received = ReceivedRedirects()
     routes += [
@@ -139,13 +162,6 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
             methods=ANY,
         ),
     ]
-    if signer is not None:
-        jwks = signer.jwks()
-
-        async def jwks_endpoint(request: Request) -> Response:
-            return JSONResponse(jwks)
-
-        routes.append(Route(JWKS_PATH, jwks_endpoint, methods=["GET"]))
     # behind jupyter-server-proxy: the path prefix it strips, from a header it sends
     middleware = [Middleware(ForwardedPrefix)] if config.trust_forwarded_prefix else []
     # RFC 6797: on https, tell the browser to stay on https
@@ -155,5 +171,6 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
     )
     app.state.config = config
     app.state.store = store
+    app.state.signing_keys = keys  # BackgroundServer.rotate_signing_key()
     app.state.received_redirects = received
     return app

@@ -29,12 +29,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import browser_cookie, pkce
+from .authentication_request import (
+    check_nonce,
+    must_sign_in_again,
+    parse_max_age,
+    parse_prompt,
+    refuse_request_objects,
+)
 from .authorize_forms import RETRY_MESSAGE, LoginAndConsent, issue_code
 from .callback_patterns import PatternTimeout, fullmatch_any
 from .config import ServerConfig
 from .errors import (
+    ConsentRequired,
     FatalAuthorizationError,
     InvalidRequest,
+    LoginRequired,
     OAuthError,
     RateLimited,
     UnauthorizedClient,
@@ -46,8 +55,9 @@ from .pages import error_page
 from .params import Params
 from .records import Client
 from .registration import REGEXP_PREFIX
-from .scopes import parse_scope
+from .scopes import default_scope, parse_scope
 from .services import Services
+from .sessions import Session, Sessions
 from .store import Store
 
 __all__ = ["BROWSER_COOKIE", "MAX_STATE", "RETRY_MESSAGE", "AuthorizationEndpoint", "issue_code"]
@@ -73,6 +83,7 @@ class AuthorizationEndpoint(LoginAndConsent):
     ) -> None:
         super().__init__(config, store, services)
         self._key: bytes | None = None  # the browser cookie's HMAC key, made when first needed
+        self.sessions = Sessions()  # who signed in, in which browser (OIDC Core 3.1.2.3)
 
     async def handle(self, request: Request) -> Response:
         limited = rate_limited(self.services, "authorize", request)
@@ -133,6 +144,14 @@ class AuthorizationEndpoint(LoginAndConsent):
         key = self._browser_key()
         ours = browser_cookie.is_ours(key, sent)
         browser = sent if ours else browser_cookie.mint(key, self.config.randomness.token(16))
+        session = self._session(browser if ours else None, fields)
+        prompt = parse_prompt(fields["prompt"])
+        if "none" in prompt:
+            # OIDC Core 3.1.2.1 prompt=none: "MUST NOT display any authentication or
+            # consent user interface pages"; 3.1.2.6 names the errors
+            refusal = self._silent_refusal(session, client, fields["scope"], prompt)
+            if refusal is not None:
+                return self._error_redirect(redirect_uri, refusal, state)
         try:
             pending = self.store.add_pending(
                 browser=browser,
@@ -145,6 +164,13 @@ class AuthorizationEndpoint(LoginAndConsent):
             )
         except RateLimited as exc:
             return self._too_many(request, "Too many sign-in pages open", exc)
+        if session is not None:
+            # OIDC Core 3.1.2.3: signed in already, at auth_time: no login page
+            if not self.store.sign_in(pending, session.username, session.auth_time):
+                return self._already_answered(request)
+            if self._consent_known(pending):
+                return self._approve(request, pending)
+            return self._consent_page(request, pending, client.client_name)
         response = self._login_page(request, pending, client)
         if not ours:  # a browser that has its cookie keeps it: nothing to set again
             response.set_cookie(
@@ -156,6 +182,44 @@ class AuthorizationEndpoint(LoginAndConsent):
                 secure=self.config.issuer.startswith("https:"),
             )
         return response
+
+    def _session(self, browser: str | None, fields: dict[str, Any]) -> Session | None:
+        """The browser's sign-in, if this request may use it instead of the login page."""
+        # a plain OAuth request signs in every time, as in the WSO2 guide (`sessions`)
+        if browser is None or "openid" not in fields["scope"]:
+            return None
+        now = self.store.now()
+        session = self.sessions.of(browser, now)
+        # an account dropped since (admit_only) signs in no more
+        if session is None or self.store.get_user(session.username) is None:
+            return None
+        if must_sign_in_again(session, parse_prompt(fields["prompt"]), fields["max_age"], now):
+            return None
+        return session
+
+    def _silent_refusal(
+        self,
+        session: Session | None,
+        client: Client,
+        scope: tuple[str, ...],
+        prompt: tuple[str, ...],
+    ) -> OAuthError | None:
+        """Why prompt=none cannot be answered without a page (OIDC Core 3.1.2.6), if so."""
+        if session is None:
+            return LoginRequired(
+                "prompt=none asks for no page, but nobody is signed in in this browser for an "
+                "OpenID Connect request (scope openid), or the sign-in is older than max_age: "
+                "send the request without prompt=none, so that the user can sign in "
+                "(OIDC Core 3.1.2.6)."
+            )
+        if not self._consent_given(session.username, client.client_id, scope, prompt):
+            return ConsentRequired(
+                f"prompt=none asks for no page, but {session.username} has not approved "
+                f"{' '.join(scope)!r} for this application with Approve Always: send the "
+                "request without prompt=none, so that the user can be asked "
+                "(OIDC Core 3.1.2.6)."
+            )
+        return None
 
     def _browser_key(self) -> bytes:
         if self._key is None:
@@ -252,7 +316,8 @@ class AuthorizationEndpoint(LoginAndConsent):
             )
         if "authorization_code" not in client.grant_types:
             raise UnauthorizedClient("This application is not allowed the Code grant.")
-        scope = parse_scope(params.get("scope"), client.scope, client.scope)
+        # RFC 6749 3.3 a default when scope is left out: never openid (`scopes`)
+        scope = parse_scope(params.get("scope"), client.scope, default_scope(client.scope))
         challenge = params.get("code_challenge")
         method = params.get("code_challenge_method")
         if challenge is None and method is not None:
@@ -269,7 +334,19 @@ class AuthorizationEndpoint(LoginAndConsent):
                     "code_challenge must be 43 characters of base64url: "
                     "BASE64URL(SHA256(code_verifier)) (RFC 7636 4.2)."
                 )
-        return {"scope": scope, "code_challenge": challenge, "code_challenge_method": method}
+        # OIDC Core 3.1.2.1: nonce, prompt and max_age (`authentication_request`)
+        refuse_request_objects(params.get("request"), params.get("request_uri"))
+        nonce = check_nonce(params.get("nonce"))
+        prompt = parse_prompt(params.get("prompt"))
+        max_age = parse_max_age(params.get("max_age"))
+        return {
+            "scope": scope,
+            "code_challenge": challenge,
+            "code_challenge_method": method,
+            "nonce": nonce,
+            "prompt": " ".join(prompt) or None,
+            "max_age": max_age,
+        }
 
 
 # RFC 8252 7.3: http, a loopback IP literal (not "localhost", 8.3), maybe a port

@@ -27,6 +27,7 @@ from .pages import error_page, render
 from .params import Params
 from .passwords import check_off_the_loop
 from .records import AuthorizationCode, Client, PendingAuthorization
+from .sessions import Sessions
 from .store import Store
 
 RETRY_MESSAGE = "Login failed! Please recheck the username and password and try again."
@@ -50,6 +51,9 @@ def issue_code(store: Store, pending: PendingAuthorization) -> AuthorizationCode
         # RFC 6749 4.1.2: "The authorization code MUST expire shortly after it is issued"
         expires_at=now + store.config.code_lifetime,
         grant_id=mint(16),
+        # OIDC Core 3.1.2.1: the nonce is bound to the code, and goes into the ID token
+        nonce=pending.nonce,
+        auth_time=pending.auth_time,
     )
     store.add_code(code)
     return code
@@ -57,6 +61,8 @@ def issue_code(store: Store, pending: PendingAuthorization) -> AuthorizationCode
 
 class LoginAndConsent(Endpoint):
     """(B) and (C), and the responses of the authorization endpoint."""
+
+    sessions: Sessions  # who signed in, in which browser (`sessions`)
 
     def _cookie_name(self, request: Request) -> str:
         path = request.scope.get("root_path") or "/"
@@ -155,12 +161,29 @@ class LoginAndConsent(Endpoint):
         if not self.store.sign_in(pending, username):
             # another post of this page ended it while the password was checked
             return self._already_answered(request)
-        # LAB consent_any_scope: any earlier Approve Always counts, whatever its scope
-        scope = () if self.config.lab("consent_any_scope") else pending.scope
-        if self.store.has_consent(username, client.client_id, scope):
+        assert pending.auth_time is not None
+        # OIDC Core 3.1.2.3: this browser is signed in from now on (`sessions`)
+        self.sessions.signed_in(pending.browser, username, pending.auth_time)
+        if self._consent_known(pending):
             # approved always before, for this scope or a wider one
             return self._approve(request, pending)
         return self._consent_page(request, pending, client.client_name)
+
+    def _consent_known(self, pending: PendingAuthorization) -> bool:
+        """May consent be skipped: did the user Approve Always this scope before?"""
+        assert pending.username is not None
+        prompt = tuple((pending.prompt or "").split())
+        return self._consent_given(pending.username, pending.client_id, pending.scope, prompt)
+
+    def _consent_given(
+        self, username: str, client_id: str, scope: tuple[str, ...], prompt: tuple[str, ...]
+    ) -> bool:
+        # OIDC Core 3.1.2.1 prompt=consent: "SHOULD prompt the End-User for consent"
+        if "consent" in prompt:
+            return False
+        # LAB consent_any_scope: any earlier Approve Always counts, whatever its scope
+        scope = () if self.config.lab("consent_any_scope") else scope
+        return self.store.has_consent(username, client_id, scope)
 
     def _consent(
         self, request: Request, form: Params, pending: PendingAuthorization, client: Client

@@ -14,8 +14,8 @@ from .rate_limit import DEFAULT_RATE_LIMITS, RateLimit
 from .switches import check_switches
 
 # Scopes a learner meets in WSO2 API Manager (PRODUCTION and SANDBOX keys) and
-# in the sample "Import Photos" app.
-DEFAULT_SCOPES = ("PRODUCTION", "SANDBOX", "photos:read", "profile")
+# in the sample "Import Photos" app; and OpenID Connect's (OIDC Core 5.4).
+DEFAULT_SCOPES = ("PRODUCTION", "SANDBOX", "photos:read", "profile", "openid", "email")
 
 
 @dataclass

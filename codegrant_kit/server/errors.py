@@ -1,7 +1,8 @@
 """OAuth 2.0 errors, one class per error code.
 
 RFC 6749 4.1.2.1 (authorization response), 5.2 (token endpoint), RFC 6750 3.1
-(resource access), RFC 7591 3.2.2 (registration), RFC 7009 2.2.1 (revocation).
+(resource access), RFC 7591 3.2.2 (registration), RFC 7009 2.2.1 (revocation),
+OpenID Connect Core 1.0 3.1.2.6 (prompt=none).
 
     OAuthError
     ├── InvalidRequest            400  a parameter is missing, repeated or malformed
@@ -13,6 +14,11 @@ RFC 6749 4.1.2.1 (authorization response), 5.2 (token endpoint), RFC 6750 3.1
     ├── InvalidScope              400  scope unknown, or wider than allowed
     ├── AccessDenied              400  the resource owner said no
     ├── InvalidToken              401  bearer token missing, expired or revoked
+    ├── InsufficientScope         403  the token lacks the scope the resource needs
+    ├── LoginRequired             400  prompt=none, but the user must sign in (OIDC Core 3.1.2.6)
+    ├── ConsentRequired           400  prompt=none, but the user must give consent
+    ├── RequestNotSupported       400  a request object (OIDC Core 6), which is not served
+    ├── RequestUriNotSupported    400  a request_uri (OIDC Core 6.2), which is not served
     ├── TooManyAttempts           429  invalid_client, after repeated failures (RFC 6749 10.10)
     ├── RateLimited               429  temporarily_unavailable: too many requests from one address
     ├── InvalidRedirectUri        400  registration: a redirect URI is not acceptable
@@ -96,6 +102,37 @@ class AccessDenied(OAuthError):
 class InvalidToken(OAuthError):
     error = "invalid_token"
     status_code = 401
+
+
+class InsufficientScope(OAuthError):
+    """RFC 6750 3.1: "higher privileges than provided by the access token" are needed."""
+
+    error = "insufficient_scope"
+    status_code = 403
+
+
+class LoginRequired(OAuthError):
+    """OIDC Core 3.1.2.6: prompt=none, and the End-User is not signed in."""
+
+    error = "login_required"
+
+
+class ConsentRequired(OAuthError):
+    """OIDC Core 3.1.2.6: prompt=none, and the End-User has not given consent."""
+
+    error = "consent_required"
+
+
+class RequestNotSupported(OAuthError):
+    """OIDC Core 3.1.2.6: "The OP does not support use of the request parameter"."""
+
+    error = "request_not_supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    """OIDC Core 3.1.2.6: "The OP does not support use of the request_uri parameter"."""
+
+    error = "request_uri_not_supported"
 
 
 class InvalidRedirectUri(OAuthError):

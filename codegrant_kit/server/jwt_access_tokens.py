@@ -62,9 +62,9 @@ class JwtSigner:
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         return {"keys": [{**self.public_jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
 
-    def sign(self, claims: dict[str, Any]) -> str:
-        # RFC 9068 2.1: typ "at+jwt"
-        header = {"alg": "RS256", "typ": "at+jwt", "kid": self.kid}
+    def sign(self, claims: dict[str, Any], typ: str = "at+jwt") -> str:
+        """A JWS (RFC 7515) of `claims`; RFC 9068 2.1: an access token's typ is "at+jwt"."""
+        header = {"alg": "RS256", "typ": typ, "kid": self.kid}
         signing_input = ".".join(
             b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
         )

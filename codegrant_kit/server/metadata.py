@@ -1,4 +1,11 @@
-"""Authorization server metadata (RFC 8414 2, 3)."""
+"""Authorization server metadata (RFC 8414 2, 3), also OpenID Provider metadata (OIDC Discovery 3).
+
+One document, served at both well-known paths, so an OAuth client and an OpenID
+Connect relying party read the same endpoints and keys:
+
+    GET /.well-known/oauth-authorization-server   RFC 8414 3
+    GET /.well-known/openid-configuration         OIDC Discovery 4
+"""
 
 from __future__ import annotations
 
@@ -7,20 +14,35 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .claims import CLAIMS_BY_SCOPE
 from .client_auth import CLIENT_AUTH_METHODS
 from .config import ServerConfig
 from .endpoint import Endpoint
 from .grants import GRANTS
+from .id_tokens import ALGORITHMS, ID_TOKEN_CLAIMS
 from .jwt_access_tokens import JWKS_PATH
+from .subjects import SUBJECT_TYPES
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
+OPENID_WELL_KNOWN = "/.well-known/openid-configuration"
 PATHS = {
     "authorization_endpoint": "/authorize",
     "token_endpoint": "/token",
     "registration_endpoint": "/register",
     "revocation_endpoint": "/revoke",
     "introspection_endpoint": "/introspect",
+    "userinfo_endpoint": "/userinfo",
 }
+
+
+def is_openid_provider(config: ServerConfig) -> bool:
+    """Does this server answer OpenID Connect requests? When it knows the openid scope."""
+    return "openid" in config.scopes
+
+
+def publishes_keys(config: ServerConfig) -> bool:
+    """Does it sign anything, ID tokens or JWT access tokens, so that a JWKS is needed?"""
+    return is_openid_provider(config) or config.access_token_format == "jwt"
 
 
 def server_metadata(config: ServerConfig) -> dict[str, Any]:
@@ -41,11 +63,35 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         # RFC 9207 3: the server sends iss in every authorization response
         "authorization_response_iss_parameter_supported": not config.lab("no_iss"),
     }
+    if publishes_keys(config):
+        # OIDC Discovery 3: REQUIRED; the keys of ID tokens and of JWT access tokens
+        metadata["jwks_uri"] = issuer + JWKS_PATH
+    if not is_openid_provider(config):
+        # a plain OAuth server (started with scopes without openid)
+        del metadata["userinfo_endpoint"]
+    else:
+        metadata |= openid_provider_metadata()
     if config.lab_switches:
         metadata["codegrant_kit_lab_switches"] = sorted(config.lab_switches)
-    if config.access_token_format == "jwt":
-        metadata["jwks_uri"] = issuer + JWKS_PATH
     return metadata
+
+
+def openid_provider_metadata() -> dict[str, Any]:
+    """What OIDC Discovery 3 adds to RFC 8414's members."""
+    return {
+        # OIDC Discovery 3: REQUIRED for an OpenID Provider
+        "subject_types_supported": list(SUBJECT_TYPES),
+        "id_token_signing_alg_values_supported": list(ALGORITHMS),
+        "claims_supported": [
+            *ID_TOKEN_CLAIMS,
+            *(claim for claims in CLAIMS_BY_SCOPE.values() for claim in claims),
+        ],
+        # OIDC Discovery 3: request_uri_parameter_supported is true when left out; this
+        # server takes no request objects and no claims parameter
+        "request_uri_parameter_supported": False,
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+    }
 
 
 class MetadataEndpoint(Endpoint):

@@ -84,12 +84,16 @@ class PendingLogins(ExpiringTables):
     def _save_pending(self, pending: PendingAuthorization) -> None:
         self._backend.save_pending(pending, self._progress.is_anonymous(pending.id))
 
-    def sign_in(self, pending: PendingAuthorization, username: str) -> bool:
-        """The resource owner signed in on this login page; False if it was ended meanwhile."""
+    def sign_in(
+        self, pending: PendingAuthorization, username: str, auth_time: float | None = None
+    ) -> bool:
+        """The resource owner signed in on this login page (at `auth_time`, now if None);
+        False if it was ended meanwhile."""
         with self.lock, self._backend.transaction():
             if self._pending.get(pending.id) is not pending:
                 return False  # another post of the page ended it while its password was checked
             pending.username = username
+            pending.auth_time = self.now() if auth_time is None else auth_time
             self._progress.signed_in(pending.id, pending.browser, username)
             self._save_pending(pending)
             return True

@@ -283,6 +283,10 @@ class Database:
         self._db.execute("INSERT INTO secrets (name, value) VALUES (?, ?)", (name, value))
         return value
 
+    def replace_secret(self, name: str, value: bytes) -> None:
+        """A kept value changed (the signing keys, after a rotation)."""
+        self._put("secrets", {"name": name, "value": value})
+
     # -- writing through ----------------------------------------------------------
 
     def _put(self, table: str, values: dict[str, Any]) -> None:

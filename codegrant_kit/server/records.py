@@ -64,6 +64,11 @@ class PendingAuthorization:
     expires_at: float
     username: str | None = None
     failed_logins: int = 0
+    # OIDC Core 3.1.2.1: the request's nonce, prompt and max_age
+    nonce: str | None = None
+    prompt: str | None = None
+    max_age: int | None = None
+    auth_time: float | None = None  # when the user signed in (OIDC Core 2 auth_time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,8 @@ class AuthorizationCode:
     issued_at: float
     expires_at: float
     grant_id: str
+    nonce: str | None = None  # OIDC Core 3.1.2.1: bound to the code, for the ID token
+    auth_time: float | None = None  # when the user signed in (OIDC Core 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +97,7 @@ class Token:
     issued_at: float
     expires_at: float
     grant_id: str
+    auth_time: float | None = None  # of the sign-in it comes from: refreshed ID tokens keep it
 
 
 @dataclass(frozen=True, slots=True)

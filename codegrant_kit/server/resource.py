@@ -24,7 +24,7 @@ def photos_of(username: str) -> list[dict[str, object]]:
     ]
 
 
-def _challenge(error: OAuthError, realm: str) -> str:
+def bearer_challenge(error: OAuthError, realm: str = "codegrant-kit") -> str:
     # RFC 6750 3: WWW-Authenticate: Bearer realm="...", error="...", error_description="..."
     description = error.description.replace("\\", "").replace('"', "'")
     return f'Bearer realm="{realm}", error="{error.error}", error_description="{description}"'
@@ -37,7 +37,7 @@ class PhotosEndpoint(Endpoint):
         try:
             token = self.authenticate(request)
         except OAuthError as exc:
-            headers = {**NO_STORE, "WWW-Authenticate": _challenge(exc, "codegrant-kit")}
+            headers = {**NO_STORE, "WWW-Authenticate": bearer_challenge(exc)}
             status = exc.status_code if isinstance(exc, InvalidToken) else 400
             return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
         self.store.note_api_call(token)

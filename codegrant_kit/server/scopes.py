@@ -13,8 +13,27 @@ DESCRIPTIONS = {
     "PRODUCTION": "call the application's APIs with a production key",
     "SANDBOX": "call the application's APIs with a sandbox key",
     "photos:read": "see your photos",
-    "profile": "read your name",
+    # OIDC Core 5.4: what each claim scope reveals, in the words of its claims
+    "profile": "read your name and username (the claims name, preferred_username)",
+    "openid": (
+        "learn that it is you who signed in, and when: an ID token with an identifier "
+        "of your account (sub) that is the same at every sign-in"
+    ),
+    "email": "read your email address and whether it was verified (email, email_verified)",
 }
+# OIDC Core 3.1.2.1: a request is OpenID Connect when its scope holds openid, so only
+# the client may ask for it; email, added with it, is granted only when asked for too,
+# so a request without scope is granted what it was before OpenID Connect came in.
+NOT_BY_DEFAULT = ("openid", "email")
+
+
+def default_scope(allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """What an authorization request without scope gets (RFC 6749 3.3: a default).
+
+    >>> default_scope(("photos:read", "openid", "profile", "email"))
+    ('photos:read', 'profile')
+    """
+    return tuple(scope for scope in allowed if scope not in NOT_BY_DEFAULT)
 
 
 def parse_scope(

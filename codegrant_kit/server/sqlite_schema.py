@@ -101,6 +101,14 @@ CREATE TABLE secrets (
 ADDITIONS = (
     ("pending", "address", "TEXT NOT NULL DEFAULT ''"),
     ("clients", "unused_until", "REAL"),
+    # OpenID Connect (OIDC Core 3.1.2.1): the request's nonce, prompt, max_age, the sign-in time
+    ("pending", "nonce", "TEXT"),
+    ("pending", "prompt", "TEXT"),
+    ("pending", "max_age", "INTEGER"),
+    ("pending", "auth_time", "REAL"),
+    ("codes", "nonce", "TEXT"),
+    ("codes", "auth_time", "REAL"),
+    ("tokens", "auth_time", "REAL"),
 )
 # The purge deletes by expires_at every second: without an index, each delete reads
 # the whole table.

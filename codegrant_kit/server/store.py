@@ -117,6 +117,11 @@ class Store(PendingLogins):
         with self.lock:
             return self._backend.secret(name, make)
 
+    def replace_secret(self, name: str, value: bytes) -> None:
+        """Change a kept value (the signing keys, rotated)."""
+        with self.lock:
+            self._backend.replace_secret(name, value)
+
     # -- users ----------------------------------------------------------------
 
     def add_user(self, username: str, password: str) -> User:

@@ -15,7 +15,9 @@ from .config import ServerConfig
 from .endpoint import Endpoint
 from .errors import OAuthError, UnsupportedGrantType
 from .grants import GRANTS
+from .grants.base import Signer
 from .httpio import json_error, json_response, rate_limited
+from .id_tokens import IdTokens
 from .jwt_access_tokens import JwtSigner
 from .services import Services
 from .store import Store
@@ -28,11 +30,13 @@ class TokenEndpoint(Endpoint):
         self,
         config: ServerConfig,
         store: Store,
-        signer: JwtSigner | None = None,
+        signer: JwtSigner | Signer | None = None,
         services: Services | None = None,
+        id_tokens: IdTokens | None = None,
     ) -> None:
         super().__init__(config, store, services)
-        self.signer = signer
+        self.signer = signer  # of JWT access tokens; None: opaque ones
+        self.id_tokens = id_tokens
 
     async def post(self, request: Request) -> Response:
         limited = rate_limited(self.services, "token", request)
@@ -49,7 +53,7 @@ class TokenEndpoint(Endpoint):
                 raise UnsupportedGrantType(
                     f"grant_type {grant_type!r} is not supported here; use {' or '.join(GRANTS)}."
                 )
-            handler = grant(self.config, self.store, self.services, self.signer)
+            handler = grant(self.config, self.store, self.services, self.signer, self.id_tokens)
             handler.check_client_allowed(client)  # RFC 6749 5.2 unauthorized_client
             issued = handler.handle(params, client)
         except OAuthError as exc:

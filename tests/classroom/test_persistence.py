@@ -452,11 +452,12 @@ def test_the_purge_reads_an_index_in_new_and_older_files(tmp_path):
     new, old = tmp_path / "new.db", tmp_path / "old.db"
     for path in (new, old):
         Store(config(path, Clock())).close()
-    # a file made before the indexes and the address column existed
+    # a file made before the indexes, the address column and OpenID Connect's existed
     with sqlite3.connect(old) as db:
         for table in ("pending", "codes", "tokens", "grants"):
             db.execute(f"DROP INDEX {table}_by_expiry")
-        db.execute("ALTER TABLE pending DROP COLUMN address")
+        for column in ("address", "nonce", "prompt", "max_age", "auth_time"):
+            db.execute(f"ALTER TABLE pending DROP COLUMN {column}")
         db.execute(
             "INSERT INTO pending VALUES ('p1', 'csrf', 'b', 'c', ?, 1, '[]', 'xyz', NULL, "
             "NULL, ?, NULL, 0, 1)",
@@ -476,6 +477,7 @@ def test_the_purge_reads_an_index_in_new_and_older_files(tmp_path):
     again = Store(config(old, Clock()))
     assert again.get_pending("p1").address == ""  # its address is unknown: counted as ""
     assert again._pending_per_address == {"": 1}
+    assert again.get_pending("p1").nonce is None  # the columns came back, empty
     again.close()
 
 

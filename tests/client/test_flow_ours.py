@@ -258,8 +258,15 @@ def test_jwt_access_tokens_check_out_with_the_servers_keys():
         assert claims["client_id"] == flow.application.client_id
 
 
-def test_opaque_tokens_have_no_keys_to_fetch(flow):
-    with pytest.raises(StepOutOfOrder, match="no jwks_uri"):
+def test_a_plain_oauth_server_has_no_keys_to_fetch():
+    # opaque access tokens and no openid scope: it signs nothing, so it lists no jwks_uri
+    # (an OpenID Provider, as the kit's server is by default, always does)
+    built = build(host="127.0.0.1", port=0, users={"admin": "admin"}, scopes=("PRODUCTION",))
+    with (
+        BackgroundServer(*built).start() as server,
+        Flow.discover(server.url, scope="PRODUCTION") as flow,
+        pytest.raises(StepOutOfOrder, match="no jwks_uri"),
+    ):
         flow.fetch_jwks()
 
 

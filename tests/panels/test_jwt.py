@@ -6,7 +6,7 @@ import time
 
 from codegrant_kit.client import check_jwt
 
-from .conftest import Panels
+from .conftest import Panels, close, make_panels
 
 
 def test_a_real_jwt_is_decoded_verified_and_a_tampered_one_rejected(jwt_panels: Panels) -> None:
@@ -56,7 +56,17 @@ def test_an_opaque_token_is_not_a_jwt(panels: Panels) -> None:
     assert "three parts" in panels.jwt.model.error
 
 
-def test_a_server_without_jwks_is_said_in_words(panels: Panels) -> None:
+def test_a_server_without_jwks_is_said_in_words() -> None:
+    # a plain OAuth server: opaque access tokens, and no openid scope, so no ID tokens;
+    # it signs nothing and publishes no keys (an OpenID Provider always does)
+    panels = make_panels(scopes=("PRODUCTION", "photos:read"))
+    try:
+        _says_there_is_no_jwks(panels)
+    finally:
+        close(panels)
+
+
+def _says_there_is_no_jwks(panels: Panels) -> None:
     panels.start()
     panels.jwt._token.value = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2ln"
     assert panels.jwt.model.claims == {"sub": "admin"}

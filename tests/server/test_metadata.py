@@ -30,7 +30,8 @@ def test_metadata_fields(browser):
         "client_secret_post",
     ]
     assert metadata["authorization_response_iss_parameter_supported"] is True
-    assert "jwks_uri" not in metadata  # opaque tokens by default
+    # OIDC Discovery 3: jwks_uri is REQUIRED, and ID tokens are signed with opaque access tokens too
+    assert metadata["jwks_uri"] == ISSUER + "/jwks"
 
 
 def test_every_endpoint_answers_where_the_metadata_says(browser):

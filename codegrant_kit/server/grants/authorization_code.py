@@ -7,7 +7,10 @@ Client                                     Authorization server
   |     &redirect_uri=...[&code_verifier=...]     |  this redirect_uri, this PKCE pair
   |<--------------------------------------------- |
   | (E) 200 {"access_token", "token_type": "Bearer", "expires_in",
-  |          "refresh_token", "scope"}   Cache-Control: no-store
+  |          "refresh_token", "scope"[, "id_token"]}   Cache-Control: no-store
+
+With openid in the code's scope the response carries an ID token (OIDC Core
+3.1.3.3, `id_tokens`) with the nonce the authorization request bound to the code.
 """
 
 from __future__ import annotations
@@ -102,4 +105,14 @@ class AuthorizationCodeGrant(Grant):
 
         code = redeem_code(self.store, value, check)
         refresh_scope = code.scope if "refresh_token" in client.grant_types else None
-        return self.issue(client, code.username, code.scope, code.grant_id, refresh_scope)
+        # OIDC Core 3.1.3.3: with openid in the scope, an ID token with the code's nonce;
+        # a replayed code never gets here (redeem_code), so it never gets a second one
+        return self.issue(
+            client,
+            code.username,
+            code.scope,
+            code.grant_id,
+            refresh_scope,
+            auth_time=code.auth_time,
+            nonce=code.nonce,
+        )

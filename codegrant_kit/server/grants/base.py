@@ -11,10 +11,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from ..config import ServerConfig
 from ..errors import InvalidGrant, UnauthorizedClient
+from ..id_tokens import IdTokens
 from ..jwt_access_tokens import JwtSigner, access_token_claims
 from ..params import Params
 from ..records import Client, Token
@@ -30,12 +31,19 @@ MAX_GRANT_TOKENS = 10
 Encoder = Callable[[str, float, float], str]  # (jti, iat, exp) -> the access token
 
 
+class Signer(Protocol):
+    """What signs a JWT: a `JwtSigner`, or the server's `SigningKeys`."""
+
+    def sign(self, claims: dict[str, Any], typ: str = ...) -> str: ...
+
+
 @dataclass(frozen=True)
 class TokenResponse:
     """RFC 6749 5.1: what a successful token request gets back."""
 
     access: Token
     refresh: Token | None = None
+    id_token: str | None = None  # OIDC Core 3.1.3.3: when the scope holds openid
 
     def body(self) -> dict[str, object]:
         body: dict[str, object] = {
@@ -46,6 +54,8 @@ class TokenResponse:
         if self.refresh is not None:
             body["refresh_token"] = self.refresh.value
         body["scope"] = " ".join(self.access.scope)
+        if self.id_token is not None:
+            body["id_token"] = self.id_token
         return body
 
 
@@ -59,12 +69,14 @@ class Grant(ABC):
         config: ServerConfig,
         store: Store,
         services: Services,
-        signer: JwtSigner | None = None,
+        signer: JwtSigner | Signer | None = None,
+        id_tokens: IdTokens | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.services = services
-        self.signer = signer
+        self.signer = signer  # None: opaque access tokens
+        self.id_tokens = id_tokens  # None: no ID tokens (a grant used on its own)
 
     @abstractmethod
     def handle(self, params: Params, client: Client) -> TokenResponse:
@@ -109,7 +121,14 @@ class Grant(ABC):
         scope: tuple[str, ...],
         grant_id: str,
         refresh_scope: tuple[str, ...] | None,
+        *,
+        auth_time: float | None = None,
+        nonce: str | None = None,
     ) -> TokenResponse:
+        """The tokens, and an ID token when the scope holds openid (OIDC Core 3.1.3.3).
+
+        `auth_time` is when the user signed in; `nonce` the authorization request's.
+        """
         access, refresh = issue_tokens(
             self.store,
             client_id=client.client_id,
@@ -118,8 +137,21 @@ class Grant(ABC):
             grant_id=grant_id,
             refresh_scope=refresh_scope,
             encode_access=self.encoder(client.client_id, username, scope),
+            auth_time=auth_time,
         )
-        return TokenResponse(access, refresh)
+        id_token = None
+        # OIDC Core 3.1.2.1: "If the openid scope value is not present, the behavior is
+        # entirely unspecified": this server then answers plain OAuth, without ID token
+        if "openid" in scope and self.id_tokens is not None:
+            id_token = self.id_tokens.issue(
+                client_id=client.client_id,
+                username=username,
+                access_token=access.value,
+                issued_at=access.issued_at,
+                auth_time=access.auth_time if access.auth_time is not None else access.issued_at,
+                nonce=nonce,
+            )
+        return TokenResponse(access, refresh, id_token)
 
 
 def issue_tokens(
@@ -131,6 +163,7 @@ def issue_tokens(
     grant_id: str,
     refresh_scope: tuple[str, ...] | None,
     encode_access: Encoder | None = None,
+    auth_time: float | None = None,
 ) -> tuple[Token, Token | None]:
     """An access token, and a refresh token unless refresh_scope is None.
 
@@ -143,7 +176,9 @@ def issue_tokens(
     value = config.randomness.token(TOKEN_BYTES)
     if encode_access is not None:
         value = encode_access(value, now, expires_at)
-    access = Token(value, "access_token", client_id, username, scope, now, expires_at, grant_id)
+    access = Token(
+        value, "access_token", client_id, username, scope, now, expires_at, grant_id, auth_time
+    )
     refresh = None
     if refresh_scope is not None:
         refresh = Token(
@@ -155,6 +190,7 @@ def issue_tokens(
             now,
             now + config.refresh_token_lifetime,
             grant_id,
+            auth_time,
         )
     with store.lock:
         if not store.add_tokens(grant_id, [t for t in (access, refresh) if t is not None]):

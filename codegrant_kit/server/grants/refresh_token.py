@@ -63,5 +63,9 @@ class RefreshTokenGrant(Grant):
             return parse_scope(params.get("scope"), old.scope, old.scope)
 
         old = rotate_refresh_token(self.store, value, client.client_id, check=narrowed)
-        # RFC 6749 6: a new refresh token keeps the scope of the one it replaces
-        return self.issue(client, old.username, narrowed(old), old.grant_id, old.scope)
+        # RFC 6749 6: a new refresh token keeps the scope of the one it replaces.
+        # OIDC Core 12.2: with openid still in the scope, a new ID token of the same
+        # sign-in (its auth_time) and no nonce
+        return self.issue(
+            client, old.username, narrowed(old), old.grant_id, old.scope, auth_time=old.auth_time
+        )
