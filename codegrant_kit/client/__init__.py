@@ -14,6 +14,8 @@ Modules, one step each:
 - ``basic_auth``: client authentication step by step (RFC 6749 2.3.1).
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
+- ``dpop``: the DPoP proof step by step: key, RFC 7638 thumbprint, claims, ath
+  (RFC 9449); sent with a retry for the server's nonce.
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
 - ``transcript``: every exchange recorded, as raw HTTP (``exchange``, with
   ``masking`` for credentials) and as a Mermaid diagram (``mermaid``);
@@ -58,6 +60,7 @@ from .browser import (
     read_page,
 )
 from .discovery import Endpoints, discover, fetch_jwks, metadata_urls
+from .dpop import DecodedProof, DpopKey, DpopProofSteps, decode_proof, jwk_thumbprint
 from .errors import (
     BrowserError,
     ClientError,
@@ -113,7 +116,10 @@ __all__ = [
     "Credentials",
     "DecodedBasic",
     "DecodedJwt",
+    "DecodedProof",
     "DiscoveryError",
+    "DpopKey",
+    "DpopProofSteps",
     "Endpoints",
     "Exchange",
     "Explanation",
@@ -152,6 +158,7 @@ __all__ = [
     "client_authenticated_request",
     "decode_basic",
     "decode_jwt",
+    "decode_proof",
     "discover",
     "exchange_code",
     "explain_error",
@@ -162,6 +169,7 @@ __all__ = [
     "introspect",
     "introspection_request",
     "json_object",
+    "jwk_thumbprint",
     "keycloak",
     "known_errors",
     "mask_value",

@@ -117,6 +117,7 @@ class AuthorizationRequest:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     response_type: str = "code"
+    dpop_jkt: str | None = None  # RFC 9449 10: the code is for this DPoP key only
 
     @classmethod
     def build(
@@ -129,6 +130,7 @@ class AuthorizationRequest:
         state: str | None = None,
         pkce: PkcePair | None = None,
         token_factory: TokenFactory = secrets.token_urlsafe,
+        dpop_jkt: str | None = None,
     ) -> AuthorizationRequest:
         """A request with a fresh ``state`` unless one is given."""
         return cls(
@@ -139,6 +141,7 @@ class AuthorizationRequest:
             state=state if state is not None else new_state(token_factory),
             code_challenge=pkce.code_challenge if pkce else None,
             code_challenge_method=pkce.code_challenge_method if pkce else None,
+            dpop_jkt=dpop_jkt,
         )
 
     @classmethod
@@ -158,6 +161,7 @@ class AuthorizationRequest:
             code_challenge=params.get("code_challenge"),
             code_challenge_method=params.get("code_challenge_method"),
             response_type=params.get("response_type", ""),
+            dpop_jkt=params.get("dpop_jkt"),
         )
 
     def params(self) -> list[tuple[str, str]]:
@@ -169,6 +173,7 @@ class AuthorizationRequest:
             ("state", self.state),
             ("code_challenge", self.code_challenge),
             ("code_challenge_method", self.code_challenge_method),
+            ("dpop_jkt", self.dpop_jkt),
         )
         pairs.extend((name, value) for name, value in optional if value is not None)
         return pairs
@@ -212,6 +217,11 @@ class AuthorizationRequest:
             "code_challenge_method": (
                 "how the challenge was made from the verifier (S256)",
                 "RFC 7636 Section 4.3",
+            ),
+            "dpop_jkt": (
+                "the thumbprint of the client's DPoP key: only a proof of that key redeems "
+                "the code",
+                "RFC 9449 Section 10",
             ),
         }
         return [ParameterNote(name, value, *purposes[name]) for name, value in self.params()]

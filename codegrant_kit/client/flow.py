@@ -27,7 +27,14 @@
 
 :meth:`Flow.authorize` is (A), :meth:`Flow.open_authorization_page`,
 :meth:`Flow.login` and :meth:`Flow.consent` are (B), :meth:`Flow.receive_redirect`
-is (C), :meth:`Flow.exchange_code` is (D) and (E). The rules live in the modules
+is (C), :meth:`Flow.exchange_code` is (D) and (E).
+
+With ``dpop=True`` (or a :class:`DpopKey`) the flow makes one DPoP key pair (RFC
+9449): the authorization request carries its thumbprint (``dpop_jkt``), every
+token request and API call a fresh proof (``DPoP`` header), so the tokens are
+bound to the key; a server's ``use_dpop_nonce`` is answered by one retry with
+its nonce. Against a lab server, give the key the server's clock:
+``Flow(..., dpop=DpopKey.generate(lab.clock))``. The rules live in the modules
 this one calls; a Flow only keeps one run's state and the order of the steps, so a
 notebook cell and a widget panel can share it.
 """
@@ -45,6 +52,7 @@ from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
 from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
 from .discovery import Endpoints, discover, fetch_jwks
+from .dpop import DpopKey
 from .errors import BrowserError, OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
 from .history import History, explain_in_flow
@@ -81,8 +89,13 @@ class Flow(ClosedOnExit):
         verify: Verify = True,
         token_factory: TokenFactory = secrets.token_urlsafe,
         transcript: Transcript | None = None,
+        dpop: bool | DpopKey = False,
     ) -> None:
         self.endpoints = endpoints
+        # RFC 9449: the key of this flow's DPoP proofs; None: bearer tokens
+        self.dpop_key: DpopKey | None = (
+            dpop if isinstance(dpop, DpopKey) else DpopKey.generate() if dpop else None
+        )
         self.application = application
         self.redirect_uri = redirect_uri or (application.redirect_uri if application else None)
         self.scope = scope
@@ -114,6 +127,7 @@ class Flow(ClosedOnExit):
         auth: AuthMethod = "client_secret_basic",
         verify: Verify = True,
         token_factory: TokenFactory = secrets.token_urlsafe,
+        dpop: bool | DpopKey = False,
     ) -> Flow:
         """A flow whose endpoints come from the issuer's metadata (RFC 8414)."""
         transcript = Transcript()
@@ -129,6 +143,7 @@ class Flow(ClosedOnExit):
             verify=verify,
             token_factory=token_factory,
             transcript=transcript,
+            dpop=dpop,
         )
 
     # Developer Portal: the application and its keys
@@ -177,6 +192,8 @@ class Flow(ClosedOnExit):
             state=state,
             pkce=self.pkce,
             token_factory=self.token_factory,
+            # RFC 9449 10: bind the code to the flow's DPoP key
+            dpop_jkt=self.dpop_key.thumbprint if self.dpop_key else None,
         )
         self.authorization_response = None
         self.browser.stop_at = self.redirect_uri
@@ -286,7 +303,9 @@ class Flow(ClosedOnExit):
         :meth:`token_request`, read before sending), else a new one."""
         if request is None:
             request = self.token_request(auth=auth)
-        self.tokens = self._explained(lambda: send_token_request(request, http=self.http))
+        self.tokens = self._explained(
+            lambda: send_token_request(request, http=self.http, dpop=self.dpop_key)
+        )
         return self.tokens
 
     # Using the tokens
@@ -295,8 +314,12 @@ class Flow(ClosedOnExit):
         url = url or self.api_url
         if url is None:
             raise StepOutOfOrder("No API URL: pass one, or give api_url to the Flow.")
-        access_token = self._tokens().access_token
-        self.api_response = self._explained(lambda: call_api(url, access_token, http=self.http))
+        tokens = self._tokens()
+        # RFC 9449 7: a DPoP-bound token goes with a proof for this call
+        key = self.dpop_key if tokens.dpop_bound else None
+        self.api_response = self._explained(
+            lambda: call_api(url, tokens.access_token, http=self.http, dpop=key)
+        )
         return self.api_response
 
     def refresh(self, *, scope: str | None = None, auth: AuthMethod | None = None) -> TokenResponse:
@@ -312,6 +335,7 @@ class Flow(ClosedOnExit):
                 scope=scope,
                 auth=auth or self.auth,
                 http=self.http,
+                dpop=self.dpop_key,
             )
         )
         return self.tokens

@@ -16,6 +16,7 @@ Module map (where each defence is written down: `switch_table()`):
     leaks           6 Referer, old codes, tokens in URLs
     guessing        7 passwords and client secrets
     consent         8 Approve Always, clickjacking
+    token_theft     9 a stolen access token replayed from another machine (DPoP)
     registry        @attack_on(switch): each attack names its lab switch where it is defined
     attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
@@ -48,6 +49,7 @@ from .scenario import (
     as_target,
     stop_all,
 )
+from .token_theft import stolen_token_replay
 
 __all__ = [
     "ATTACKER",
@@ -84,6 +86,7 @@ __all__ = [
     "regexp_redirect",
     "replay_code",
     "run_checklist",
+    "stolen_token_replay",
     "stop_all",
     "switch_table",
     "token_in_url",
