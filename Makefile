@@ -28,11 +28,27 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(UV) -e '.[lab,test]'
 	touch $@
 
+# node-oidc-provider, the second third-party server of the tests (tests/thirdparty),
+# from its lock file (npm ci; as root, node itself from apt-get). Without node the
+# tests that use it are skipped, or fail when CI is set.
+NODE_OIDC := tests/thirdparty/node_oidc
+$(NODE_OIDC)/node_modules/.installed: $(NODE_OIDC)/package.json $(NODE_OIDC)/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing node and npm for the third-party server tests (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	fi
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd $(NODE_OIDC) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else \
+	  echo "The third-party server tests need node and npm (Node 20.19 or later):"; \
+	  echo "apt-get install nodejs npm. Until then they are skipped, or fail when CI is set."; \
+	fi
+
 lab: $(VENV)/.lab-installed
 	@if [ -n "$(ROOT_ARGS)" ]; then echo "Running as root: passing --allow-root to jupyter lab"; fi
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) $(ROOT_ARGS) $(LAB_ARGS)
 
-test: browser-deps $(VENV)/.test-installed
+test: browser-deps $(VENV)/.test-installed $(NODE_OIDC)/node_modules/.installed
 	$(MAKE) lint pytest notebooks
 
 # The browser tests drive Debian's Chromium (Playwright's own download cannot work
@@ -52,7 +68,7 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check codegrant_kit tests benchmarks
 	$(BIN)/mypy
 
-pytest: $(VENV)/.test-installed
+pytest: $(VENV)/.test-installed $(NODE_OIDC)/node_modules/.installed
 	$(BIN)/python -m pytest -q -p no:cacheprovider -p no:nbval tests
 
 notebooks: $(VENV)/.test-installed

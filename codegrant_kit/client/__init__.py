@@ -3,13 +3,15 @@
 Modules, one step each:
 
 - ``discovery``: the server's endpoints from RFC 8414 metadata, or by hand;
-  ``presets``: WSO2 API Manager, WSO2 Identity Server, Keycloak.
+  ``presets``: WSO2 API Manager 3.x, WSO2 Identity Server 7, Keycloak 26, with
+  what a learner sees differently on each (consent answers, PKCE, refresh tokens).
 - ``registration``: an application and its keys (RFC 7591).
 - ``authorize_url``: the authorization request, state and PKCE (RFC 6749 4.1.1,
   RFC 7636).
 - ``browser``: the user-agent's login and consent (RFC 6749 4.1, steps A-C);
   ``pages``: which kind of page an answer is, and what its forms send;
-  ``forms``: the HTML forms as a browser reads them.
+  ``choices``: a consent page's answers, whatever the product, and what each click
+  sends; ``forms``: the HTML forms as a browser reads them.
 - ``redirect``: the redirect taken apart and checked (RFC 6749 4.1.2, RFC 9207).
 - ``basic_auth``: client authentication step by step (RFC 6749 2.3.1).
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
@@ -51,6 +53,7 @@ from .basic_auth import (
 )
 from .browser import (
     Browser,
+    Choice,
     ConsentChoice,
     Field,
     Form,
@@ -111,6 +114,7 @@ __all__ = [
     "BasicAuthSteps",
     "Browser",
     "BrowserError",
+    "Choice",
     "ClientError",
     "ConsentChoice",
     "Credentials",

@@ -16,7 +16,7 @@ can be looked at.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Literal
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -24,6 +24,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import httpx
 
 from ._http import ClosedOnExit, Verify, new_client
+from .choices import Choice, pick
 from .errors import BrowserError
 from .forms import Field, Form, PageText, parse_forms
 from .pages import (
@@ -31,15 +32,16 @@ from .pages import (
     ConsentChoice,
     Page,
     PageKind,
-    consent_submission,
     login_submission,
     read_page,
+    username_submission,
 )
 from .redirect import same_endpoint
 
 __all__ = [
     "CONSENT_LABELS",
     "Browser",
+    "Choice",
     "ConsentChoice",
     "Field",
     "Form",
@@ -86,18 +88,46 @@ class Browser(ClosedOnExit):
         username_field: str | None = None,
         password_field: str | None = None,
     ) -> Page:
-        """Fill in the login form of the current page and submit it."""
+        """Fill in the login form of the current page and submit it.
+
+        On a username-first login the username is sent first; if the next page asks
+        for the password, it is sent there.
+        """
         form = self._form("login")
+        if not form.has_password:
+            values, button = username_submission(form, username, username_field=username_field)
+            page = self._submit(form, values, button, False)
+            if page.kind != "login" or page.login_form is None:
+                return page
+            form = page.login_form
+            if not form.has_password:
+                # the username page again: the username was not accepted
+                page = replace(page, kind="retry")
+                self.page = self.history[-1] = page
+                return page
         entries, button = login_submission(
             form, username, password, username_field=username_field, password_field=password_field
         )
         return self._submit(form, entries, button, True)
 
-    def consent(self, choice: ConsentChoice | str = "approve") -> Page:
-        """Answer the consent page: ``approve`` (Approve Once), ``approveAlways`` or ``deny``."""
-        form = self._form("consent")
-        values, button = consent_submission(form, choice)
-        return self._submit(form, values, button, False)
+    def consent(
+        self, choice: ConsentChoice | str = "approve", *, scopes: Iterable[str] | None = None
+    ) -> Page:
+        """Answer the consent page as a person would: click the control for ``choice``.
+
+        ``choice`` is a label the page shows (``Allow``, ``Yes``, ``Continue``), a WSO2
+        value (``approve``, ``approveAlways``, ``deny``), or ``approve``/``deny`` for
+        the page's one granting or refusing answer. ``scopes`` are the scope boxes
+        to tick, on a page that has them (all, by default, when granting).
+        """
+        return self.answer(self._choice(choice), scopes=scopes)
+
+    def answer(self, choice: Choice, *, scopes: Iterable[str] | None = None) -> Page:
+        """Click one of :attr:`Page.consent_choices`: send what a browser sends for it."""
+        method, url, entries = choice.request(scopes)
+        if method == "GET":
+            return self._go("GET", _with_query(url, entries), [], after_login=False)
+        return self._go("POST", url, entries, after_login=False)
 
     def submit(
         self,
@@ -134,15 +164,24 @@ class Browser(ClosedOnExit):
             )
         return form
 
+    def _choice(self, choice: str) -> Choice:
+        page = self._current()
+        choices = page.consent_choices
+        if not choices:
+            raise BrowserError(
+                f"There is no consent form on the current page ({page.kind}): {page.describe()} "
+                "If it is a consent page after all, submit its form with submit(form, button=...)."
+            )
+        return pick(choices, choice)
+
     def _submit(
         self, form: Form, values: Mapping[str, str], button: Field | None, after_login: bool
     ) -> Page:
         entries = form.entries(values, button)
-        if form.method == "GET":
-            parts = urlsplit(form.action)
-            url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(entries), ""))
-            return self._go("GET", url, [], after_login=after_login)
-        return self._go("POST", form.action, entries, after_login=after_login)
+        method, action = form.target(button)
+        if method == "GET":
+            return self._go("GET", _with_query(action, entries), [], after_login=after_login)
+        return self._go("POST", action, entries, after_login=after_login)
 
     def _go(
         self,
@@ -192,6 +231,12 @@ class Browser(ClosedOnExit):
             content = urlencode(entries).encode("ascii")
         try:
             response = self.http.request(method, url, headers=headers, content=content)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise BrowserError(f"Could not reach {url}: {exc}") from exc
         return read_page(response, after_login=after_login)
+
+
+def _with_query(url: str, entries: list[tuple[str, str]]) -> str:
+    # HTML: a GET form's entries replace the action's query
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(entries), ""))

@@ -109,8 +109,12 @@ _TABLE: dict[Where, dict[str, tuple[str, str, str]]] = {
         ),
         "access_denied": (
             "The resource owner, or the server's policy, refused the request.",
-            "The user clicked Deny on the consent page.",
-            "Nothing is wrong with the client: ask the user again, or carry on without access.",
+            "The user clicked Deny on the consent page, or, if nobody did, the server's "
+            "policy refused: a request that asked for no scope often leaves it nothing to "
+            "grant.",
+            "If the user clicked Deny, nothing is wrong with the client: ask again, or carry "
+            "on without access. If nobody did, ask for a scope from the server's "
+            "scopes_supported.",
         ),
         "unsupported_response_type": (
             "The server does not issue authorization codes for this response_type.",
@@ -342,8 +346,8 @@ def explain_error(
 ) -> Explanation:
     """Explain an OAuth error code, using the server's description when it helps.
 
-    >>> print(explain_error("access_denied", where="authorization").likely_cause)
-    The user clicked Deny on the consent page.
+    >>> print(explain_error("unsupported_response_type", where="authorization").likely_cause)
+    response_type is not 'code' (a typo, or 'token' from the implicit grant).
     """
     places = (where,) if where is not None else _SEARCH_ORDER
     for place in places:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import httpx
@@ -51,11 +52,12 @@ from ._http import ClosedOnExit, Verify
 from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
 from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
+from .choices import pick
 from .discovery import Endpoints, discover, fetch_jwks
 from .dpop import DpopKey
 from .errors import BrowserError, OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
-from .history import History, explain_in_flow
+from .history import History, explain_bare_refusal, explain_denial, explain_in_flow
 from .redirect import AuthorizationResponse, parse_redirect
 from .registration import Application, register_client
 from .token import (
@@ -111,6 +113,8 @@ class Flow(ClosedOnExit):
         self.pkce: PkcePair | None = None
         self.authorization_request: AuthorizationRequest | None = None
         self.authorization_response: AuthorizationResponse | None = None
+        self.consent_answer: str | None = None  # the answer clicked on the consent page
+        self.consent_refused: bool | None = None  # whether that answer refuses
         self.tokens: TokenResponse | None = None
         self.introspection: Introspection | None = None
         self.api_response: httpx.Response | None = None
@@ -196,6 +200,7 @@ class Flow(ClosedOnExit):
             dpop_jkt=self.dpop_key.thumbprint if self.dpop_key else None,
         )
         self.authorization_response = None
+        self.consent_answer = self.consent_refused = None
         self.browser.stop_at = self.redirect_uri
         return self.authorization_request
 
@@ -210,6 +215,7 @@ class Flow(ClosedOnExit):
         self.authorization_request = request
         self.pkce = pkce
         self.authorization_response = None
+        self.consent_answer = self.consent_refused = None
         if request.redirect_uri is not None:
             self.redirect_uri = request.redirect_uri
         self.browser.stop_at = self.redirect_uri
@@ -224,7 +230,14 @@ class Flow(ClosedOnExit):
         return self.browser.login(username, password)
 
     def consent(self, choice: ConsentChoice | str = "approve") -> Page:
-        return self.browser.consent(choice)
+        shown = self.browser.page
+        offered = shown.consent_choices if shown is not None else ()
+        page = self.browser.consent(choice)
+        picked = pick(offered, choice) if offered else None
+        # what was clicked, and whether it refuses: an access_denied is then explained by it
+        self.consent_answer = picked.label if picked is not None else choice
+        self.consent_refused = picked.grants is False if picked is not None else None
+        return page
 
     def run_front_channel(
         self,
@@ -261,14 +274,21 @@ class Flow(ClosedOnExit):
                 )
             location = page.location
         self.transcript.note("the browser brings the redirect to the client's redirect_uri")
-        self.authorization_response = parse_redirect(
+        response = parse_redirect(
             location,
             expected_state=request.state,
             expected_issuer=self.endpoints.issuer,
             redirect_uri=request.redirect_uri,
             iss_required=self.endpoints.authorization_response_iss_parameter_supported,
         )
-        return self.authorization_response
+        if response.explanation is not None:
+            # access_denied: a Deny only if this flow clicked one
+            found = explain_denial(
+                response.explanation, request.scope, self.consent_answer, self.consent_refused
+            )
+            response = replace(response, in_flow=found)
+        self.authorization_response = response
+        return response
 
     # (D) and (E) the token request
 
@@ -388,14 +408,25 @@ class Flow(ClosedOnExit):
         try:
             return action()
         except OAuthResponseError as exc:
-            if exc.explanation is not None and exc.request is not None:
+            if exc.request is not None:
                 exchanges = self.transcript.exchanges
+                # the last exchange of this request: a request sent again (the token
+                # panel's Send pressed twice) is explained by the sending before it
                 before = next(
-                    (i for i, e in enumerate(exchanges) if e.request is exc.request),
+                    (
+                        i
+                        for i in reversed(range(len(exchanges)))
+                        if exchanges[i].request is exc.request
+                    ),
                     len(exchanges),
                 )
                 history = self.history(exchanges[:before])
-                exc.reexplain(explain_in_flow(exc.explanation, history, exc.request))
+                if exc.explanation is not None:
+                    exc.reexplain(explain_in_flow(exc.explanation, history, exc.request))
+                elif exc.status is not None and (
+                    bare := explain_bare_refusal(exc.status, history, exc.request)
+                ):
+                    exc.reexplain(bare)
             raise
 
     def close(self) -> None:

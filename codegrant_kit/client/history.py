@@ -1,7 +1,8 @@
 """What happened to a flow's codes and tokens, read back from its transcript.
 
 A server's ``error_description`` often lists several causes at once ("unknown,
-expired or revoked"). The transcript knows which of them this flow caused: a code
+expired or revoked"), and ``access_denied`` is a user's Deny or the server's own
+policy (RFC 6749 Section 4.1.2.1). The transcript knows which of them this flow caused: a code
 sent a second time (RFC 6749 Section 4.1.2), a revocation request (RFC 7009), a
 refresh token already exchanged (RFC 9700 Section 4.14.2), a token older than its
 ``expires_in`` (RFC 6749 Section 5.1). :func:`likely_cause` states the cause the
@@ -11,7 +12,7 @@ records prove, or lists the possible ones when they prove none.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs
 
 import httpx
@@ -229,9 +230,100 @@ def explain_in_flow(
     )
 
 
+def explain_bare_refusal(
+    status: int, history: History, request: httpx.Request, now: float | None = None
+) -> Explanation | None:
+    """A protected resource's 401 or 403 that names no error, explained from the history.
+
+    RFC 6750 Section 3.1 asks for 401 and ``WWW-Authenticate: Bearer
+    error="invalid_token"``; some servers (django-oauth-toolkit's resource views)
+    answer a bare 403. The records may still prove why: a revocation, a replay.
+    None when the request carried no bearer token.
+    """
+    sent = sent_token(request)
+    if status not in (401, 403) or sent is None or sent[0] != "access_token":
+        return None
+    cause = likely_cause(history, *sent, now=now)
+    if cause is None:
+        return None
+    return Explanation(
+        "no error code",
+        "protected resource",
+        "RFC 6750 Section 3.1",
+        f"The API refused the access token with {status} but named no error, in neither "
+        'the body nor a WWW-Authenticate challenge (RFC 6750 3.1 asks for 401 and error="'
+        'invalid_token" when a token is expired, revoked or invalid).',
+        cause,
+        _FIX["access_token"],
+        known=False,
+    )
+
+
 _FIX = {
     "access_token": "Refresh the token if you still hold a live refresh token, or run the "
     "flow again for new tokens.",
     "refresh_token": "Run the flow again for new tokens.",
     "code": "Run the flow again for a fresh code.",
 }
+
+
+# the words of an answer that refuses, when the page's own choices are not known
+DENY_CHOICES = frozenset({"deny", "cancel", "no", "reject", "decline"})
+
+
+def denial_cause(scope: str | None, consent: str | None, refused: bool | None = None) -> str:
+    """Why an authorization request came back ``access_denied``, from what the flow did.
+
+    ``consent`` is the answer clicked on the consent page (None: none was), and
+    ``refused`` whether it refuses (None: judged from its words).
+
+    >>> denial_cause(None, None).split(". ")[0]
+    'Nobody clicked Deny in this flow (no consent page was answered)'
+    >>> denial_cause("photos", "deny")
+    'The user clicked Deny on the consent page.'
+    """
+    if refused is None:
+        refused = consent is not None and consent.lower() in DENY_CHOICES
+    if refused:
+        if consent is None or consent.lower() == "deny":
+            return "The user clicked Deny on the consent page."
+        return f"The user clicked {consent!r} on the consent page, which refuses."
+    clicked = (
+        f"the consent page was answered {consent!r}" if consent else "no consent page was answered"
+    )
+    if not scope:
+        return (
+            f"Nobody clicked Deny in this flow ({clicked}). The authorization request asked "
+            "for no scope, and the server, with nothing to grant, refused it by its own "
+            "policy (RFC 6749 Section 3.3: without scope a server uses a default, or fails "
+            "the request)."
+        )
+    return (
+        f"Nobody clicked Deny in this flow ({clicked}): the server's policy refused the "
+        f"request for scope {scope!r} (this user or client may not have it)."
+    )
+
+
+def explain_denial(
+    explanation: Explanation,
+    scope: str | None,
+    consent: str | None,
+    refused: bool | None = None,
+) -> Explanation:
+    """``explanation`` of an ``access_denied`` with the cause the flow shows; others unchanged."""
+    if explanation.error != "access_denied":
+        return explanation
+    cause = denial_cause(scope, consent, refused)
+    if cause.startswith("The user clicked"):
+        fix = "Nothing is wrong with the client: ask the user again, or carry on without access."
+    elif not scope:
+        fix = (
+            "Ask for a scope the server lists in scopes_supported, or one registered for "
+            "the application."
+        )
+    else:
+        fix = (
+            "Ask for a scope the server lists in scopes_supported, or ask its administrator "
+            "what its policy refuses."
+        )
+    return replace(explanation, likely_cause=cause, fix=fix)

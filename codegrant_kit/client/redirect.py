@@ -50,6 +50,8 @@ class AuthorizationResponse:
     error_uri: str | None = None
     params: Mapping[str, str] = field(default_factory=dict)
     checks: tuple[str, ...] = ()
+    # the error explained with what the flow did (Flow.receive_redirect sets it)
+    in_flow: Explanation | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -59,18 +61,23 @@ class AuthorizationResponse:
     def explanation(self) -> Explanation | None:
         if self.error is None:
             return None
-        return explain_error(self.error, self.error_description, where="authorization")
+        return self.in_flow or explain_error(
+            self.error, self.error_description, where="authorization"
+        )
 
     def raise_for_error(self) -> None:
         """Raise :class:`OAuthResponseError` if the server sent an error instead of a code."""
         if self.error is not None:
-            raise OAuthResponseError(
+            exc = OAuthResponseError(
                 status=None,
                 error=self.error,
                 error_description=self.error_description,
                 error_uri=self.error_uri,
                 where="authorization",
             )
+            if self.in_flow is not None:
+                exc.reexplain(self.in_flow)
+            raise exc
 
     def explain(self) -> list[ParameterNote]:
         """Each parameter of the redirect, what it is for, and its RFC section."""

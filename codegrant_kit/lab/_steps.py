@@ -14,6 +14,7 @@ from ..client import (
     Form,
     OAuthResponseError,
     Page,
+    PkcePair,
     TokenResponse,
     call_api,
     introspect,
@@ -36,6 +37,23 @@ def sign_in(
     return page
 
 
+def answered(browser: Browser, url: str, account: Account) -> Page:
+    """The server's answer to an authorization request, signing in first if it asks.
+
+    Unlike `sign_in`, an error page after the login is the answer, not a failed
+    login: some servers (django-oauth-toolkit) check the request only then.
+    """
+    page = browser.open(url)
+    if page.login_form is None:
+        return page
+    page = browser.login(account.username, account.password)
+    if page.login_form is not None:
+        raise Unsupported(f"Signing in as {account.username!r} failed: {page.message}")
+    if page.kind == "consent":
+        page = browser.consent("approve")
+    return page
+
+
 def signed_in(page: Page, account: Account) -> Page:
     """The page after the login form, or Unsupported if the login itself failed."""
     if page.login_form is not None or page.kind == "error page":
@@ -53,12 +71,43 @@ def params_of(url: str | None) -> dict[str, str]:
     return params
 
 
-def code_from(page: Page) -> str:
-    """The code in the redirect the browser is at, or Unsupported saying what came instead."""
-    code = params_of(page.location).get("code") if page.kind == "redirect" else None
-    if not code:
-        raise Unsupported(f"The victim's sign-in did not end with a code: {page.describe()}")
-    return code
+def code_from(page: Page, request_url: str | None = None) -> str:
+    """The code in the redirect the browser is at, or Unsupported saying what came instead.
+
+    `request_url` is the authorization request that started the sign-in: an error
+    is then told with what that request asked for.
+    """
+    params = params_of(page.location) if page.kind == "redirect" else {}
+    code = params.get("code")
+    if code:
+        return code
+    if params.get("error"):
+        raise Unsupported(f"The sign-in did not end with a code: {refusal(page, request_url)}")
+    raise Unsupported(f"The sign-in did not end with a code: {page.describe()}")
+
+
+def refusal(page: Page, request_url: str | None = None) -> str:
+    """An error the server sent back in a redirect, told with what the request held.
+
+    The lab approves every consent page it is shown and never clicks Deny, so an
+    access_denied is the server's own policy, not a user's choice; a request that
+    asked for no scope often left it nothing to grant.
+    """
+    params = params_of(page.location)
+    described = f" ({params['error_description']})" if params.get("error_description") else ""
+    told = f"the server sent error={params.get('error')}{described} back to the redirect URI"
+    if params.get("error") != "access_denied":
+        return told + "."
+    told += ", though nobody clicked Deny (the lab approves every consent page)"
+    if request_url is None:
+        return told + "."
+    asked = params_of(request_url).get("scope")
+    if not asked:
+        return (
+            f"{told}; the request asked for no scope, so the server had nothing to grant: "
+            "name one with scope=..."
+        )
+    return f"{told}; the request asked for scope {asked!r}."
 
 
 def forged_callback(redirect_uri: str, code: str, state: str | None, iss: str | None) -> str:
@@ -99,13 +148,20 @@ def authorization_url(
     application: Application,
     redirect_uri: str | None = None,
     scope: str | None = None,
+    *,
+    pkce: bool = True,
 ) -> str:
-    """An authorization request as an attacker writes it: no PKCE, a state of their own."""
+    """An authorization request as an attacker writes it: a state and PKCE pair of their own.
+
+    It asks for `scope`, else the target's probe scope; `pkce=False` leaves the
+    code_challenge out, for the one attack that probes exactly that (the downgrade).
+    """
     return AuthorizationRequest.build(
         target.endpoints().authorization_endpoint,
         application.client_id,
         redirect_uri or application.redirect_uri or target.redirect_uri,
-        scope=scope,
+        scope=scope or target.probe_scope(),
+        pkce=PkcePair.generate(target.token_factory) if pkce else None,
         token_factory=target.token_factory,
     ).url
 
@@ -159,7 +215,8 @@ def token_state(target: Target, application: Application, access_token: str) -> 
 
 
 def consent_offers(page: Page, choice: str) -> bool:
-    form = page.consent_form
-    if form is None:
-        return False
-    return any(choice in (f.value, *f.options) for f in form.named("consent"))
+    """Whether the consent page offers `choice`: a WSO2 value or a label (approveAlways)."""
+    key = choice.lower().replace(" ", "")
+    return any(
+        key in (c.value.lower(), c.label.lower().replace(" ", "")) for c in page.consent_choices
+    )

@@ -6,8 +6,12 @@
 
 Works against any RFC 8414 issuer: the checklist registers its own clients when
 the server has a registration_endpoint (RFC 7591), or uses the keys it is given.
+Every probe asks for a scope (the one given, else those of scopes_supported) and
+uses PKCE, except the downgrade probe, whose point is a request without it.
 An item passes when its attack fails, fails when the attack gets through, and is
-skipped, with the reason, when the server lacks what the check needs.
+skipped only when the answer cannot be known, saying why. Each reason is told from
+what that run saw: the server's answers, the headers of each page, the guess that
+signed in.
 
 It changes the server it runs against: it registers clients, signs the user in
 many times, gives one Approve Always, and makes about 30 failed sign-ins and
@@ -29,6 +33,7 @@ from ..runner import BackgroundServer
 from ..server.switches import SWITCHES
 from .attacks import BY_SWITCH
 from .code_injection import intercept_code
+from .code_replay import replay_code
 from .guessing import guess_client_secret, guess_password
 from .registry import known_switch
 from .result import Unsupported
@@ -137,8 +142,8 @@ def _attacks(switch: str) -> Run:
         for attack in BY_SWITCH[switch]:
             result = attack(target)
             if result.succeeded:
-                return "fail", result.headline
-            headlines.append(result.headline)
+                return "fail", result.reason or result.headline
+            headlines.append(result.reason or result.headline)
         return "pass", " ".join(headlines)
 
     return check
@@ -160,15 +165,30 @@ def check_for(switch: str) -> Callable[[Run], Run]:
 
 def _pkce_enforced(target: Target) -> Outcome:
     result = intercept_code(target, pkce=True)
-    if result.succeeded:
-        return "fail", result.headline
     methods = target.endpoints().code_challenge_methods_supported
     advertised = (
-        "S256 is advertised in code_challenge_methods_supported"
-        if "S256" in methods
-        else "but the metadata lists no code_challenge_methods_supported with S256"
+        f"the metadata lists code_challenge_methods_supported: {', '.join(methods)}"
+        if methods
+        else "the metadata lists no code_challenge_methods_supported"
     )
-    return "pass", f"An injected code was refused for the wrong code_verifier; {advertised}."
+    if result.succeeded:
+        return "fail", f"{result.reason} And {advertised}."
+    if "S256" not in methods:
+        # RFC 9700 2.1.1: publishing code_challenge_methods_supported is RECOMMENDED
+        return "pass", f"{result.reason} But {advertised} with S256, so clients cannot tell."
+    return "pass", f"{result.reason} And {advertised}."
+
+
+@check_for("code_replay")
+def _single_use(target: Target) -> Outcome:
+    result = replay_code(target)
+    if result.succeeded:
+        return "fail", result.reason
+    if result.evidence.get("victim's first token") == "active":
+        # RFC 6749 4.1.2: the server "SHOULD revoke (when possible) all tokens previously
+        # issued based on that authorization code"; the item claims it
+        return "fail", f"{result.reason} The code works once, but its theft does not show."
+    return "pass", result.reason
 
 
 @check_for("no_throttle")
@@ -176,11 +196,23 @@ def _guessing(target: Target) -> Outcome:
     probe = f"cgk-probe-{target.token_factory(6)}"
     wrong = [f"wrong-{n}-{target.token_factory(6)}" for n in range(PASSWORD_PROBES)]
     login = guess_password(target, username=probe, wordlist=wrong)
+    found = login.evidence.get("password found")
+    if found is not None:
+        guesses = int(str(login.evidence["guesses"]))
+        which = "the first wrong password" if guesses == 1 else f"wrong password {guesses}"
+        landed = str(login.evidence.get("last answer")).partition(":")[0]
+        return "fail", (
+            f"The made-up user {probe!r} signed in with {which} tried ({found!r}): this "
+            "server's login accepts any password, so a guesser needs no luck, and a lockout "
+            f"would not help. It led to: {landed}."
+        )
     login_locked = bool(login.evidence.get("locked out"))
     login_note = (
-        f"sign-in locked after {int(str(login.evidence['guesses'])) - 1} wrong passwords"
+        f"sign-in locked after {int(str(login.evidence['guesses'])) - 1} wrong passwords for "
+        f"{probe!r} ({login.evidence['server said']})"
         if login_locked
-        else f"no lockout after {PASSWORD_PROBES} wrong passwords for one user"
+        else f"no lockout after {PASSWORD_PROBES} wrong passwords for {probe!r} (the last "
+        f"got: {login.evidence.get('last answer')})"
     )
     endpoints = target.endpoints()
     if endpoints.registration_endpoint is None:
@@ -189,12 +221,15 @@ def _guessing(target: Target) -> Outcome:
     own = target.register("Checklist secret probe", redirect_uris=[target.redirect_uri])
     secrets_tried = [f"wrong-{n}-{target.token_factory(6)}" for n in range(SECRET_PROBES)]
     client = guess_client_secret(target, client_id=own.client_id, wordlist=secrets_tried)
+    if client.succeeded:
+        return "fail", f"{login_note}; {client.reason}"
     client_locked = bool(client.evidence.get("locked out"))
     client_note = (
         f"client authentication locked after {int(str(client.evidence['guesses'])) - 1} "
-        "wrong secrets"
+        f"wrong secrets ({client.evidence['server said']})"
         if client_locked
-        else f"no lockout after {SECRET_PROBES} wrong client secrets"
+        else f"no lockout after {SECRET_PROBES} wrong client secrets (the last got: "
+        f"{client.evidence.get('last answer')})"
     )
     return ("pass" if login_locked and client_locked else "fail"), f"{login_note}; {client_note}."
 
@@ -235,6 +270,7 @@ def run_checklist(
     client_secret: str | None = None,
     redirect_uri: str | None = None,
     api_url: str | None = None,
+    scope: str | None = None,
     scopes: tuple[str, ...] = (),
     verify: Verify | None = None,
     token_factory: TokenFactory | None = None,
@@ -244,6 +280,8 @@ def run_checklist(
 
     Without `client_id` the checks register their own clients; without
     `api_url` the check of tokens in URLs is skipped (a LabServer gives its own).
+    Every probe asks for `scope`, or else one of the server's scopes_supported;
+    `scopes` are the two the consent check uses.
     """
     base = as_target(server)
     account = base.victim if username is None else Account(username, password or "")
@@ -259,6 +297,7 @@ def run_checklist(
         application=application,
         redirect_uri=redirect_uri,
         api_url=api_url if api_url is not None else base.api_url,
+        scope=scope or base.scope,
         scopes=scopes or base.scopes,
         verify=base.verify if verify is None else verify,
         token_factory=token_factory or base.token_factory,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..client import json_object
 from ..server.switches import SWITCHES
-from ._steps import sign_in, token_state
+from ._steps import code_from, sign_in, token_state
 from .registry import attack_on
 from .result import AttackResult, Lesson
 from .scenario import TargetLike, as_target
@@ -31,7 +31,7 @@ def replay_code(target: TargetLike) -> AttackResult:
     app = t.register()
     with t.flow(app) as client:
         request = client.authorize()
-        sign_in(client.browser, request.url, t.victim)
+        code_from(sign_in(client.browser, request.url, t.victim), request.url)
         response = client.receive_redirect()
         stolen = client.token_request()  # what a logging proxy on the way saw
         first = client.exchange_code()
@@ -57,10 +57,26 @@ def replay_code(target: TargetLike) -> AttackResult:
             f"of its own, and the victim's token is still {victim_token}. Nothing shows "
             "that the code was stolen."
         )
+        reason = (
+            f"The replayed token request for code {response.code} got an access token of its "
+            f"own ({replay.status_code}), and the victim's first token is {victim_token}."
+        )
     else:
         description = body.get("error_description", "")
         what = (
             f"The replay was refused with {body.get('error', replay.status_code)}. "
             f"{description} The victim's first token is {victim_token}: the theft shows."
         )
-    return REPLAY.result(succeeded, what, steps, evidence)
+        answered = f"{replay.status_code} {body.get('error', '')}".strip()
+        said = f" ({str(description).rstrip('.')})" if description else ""
+        if victim_token == "inactive":
+            revoked = "the victim's first access token is now inactive: the theft shows"
+        elif victim_token == "active":
+            revoked = "the victim's first access token is still active: the replay revoked nothing"
+        else:
+            revoked = (
+                f"whether it revoked the victim's first access token cannot be told ({victim_token}"
+                ": no introspection endpoint, and no API URL given)"
+            )
+        reason = f"The replay of code {response.code} was answered {answered}{said}; {revoked}."
+    return REPLAY.result(succeeded, what, steps, evidence, reason=reason)

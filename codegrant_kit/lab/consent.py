@@ -38,10 +38,17 @@ def consent_upgrade(target: TargetLike) -> AttackResult:
         request = first.authorize(scope=narrow)
         first.browser.open(request.url)
         page = signed_in(first.login(t.victim.username, t.victim.password), t.victim)
-        if not consent_offers(page, "approveAlways"):
-            raise Unsupported(f"No Approve Always on the consent page: {page.describe()}")
-        first.consent("approveAlways")
-    steps.append(f"{t.victim.username} signs in and clicks Approve Always for scope {narrow!r}")
+        if page.kind != "consent":
+            raise Unsupported(
+                f"The server asked no consent for scope {narrow!r} ({page.describe()}): it "
+                "grants this client without asking, so there is no approval whose reach "
+                "could be tested."
+            )
+        # without Approve Always, a server may still remember what was approved once
+        choice = "approveAlways" if consent_offers(page, "approveAlways") else "approve"
+        first.consent(choice)
+    clicked = "Approve Always" if choice == "approveAlways" else "approve (no Approve Always)"
+    steps.append(f"{t.victim.username} signs in and clicks {clicked} for scope {narrow!r}")
     with t.flow(app) as later:
         request = later.authorize(scope=f"{narrow} {extra}")
         later.browser.open(request.url)
@@ -57,6 +64,8 @@ def consent_upgrade(target: TargetLike) -> AttackResult:
                 f"The server asked for consent again, because {extra!r} was never approved.",
                 steps,
                 {"after sign-in": "the consent page, asking again"},
+                reason=f"After {clicked} for {narrow!r}, a request for {narrow!r} and "
+                f"{extra!r} got the consent page again ({page.url.split('?')[0]}).",
             )
         try:
             later.receive_redirect()
@@ -69,12 +78,21 @@ def consent_upgrade(target: TargetLike) -> AttackResult:
         f"no consent page: straight back with a code; the token's scope is {tokens.scope!r}"
     )
     widened = extra in (tokens.scope or "").split()
+    what = (
+        f"The server skipped consent and granted {tokens.scope!r} on {owner}'s account, "
+        f"though she only ever approved {narrow!r}."
+        if widened
+        else f"The server skipped the consent page but left {extra!r} out: the token's "
+        f"scope is {tokens.scope!r}, what she approved."
+    )
     return APPROVE_ALWAYS.result(
         widened,
-        f"The server skipped consent and granted {tokens.scope!r} on {owner}'s account, "
-        f"though she only ever approved {narrow!r}.",
+        what,
         steps,
         {"after sign-in": "a redirect with a code, no consent page", "scope": tokens.scope},
+        reason=f"After {clicked} for {narrow!r}, a request for {narrow!r} and {extra!r} "
+        f"came straight back with a code, no consent page; the token's scope is "
+        f"{tokens.scope!r}" + ("." if widened else f", without {extra!r}."),
     )
 
 
@@ -145,18 +163,28 @@ def clickjack(target: TargetLike, *, framer: str = ATTACKER_ORIGIN) -> AttackRes
         request = client.authorize()
         login = client.browser.open(request.url)
         page = signed_in(client.login(t.victim.username, t.victim.password), t.victim)
-    shown = page if page.kind == "consent" else login
-    allowed, why = may_frame(shown.headers, shown.url, framer)
+    shown = [login, page] if page.kind == "consent" else [login]
+    verdicts = [(p, *may_frame(p.headers, p.url, framer)) for p in shown]
+    framed = [p for p, allowed, _ in verdicts if allowed]
+    allowed = bool(framed)
+    target_page = framed[0] if framed else shown[-1]
+    why = next(w for p, _, w in verdicts if p is target_page)
+    seen = "; ".join(
+        f"the {p.kind} page {p.url.split('?')[0]} sent {w}, so a browser "
+        + ("shows it in a frame" if ok else "refuses to frame it")
+        for p, ok, w in verdicts
+    )
     steps = [
-        f"{t.attacker.username}'s page at {framer} loads the {shown.kind} page in an "
+        f"{t.attacker.username}'s page at {framer} loads the {target_page.kind} page in an "
         "invisible frame, with a 'Claim your prize' button over Approve",
         f"the page answers with {why}; the browser "
         + ("shows it in the frame" if allowed else "refuses to show it in the frame"),
     ]
     what = (
-        f"The {shown.kind} page can be framed by {framer}: one click on the decoy approves."
+        f"The {target_page.kind} page can be framed by {framer}: one click on the decoy approves."
         if allowed
-        else f"The browser will not frame the {shown.kind} page for {framer}: nothing to click."
+        else f"The browser will not frame the {target_page.kind} page for {framer}: nothing "
+        "to click."
     )
     return AttackResult(
         "Clickjacking",
@@ -167,7 +195,8 @@ def clickjack(target: TargetLike, *, framer: str = ATTACKER_ORIGIN) -> AttackRes
         "X-Frame-Options: DENY on the login and consent pages.",
         tuple(steps),
         {
-            "Content-Security-Policy": shown.headers.get("content-security-policy", "(none)"),
-            "X-Frame-Options": shown.headers.get("x-frame-options", "(none)"),
+            "Content-Security-Policy": target_page.headers.get("content-security-policy", "(none)"),
+            "X-Frame-Options": target_page.headers.get("x-frame-options", "(none)"),
         },
+        f"Framed by {framer}: {seen}.",
     )

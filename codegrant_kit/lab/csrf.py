@@ -34,7 +34,7 @@ def callback_csrf(target: TargetLike, *, check_state: bool = True) -> AttackResu
     with t.flow(app) as attacker_session:
         request = attacker_session.authorize(pkce=False)
         page = sign_in(attacker_session.browser, request.url, t.attacker)
-        code_from(page)
+        code_from(page, request.url)
         planted = page.location or ""
     steps.append(
         f"{t.attacker.username} signs in with her own account and keeps the callback "
@@ -130,4 +130,6 @@ def login_csrf(target: TargetLike) -> AttackResult:
         "the browser that opened them.",
         tuple(steps),
         {"server answered": f"{answer.status} {answer.reason}", "page": answer.title},
+        "A login form copied from one browser, hidden fields included, and posted from "
+        f"another that holds its own cookie, got: {answer.describe()}",
     )

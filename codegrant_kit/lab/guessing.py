@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..client import Page, client_authenticated_request, json_object
 from ..server.switches import SWITCHES
-from ._steps import authorization_url
+from ._steps import authorization_url, params_of
 from .registry import attack_on
 from .result import AttackResult, Lesson, Unsupported
 from .scenario import TargetLike, as_target
@@ -63,6 +63,7 @@ class Guessing:
         found: str | None,
         lockout: tuple[str, str] | None,  # what the server said: in the story, in full
         who: str = "",
+        last: str = "",  # the server's answer to the last guess
     ) -> AttackResult:
         evidence: dict[str, object] = {"guesses": tried}
         if found is not None:
@@ -78,7 +79,9 @@ class Guessing:
             steps.append("no guess worked")
             what = f"None of the {tried} guesses worked, and the server never locked out."
         evidence["locked out"] = lockout is not None
-        return self.lesson.result(found is not None, what, steps, evidence)
+        evidence["last answer"] = last
+        reason = f"{what.partition('. ')[0].rstrip('.')} (the last answer: {last})."
+        return self.lesson.result(found is not None, what, steps, evidence, reason=reason)
 
 
 PASSWORDS = Guessing(
@@ -153,7 +156,7 @@ def guess_password(
                 fresh_login_page()
                 page = browser.login(username, guess)
             tried.append(guess)
-            if page.kind in ("consent", "redirect"):
+            if page.kind == "consent" or params_of(page.location).get("code"):
                 found = guess
                 break
             if _locked_out(page):
@@ -163,7 +166,8 @@ def guess_password(
         f"{t.attacker.username} tries {len(tried)} passwords from a dictionary for "
         f"{username!r}, opening a new login page every {per_page} guesses"
     ]
-    return PASSWORDS.result(steps, len(tried), found, lockout, who=username)
+    last = page.describe() if page is not None else "no guess was sent"
+    return PASSWORDS.result(steps, len(tried), found, lockout, who=username, last=last)
 
 
 @attack_on("no_throttle")
@@ -188,6 +192,7 @@ def guess_client_secret(
     tried = 0
     found: str | None = None
     lockout: tuple[str, str] | None = None
+    last = "no guess was sent"
     with t.http() as http:
         for guess in wordlist:
             tried += 1
@@ -195,15 +200,16 @@ def guess_client_secret(
             response = http.send(request)
             body = json_object(response) or {}
             description = str(body.get("error_description", ""))
+            last = f"{response.status_code} {body.get('error', '')}: {description}".strip(": ")
             if response.status_code == 429 or "retry-after" in response.headers:
-                said = f"{response.status_code} {body.get('error', '')}: {description}"
-                lockout = (said, said)
+                lockout = (last, last)
                 break
-            if response.status_code != 401:
+            # RFC 6749 5.2: a failed client authentication is invalid_client, 401 or 400
+            if response.status_code != 401 and body.get("error") != "invalid_client":
                 found = guess
                 break
     steps = [
         f"{t.attacker.username} sends token requests for client {client_id!r}, one "
         "secret from a dictionary each"
     ]
-    return SECRETS.result(steps, tried, found, lockout)
+    return SECRETS.result(steps, tried, found, lockout, last=last)

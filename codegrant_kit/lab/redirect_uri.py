@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from ..client import OAuthResponseError
 from ..server.switches import SWITCHES
-from ._steps import authorization_url, params_of, sign_in
+from ._steps import answered, authorization_url, params_of
 from .registry import attack_on
 from .result import AttackResult, Unsupported
 from .scenario import TargetLike, as_target, evil_twin, refused
@@ -40,16 +40,17 @@ def regexp_redirect(target: TargetLike) -> AttackResult:
     evil = evil_twin(t.redirect_uri)
     try:
         app = t.register(redirect_uris=[LOOSE_PATTERN])
-        steps.append(f"the developer registers the callback {LOOSE_PATTERN}: accepted")
+        registered = f"registering the callback {LOOSE_PATTERN} was accepted"
     except (OAuthResponseError, Unsupported) as exc:
         why = refused(exc) if isinstance(exc, OAuthResponseError) else str(exc)
-        steps.append(f"the developer tries the callback {LOOSE_PATTERN}: refused ({why})")
+        registered = f"registering the callback {LOOSE_PATTERN} was refused ({why})"
         app = t.register()
-        steps.append(f"so the client is registered with {app.redirect_uri} exactly")
+        registered += f", so the client uses {app.redirect_uri} exactly"
+    steps.append(f"the developer tries it: {registered}")
     link = authorization_url(t, app, redirect_uri=evil)
     steps.append(f"the attacker sends {t.victim.username} a link with redirect_uri={evil}")
     with t.browser(stop_at=evil) as browser:
-        page = sign_in(browser, link, t.victim)
+        page = answered(browser, link, t.victim)
     code = params_of(page.location).get("code") if _same_host(page.location, evil) else None
     succeeded = code is not None
     steps.append(f"the server answers: {page.describe()}")
@@ -60,10 +61,18 @@ def regexp_redirect(target: TargetLike) -> AttackResult:
             f"The code went to {urlsplit(evil).hostname}, the attacker's host: the loose "
             "pattern matched it, and the attacker can now inject the code (section 4)."
         )
+        reason = (
+            f"{registered.capitalize()}; the link with redirect_uri={evil} sent the code to "
+            f"the attacker's host: {page.location}"
+        )
     else:
         evidence["page"] = page.title or page.kind
         what = (
             f"The look-alike redirect URI was refused, and no code left the server. {page.message}"
+        )
+        reason = (
+            f"{registered.capitalize()}; the link with redirect_uri={evil} got no code there: "
+            f"{page.describe()}"
         )
     return AttackResult(
         "Redirect URI manipulation (regexp=)",
@@ -73,6 +82,7 @@ def regexp_redirect(target: TargetLike) -> AttackResult:
         "Redirect URIs are compared with the registered ones by exact string matching.",
         tuple(steps),
         evidence,
+        reason,
     )
 
 
@@ -84,21 +94,33 @@ def open_redirector(target: TargetLike) -> AttackResult:
     link = authorization_url(t, app, redirect_uri=ATTACKER_SITE)
     steps = [f"the attacker mails a link that starts at the trusted server: {link}"]
     with t.browser(stop_at=ATTACKER_SITE) as browser:
-        page = browser.open(link)
+        # a server that asks the victim to sign in first checks the request after it
+        page = answered(browser, link, t.victim)
     succeeded = page.kind == "redirect" and _same_host(page.location, ATTACKER_SITE)
     steps.append(f"the victim clicks it; the server answers {page.status} {page.reason}")
     evidence: dict[str, object] = {"server answered": f"{page.status} {page.reason}"}
+    hops = f" after {len(page.hops)} redirect(s) on the server" if page.hops else ""
     if succeeded:
         evidence["Location"] = page.location
         what = (
             f"The server sent the browser on to {ATTACKER_SITE}: a link that starts at the "
             "trusted server ends on the attacker's phishing page."
         )
+        reason = (
+            f"The link with the unregistered redirect_uri={ATTACKER_SITE} was answered{hops} "
+            f"with a redirect to the attacker's site: {page.location}"
+        )
     else:
         evidence["page"] = page.title or page.kind
         what = (
             "The server showed an error page and sent the browser nowhere, because the "
             "redirect URI is not registered."
+            if page.kind == "error page"
+            else "The server did not send the browser to the attacker's site."
+        )
+        reason = (
+            f"The link with the unregistered redirect_uri={ATTACKER_SITE} was answered{hops}, "
+            f"without going there: {page.describe()}"
         )
     return AttackResult(
         "Open redirector",
@@ -108,4 +130,5 @@ def open_redirector(target: TargetLike) -> AttackResult:
         "A bad client_id or redirect_uri gets an error page, never a redirect.",
         tuple(steps),
         evidence,
+        reason,
     )

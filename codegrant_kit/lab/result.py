@@ -28,6 +28,9 @@ class AttackResult:
     defence: str  # what stops the attack
     steps: tuple[str, ...] = ()  # what the attacker and victim did, in order, with real values
     evidence: Mapping[str, object] = field(default_factory=dict)
+    # the verdict in one line, from this run's evidence (the checklist shows it);
+    # empty: the headline
+    reason: str = ""
 
     @property
     def headline(self) -> str:
@@ -91,6 +94,8 @@ class Lesson:
         what_happened: str,
         steps: Sequence[str],
         evidence: Mapping[str, object] | None = None,
+        *,
+        reason: str = "",
     ) -> AttackResult:
         return AttackResult(
             self.attack,
@@ -100,7 +105,18 @@ class Lesson:
             self.defence,
             tuple(steps),
             {} if evidence is None else evidence,
+            reason,
         )
+
+
+def sentence(text: str) -> str:
+    """Text that ends with one full stop, however the server's words ended.
+
+    >>> sentence("invalid_grant: the code has expired.")
+    'invalid_grant: the code has expired.'
+    """
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _shown(value: object) -> str:

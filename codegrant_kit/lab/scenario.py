@@ -151,6 +151,8 @@ class Target:
     # keys given by hand (a real server's portal); None: each attack registers its own
     application: Application | None = None
     redirect_uri: str = CALLBACK
+    # the scope every probe asks for; None: one of the server's scopes_supported
+    scope: str | None = None
     # two scopes for the consent attack (the first approved, the second asked later);
     # empty: taken from the server's scopes_supported
     scopes: tuple[str, ...] = ()
@@ -169,6 +171,19 @@ class Target:
             with new_client(self.verify) as http:
                 self._endpoints = discover(self.issuer, http=http)
         return self._endpoints
+
+    def probe_scope(self) -> str | None:
+        """The scope every probe asks for: the one named, else what the metadata lists.
+
+        A server may refuse a request without scope, or grant it nothing (RFC 6749
+        3.3 leaves the default to the server), so every probe sends one: every scope
+        of scopes_supported but offline_access (which makes OpenID providers ask for
+        consent every time), so that the API takes the token. None when there is none.
+        """
+        if self.scope:
+            return self.scope
+        listed = [s for s in self.endpoints().scopes_supported if s != "offline_access"]
+        return " ".join(listed) or None
 
     def register(
         self,
@@ -190,7 +205,7 @@ class Target:
                 endpoints,
                 client_name=client_name,
                 redirect_uris=list(redirect_uris or [self.redirect_uri]),
-                scope=scope,
+                scope=scope or self.probe_scope(),
                 http=http,
             )
 
@@ -201,6 +216,7 @@ class Target:
             self.endpoints(),
             application=application,
             redirect_uri=application.redirect_uri or self.redirect_uri,
+            scope=self.probe_scope(),
             api_url=self.api_url,
             verify=self.verify,
             token_factory=self.token_factory,
@@ -219,7 +235,10 @@ class Target:
 
     def consent_scopes(self) -> tuple[str, str]:
         """Two scopes: one to approve always, one more to ask for later."""
-        scopes = self.scopes or self.endpoints().scopes_supported
+        # offline_access asks for consent whatever was approved (OpenID Connect Core 11)
+        scopes = self.scopes or tuple(
+            s for s in self.endpoints().scopes_supported if s != "offline_access"
+        )
         preferred = [s for s in ("photos:read", "profile") if s in scopes]
         chosen = preferred if len(preferred) == 2 else list(scopes[:2])
         if len(chosen) < 2:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import ipywidgets as widgets
 from traitlets import Enum, List, Unicode
 
-from ..client import Exchange
+from ..client import Exchange, json_object
 from . import _html
 from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
 from .state import FlowState
@@ -72,15 +72,20 @@ class ApiModel(StepModel):
         return result
 
     def call_api(self) -> None:
-        """GET the photos with the access token."""
+        """GET the photos (or any API's answer) with the access token."""
         response = self._recorded(lambda: self.shared.call_api(self.url.strip() or None))
         if response is None:
             self.photos = []
             return
-        body = response.json()
-        photos = body.get("photos", []) if isinstance(body, dict) else []
-        self.photos = [str(photo.get("title", photo)) for photo in photos]
-        self.status = f"{response.status_code} {response.reason_phrase}: {len(photos)} photos."
+        answered = f"{response.status_code} {response.reason_phrase}"
+        photos = (json_object(response) or {}).get("photos")
+        if not isinstance(photos, list):
+            # another server's API (userinfo, a site's own): say what it answered
+            self.photos = []
+            self.status = f"{answered}: the API answered {' '.join(response.text.split())[:200]}"
+            return
+        self.photos = [str(p.get("title", p) if isinstance(p, dict) else p) for p in photos]
+        self.status = f"{answered}: {len(photos)} photos."
 
     def refresh(self) -> None:
         """New tokens from the refresh token; the old refresh token stops working."""

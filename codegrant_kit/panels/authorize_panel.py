@@ -9,6 +9,7 @@ changes and becomes the flow's request, which the Login panel opens.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,21 @@ from .state import FlowState
 from .steps import Step
 
 DEFAULT_SCOPE = "PRODUCTION"  # the seed page's scope
+
+
+def listed_scope(scope: str, supported: Sequence[str]) -> str:
+    """``scope`` if the server lists each of its words, else one it lists.
+
+    The seed's PRODUCTION is WSO2's: another server refuses it (invalid_scope) or
+    grants nothing (access_denied). ``openid`` where listed (an OpenID provider
+    grants it to any client), else the first listed.
+
+    >>> listed_scope("PRODUCTION", ("openid", "read")), listed_scope("read", ("openid", "read"))
+    ('openid', 'read')
+    """
+    if scope.split() and set(scope.split()) <= set(supported):
+        return scope
+    return "openid" if "openid" in supported else supported[0]
 
 
 class AuthorizeModel(StepModel):
@@ -58,6 +74,7 @@ class AuthorizeModel(StepModel):
         endpoints = flow.endpoints if flow is not None else None
         if endpoints is not None and endpoints.scopes_supported:
             self.scope_options = list(endpoints.scopes_supported)
+            self.scope = listed_scope(self.scope, endpoints.scopes_supported)
         self.authorization_endpoint = endpoints.authorization_endpoint if endpoints else ""
 
     def _on_application(self, _change: object = None) -> None:

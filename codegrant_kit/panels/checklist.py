@@ -3,7 +3,8 @@
 Each row is one RFC 9700 item, checked live by running its attack against the
 server (``codegrant_kit.lab.checklist``): pass when the attack fails, fail when
 it gets through, skip (with the reason) when the server lacks what the check
-needs. Without a client id the checks register their own clients (RFC 7591).
+needs. Without a client id the checks register their own clients (RFC 7591);
+every probe asks for the scope typed in, or else one the server's metadata lists.
 
     panel = ChecklistPanel(lab_server)     # or ChecklistPanel(), then fill in the URL
     panel.run_button.click()               # or panel.model.run()
@@ -36,6 +37,7 @@ class ChecklistModel(HasTraits):
     client_id = Unicode("")  # empty: register clients through the registration endpoint
     client_secret = Unicode("")
     redirect_uri = Unicode(CALLBACK)
+    scope = Unicode("")  # empty: every probe asks for one of the server's scopes_supported
     api_url = Unicode("")  # empty: the check of tokens in URLs is skipped
     report = Instance(ChecklistReport, allow_none=True)
     summary = Unicode("")
@@ -73,6 +75,7 @@ class ChecklistModel(HasTraits):
                     client_id=self.client_id.strip() or None,
                     client_secret=self.client_secret or None,
                     redirect_uri=self.redirect_uri.strip() or None,
+                    scope=" ".join(self.scope.split()) or None,
                     api_url=self.api_url.strip() or None,
                 ),
                 timeout=TIMEOUT,
@@ -110,6 +113,7 @@ class ChecklistPanel(PanelView):
             description="Client secret", style={"description_width": "10em"}
         )
         self._redirect_uri = text("Redirect URI")
+        self._scope = text("Scope", placeholder="empty: one from the server's scopes_supported")
         self._api_url = text("API URL", placeholder="empty: skip the token-in-URL check")
         self._run = button("Run checklist", self.model.run, button_style="primary")
         self._summary = html_of(self.model, "summary", lambda s: f"<b>{_html.esc(s)}</b>")
@@ -124,6 +128,7 @@ class ChecklistPanel(PanelView):
             ("client_id", self._client_id),
             ("client_secret", self._client_secret),
             ("redirect_uri", self._redirect_uri),
+            ("scope", self._scope),
             ("api_url", self._api_url),
         )
         self._links = [widgets.link((self.model, name), (w, "value")) for name, w in pairs]
@@ -142,6 +147,7 @@ class ChecklistPanel(PanelView):
                 self._client_id,
                 self._client_secret,
                 self._redirect_uri,
+                self._scope,
                 self._api_url,
                 widgets.HBox([self._run, self._summary]),
                 self._error,

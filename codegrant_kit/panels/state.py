@@ -31,6 +31,7 @@ from ..client import (
     Introspection,
     Page,
     PkcePair,
+    Preset,
     StepOutOfOrder,
     TokenFactory,
     TokenResponse,
@@ -90,6 +91,8 @@ class FlowState(HasTraits):
         self.verify = verify
         # the request whose page the browser opened last (login needs that page)
         self.opened_request: AuthorizationRequest | None = None
+        # the product preset in use, if any (use_preset): what it does differently
+        self.preset: Preset | None = None
 
     def __repr__(self) -> str:
         # no URL: a notebook's output must not change with the server's random port
@@ -119,6 +122,15 @@ class FlowState(HasTraits):
         )
         return self._start(flow, api_url)
 
+    def use_preset(self, preset: Preset, *, api_url: str | None = None) -> Flow:
+        """Start a new flow on a product's preset: its endpoints and first scope, and
+        what it does differently (its consent answers), for the panels to say."""
+        flow = self.use_endpoints(preset.endpoints, api_url=api_url)
+        self.preset = preset
+        if preset.scope:
+            self.scope = flow.scope = preset.scope
+        return flow
+
     def use_server(self, server: BackgroundServer) -> Flow:
         """Work with a server started elsewhere, e.g. by ``start_server()`` in a cell."""
         flow = self.connect(server.url)
@@ -141,6 +153,7 @@ class FlowState(HasTraits):
             flow.close()
         self.connected = False
         self.opened_request = None
+        self.preset = None
         self.sync()
 
     def close(self) -> None:
@@ -255,7 +268,7 @@ class FlowState(HasTraits):
     def login(self, username: str, password: str) -> Page:
         return self._step(lambda flow: flow.login(username, password))
 
-    def consent(self, choice: ConsentChoice) -> Page:
+    def consent(self, choice: ConsentChoice | str) -> Page:
         return self._step(lambda flow: flow.consent(choice))
 
     def receive_redirect(self, location: str | None = None) -> AuthorizationResponse:

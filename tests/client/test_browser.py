@@ -20,13 +20,24 @@ WSO2_LOGIN = """<!DOCTYPE html><html><head><title>WSO2 Identity Server</title></
   <button type="submit" class="ui primary button">Continue</button>
 </form></body></html>"""
 
-WSO2_CONSENT = """<html><body><main>
+# The buttons run WSO2's script, which sets the hidden consent field and submits.
+WSO2_CONSENT = """<html><head><script type="text/javascript">
+    function approved() {
+        document.getElementById('consent').value = "approve";
+        document.getElementById("profile").submit();
+    }
+    function approvedAlways() {
+        document.getElementById('consent').value = "approveAlways";
+        document.getElementById("profile").submit();
+    }
+</script></head><body><main>
 <h4>Photo printer requests access to your profile information</h4>
 <form action="../oauth2/authorize" method="post" id="profile" name="oauth2_authz">
   <input type="hidden" name="sessionDataKeyConsent" value="c0ffee">
   <input type="hidden" name="consent" id="consent" value="deny">
   <input type="button" id="approve" onclick="approved(); return false;" value="Approve Once">
-  <input type="button" id="approveAlways" value="Approve Always">
+  <input type="button" id="approveAlways" onclick="approvedAlways(); return false;"
+   value="Approve Always">
   <input type="reset" value="Clear">
 </form></main><footer>WSO2 Inc.</footer></body></html>"""
 
@@ -158,7 +169,10 @@ def test_wso2_consent_sets_the_hidden_consent_field():
 def test_consent_with_a_select_and_an_unknown_choice():
     browser, seen = server(lambda request: httpx.Response(200, html=SELECT_CONSENT))
     browser.open("https://as.example/")
-    with pytest.raises(BrowserError, match="offers \\['deny', 'approve', 'approveAlways'\\]"):
+    with pytest.raises(
+        BrowserError,
+        match=r"offers 'No' \(consent=deny\), 'Yes, once' \(consent=approve\), 'approveAlways', ",
+    ):
         browser.consent("maybe")
     browser.consent("deny")
     assert parse_qsl(seen[-1].content.decode()) == [("consent", "deny"), ("note", "hello & bye")]
@@ -244,3 +258,81 @@ def test_a_browser_closes_only_the_client_it_made():
         pass
     assert not given.is_closed
     given.close()
+
+
+# node-oidc-provider's consent page (devInteractions): no field named consent.
+NODE_CONSENT = """<html><head><title>Authorize</title></head><body><div class="login-card">
+<h1>Authorize</h1>
+<form autocomplete="off" action="/interaction/u1d/confirm" method="post">
+  <input type="hidden" name="prompt" value="consent"/>
+  <button autofocus type="submit" class="login login-submit">Continue</button>
+</form>
+<div class="login-help"><a href="/interaction/u1d/abort">[ Cancel ]</a></div>
+</div></body></html>"""
+
+
+def test_a_consent_page_is_known_by_its_buttons_not_by_a_field_named_consent():
+    def handler(request):
+        if request.method == "GET" and request.url.path == "/interaction/u1d":
+            return httpx.Response(200, html=NODE_CONSENT)
+        return httpx.Response(303, headers={"Location": "https://c.example/cb?code=x"})
+
+    browser, seen = server(handler)
+    page = browser.open("https://as.example/interaction/u1d")
+    assert page.kind == "consent"
+    assert [(c.label, c.grants) for c in page.consent_choices] == [
+        ("Continue", True),
+        ("[ Cancel ]", False),
+    ]
+    assert browser.consent("approve").kind == "redirect"
+    assert (seen[-1].method, seen[-1].url.path) == ("POST", "/interaction/u1d/confirm")
+    assert parse_qsl(seen[-1].content.decode()) == [("prompt", "consent")]
+    browser.open("https://as.example/interaction/u1d")
+    browser.consent("deny")
+    assert (seen[-1].method, str(seen[-1].url)) == (
+        "GET",
+        "https://as.example/interaction/u1d/abort",
+    )
+
+
+UNSURE = """<html><body><main><h1>One more step</h1><p>Pick an organisation.</p>
+<form method="post" action="/pick"><input type="hidden" name="t" value="9">
+<select name="org"><option>Acme</option></select><button>Next</button></form>
+</main></body></html>"""
+
+
+def test_a_page_the_kit_cannot_place_is_said_so_with_its_words_and_forms():
+    page = read_page(response(html=UNSURE), after_login=True)
+    assert page.kind == "other"
+    said = page.describe()
+    assert said.startswith("200 OK: the kit cannot tell what this page is")
+    assert "'One more step Pick an organisation.'" in said
+    assert "a form POST https://as.example/pick, hidden t=9, buttons ['Next']" in said
+    browser, _ = server(lambda request: httpx.Response(200, html=UNSURE))
+    browser.open("https://as.example/")
+    with pytest.raises(BrowserError, match=r"cannot tell what this page is.*submit\(form"):
+        browser.consent("approve")
+
+
+def test_a_submit_button_s_formaction_and_formmethod_are_where_its_click_goes():
+    [form] = parse_forms(
+        "<form method=post action=/a><input type=hidden name=h value=1>"
+        "<button name=go value=1 formaction=/b formmethod=get>Go</button></form>",
+        "https://as.example/p",
+    )
+    [go] = form.buttons
+    assert form.target(go) == ("GET", "https://as.example/b")
+    assert form.target() == ("POST", "https://as.example/a")
+    assert form.entries(button=go) == [("h", "1"), ("go", "1")]
+
+
+def test_a_lone_surrogate_is_sent_as_a_browser_sends_it():
+    [form] = parse_forms("<form><input type=hidden name=h value='a\ud800b'></form>", "https://a/")
+    assert form.entries() == [("h", "a\ufffdb")]
+
+
+def test_a_username_first_form_is_a_login_page_but_a_code_form_is_not():
+    first = read_page(response(html="<form method=post><input name=username><button>Next</button>"))
+    assert first.kind == "login" and first.describe().endswith("comes on the next page.")
+    code = read_page(response(html="<form method=post><input name=user_code><button>Go</button>"))
+    assert code.kind == "other"

@@ -8,6 +8,7 @@ MODULES = [
     "authorize_url",
     "basic_auth",
     "browser",
+    "choices",
     "discovery",
     "exchange",
     "explain",

@@ -154,6 +154,18 @@ def test_a_replayed_code_fails_and_revokes_what_it_gave(flow):
     assert not flow.introspect(tokens.access_token).active
 
 
+def test_the_same_token_request_sent_twice_is_explained_as_a_replay(flow):
+    # the token panel's Send pressed twice: one request object, sent again
+    flow.register("Send twice", redirect_uri=REDIRECT_URI)
+    code_for(flow)
+    request = flow.token_request()
+    flow.exchange_code(request)
+    with pytest.raises(OAuthResponseError) as caught:
+        flow.exchange_code(request)
+    assert caught.value.explanation is not None
+    assert caught.value.explanation.likely_cause.startswith("This code was exchanged already")
+
+
 def test_a_wrong_secret_is_invalid_client(flow):
     app = flow.register("Wrong secret", redirect_uri=REDIRECT_URI)
     response = code_for(flow)

@@ -157,3 +157,26 @@ def test_a_replay_the_server_accepted_ends_nothing() -> None:
             assert history.replayed == {}
             cause = likely_cause(history, "access_token", first)
             assert cause is not None and cause.startswith("Nothing in this flow")
+
+
+def test_a_bare_refusal_at_the_api_is_explained_by_what_the_flow_did(flow: Flow) -> None:
+    # DOT's resource views answer a revoked token with a bare 403 (tests/thirdparty)
+    from codegrant_kit.client.history import explain_bare_refusal
+
+    assert flow.tokens is not None
+    token = flow.tokens.access_token
+    api = httpx.Request(
+        "GET", "https://api.example/me", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert explain_bare_refusal(403, flow.history(), api) is not None
+    flow.revoke(token_type_hint="access_token")
+    explanation = explain_bare_refusal(403, flow.history(), api)
+    assert explanation is not None and explanation.where == "protected resource"
+    assert explanation.likely_cause.startswith("This flow revoked this access token")
+    assert "named no error" in explanation.meaning
+    # nothing to say of a request without a bearer token, or of a server error
+    assert (
+        explain_bare_refusal(403, flow.history(), httpx.Request("GET", "https://api.example/"))
+        is None
+    )
+    assert explain_bare_refusal(500, flow.history(), api) is None

@@ -1,4 +1,5 @@
-"""The checklist: all pass on a default server, exactly one fail per lab switch."""
+"""The checklist: all pass on a default server, exactly one fail per lab switch, each
+reason holding what its run saw."""
 
 from __future__ import annotations
 
@@ -14,13 +15,48 @@ from codegrant_kit.server.switches import SWITCHES
 
 from .conftest import LabFactory
 
+# Our server, every defence on and each switch off: what each reason must hold of its run.
+# {url} is the server's issuer.
+OURS_HELD = {
+    "single_use_codes": ["was answered 400 invalid_grant", "now inactive: the theft shows"],
+    "exact_redirect_uri": ["redirect_uri=https://client.example.com.evil.test/cb", "400"],
+    "no_open_redirect": ["redirect_uri=https://attacker.example/phish", "400 Bad Request"],
+    "login_csrf": ["403 Forbidden"],
+    "no_pkce_downgrade": ["issued for a request without code_challenge", "400 invalid_grant"],
+    "iss_in_response": ["The callback carried iss={url}"],
+    "referrer_policy": ["{url}/authorize sent Referrer-Policy: no-referrer", "no Referer"],
+    "no_tokens_in_urls": ["{url}/api/photos answered 400", "200 to the same token"],
+    "guessing_slowed": ["locked after 10 wrong passwords", "locked after 20 wrong secrets"],
+    "consent_per_scope": ["After Approve Always for 'photos:read'", "the consent page again"],
+    "clickjacking": ["{url}/authorize sent Content-Security-Policy: frame-ancestors 'none'"],
+    "pkce_enforced": ["code_verifier does not match", "code_challenge_methods_supported: S256"],
+}
+OURS_SWITCHED = {
+    "code_replay": ["got an access token of its own (200)"],
+    "regexp_redirect_uris": ["was accepted", "to the attacker's host: https://client.example.com"],
+    "open_redirect": ["a redirect to the attacker's site: https://attacker.example/phish?"],
+    "login_csrf": ["got: Consent page (200 OK)"],
+    "pkce_downgrade": ["gave tokens for it", "the account they open: alice"],
+    "no_iss": ["The callback carried no iss", "the account it opens: alice"],
+    "referrer_leak": ["{url}/authorize sent no Referrer-Policy", "&state="],
+    "token_in_query": ["{url}/api/photos answered 200 to the access token in the URL"],
+    "no_throttle": ["no lockout after 12 wrong passwords", "Login failed", "401 invalid_client"],
+    "consent_any_scope": ["came straight back with a code", "'photos:read profile'"],
+    "framing": ["frame-ancestors *, so a browser shows it in a frame"],
+}
+
 
 def test_default_server_passes_every_check(lab: LabFactory) -> None:
-    report = run_checklist(lab())
+    server = lab()
+    report = run_checklist(server)
     assert report.passed == tuple(check.key for check in CHECKS), str(report)
     assert report.failed == report.skipped == ()
-    assert all(item.reason for item in report.items)
     assert report.summary == f"{len(CHECKS)} passed, 0 failed, 0 skipped"
+    # each reason says what this run saw
+    assert set(OURS_HELD) == set(report.passed)
+    for item in report.items:
+        for evidence in OURS_HELD[item.key]:
+            assert evidence.format(url=server.url) in item.reason, (item.key, item.reason)
 
 
 def test_every_switch_has_exactly_one_check() -> None:
@@ -30,10 +66,14 @@ def test_every_switch_has_exactly_one_check() -> None:
 
 @pytest.mark.parametrize("switch", sorted(SWITCHES))
 def test_each_switch_fails_exactly_its_check(lab: LabFactory, switch: str) -> None:
-    report = run_checklist(lab(switch))
+    server = lab(switch)
+    report = run_checklist(server)
     expected = tuple(check.key for check in CHECKS if check.switch == switch)
     assert report.failed == expected, str(report)
     assert report.skipped == ()
+    (failed,) = [item for item in report.items if item.status == "fail"]
+    for evidence in OURS_SWITCHED[switch]:
+        assert evidence.format(url=server.url) in failed.reason, (switch, failed.reason)
 
 
 def test_plain_url_and_credentials(lab: LabFactory) -> None:
@@ -102,9 +142,13 @@ def test_another_servers_issuer() -> None:
     statuses = {item.key: item.status for item in report.items}
     assert len(statuses) == len(CHECKS)
     # Authlib does these right...
-    for key in ("exact_redirect_uri", "no_open_redirect", "single_use_codes", "pkce_enforced"):
+    for key in ("exact_redirect_uri", "no_open_redirect", "pkce_enforced", "iss_in_response"):
         assert statuses[key] == "pass", str(report)
-    assert statuses["iss_in_response"] == "pass"
-    # ...and the small server around it sends no framing headers and never locks out
+    # ...and the small server around it sends no framing headers, never locks out, and
+    # drops a used code without revoking what it gave (delete_authorization_code only)
     assert statuses["clickjacking"] == "fail"
     assert statuses["guessing_slowed"] == "fail"
+    assert statuses["single_use_codes"] == "fail"
+    reasons = {item.key: item.reason for item in report.items}
+    assert "400 invalid_grant" in reasons["single_use_codes"]
+    assert "still active: the replay revoked nothing" in reasons["single_use_codes"]

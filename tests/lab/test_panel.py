@@ -57,3 +57,25 @@ def test_short_fixed_reprs(lab: LabFactory) -> None:
     panel = ChecklistPanel(lab())
     assert repr(panel) == "<ChecklistPanel>"
     assert repr(panel.model).endswith(": not run>")
+
+
+def test_the_scope_typed_in_reaches_every_probe() -> None:
+    """A server that lists no scopes and grants nothing without one."""
+    from .small_servers import SmallServer
+
+    with SmallServer(grant_without_scope=False, scopes=()) as server:
+        panel = ChecklistPanel()
+        panel._url.value = server.url
+        panel._username.value = "alice"
+        panel._password.value = "sunshine"
+        panel.model.run()
+        report = panel.model.report
+        assert report is not None
+        skipped = {item.key: item.reason for item in report.items if item.status == "skip"}
+        assert "asked for no scope" in skipped["single_use_codes"]
+        panel._scope.value = "photos"
+        panel.run_button.click()
+        report = panel.model.report
+        assert report is not None and "single_use_codes" in report.passed, str(report)
+        asked = {r.get("scope") for r in server.seen.authorizations[-10:]}
+    assert asked == {"photos"}

@@ -57,7 +57,7 @@ class Panels:
         self.start()
         self.register()
         self.sign_in()
-        self.login._approve_once.click()
+        self.login.buttons["Approve Once"].click()
         self.redirect._check.click()
         assert self.redirect.model.error == ""
         assert self.redirect.model.code

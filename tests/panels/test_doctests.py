@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["_actions", "_html", "state", "steps"]
+MODULES = ["_actions", "_html", "authorize_panel", "state", "steps"]
 
 
 @pytest.mark.parametrize("name", MODULES)

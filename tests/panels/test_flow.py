@@ -75,15 +75,18 @@ def test_the_whole_flow_through_the_panels(panels: Panels) -> None:
 
     # 4. Login: a wrong password, then the right one, then Approve Once
     login = panels.login
-    assert login._approve_once.disabled
+    assert login.buttons == {}
     panels.sign_in(password="wrong")
     assert login.model.page_kind == "retry"
     assert "Login failed" in login.model.error
-    assert login._approve_once.disabled
+    assert login.buttons == {}
     panels.sign_in(password="admin")
     assert login.model.error == "" and login.model.page_kind == "consent"
-    assert not login._approve_once.disabled
-    login._approve_once.click()
+    # one button per answer the page offers, labelled as the page labels it
+    assert list(login.buttons) == ["Approve Once", "Approve Always", "Deny"]
+    assert login.buttons["Deny"].button_style == "warning"
+    login.buttons["Approve Once"].click()
+    assert login.buttons == {}
     assert login.model.page_kind == "redirect" and login.model.error == ""
 
     # 5. Redirect: the 302 taken apart, state checked against what was sent, iss checked
@@ -165,7 +168,7 @@ def test_deny_is_explained_in_the_redirect_panel(panels: Panels) -> None:
     panels.start()
     panels.register()
     panels.sign_in()
-    panels.login._deny.click()
+    panels.login.buttons["Deny"].click()
     assert panels.login.model.page_kind == "redirect"
     assert "error=access_denied" in panels.redirect.model.location
     panels.redirect._check.click()
@@ -229,11 +232,13 @@ def test_credentials_in_the_body_instead_of_basic(panels: Panels) -> None:
 
 def test_approve_always_skips_the_consent_page_next_time(panels: Panels) -> None:
     panels.to_code()
-    panels.login._approve_always.click()  # no consent page open any more
-    assert "There is no consent page open" in panels.login.model.error
+    panels.login.model.choose("Approve Always")  # no consent page open any more
+    assert panels.login.model.error.startswith(
+        "The browser is at a redirect, not a consent page: there is nothing to answer."
+    )
     panels.authorize._new_state.click()
     panels.sign_in()
-    panels.login._approve_always.click()
+    panels.login.buttons["Approve Always"].click()
     panels.server._refresh.click()
     assert panels.server.model.snapshot["consents"][0]["username"] == "admin"
     panels.authorize._new_state.click()
@@ -247,7 +252,7 @@ def test_a_tampered_state_is_refused(panels: Panels) -> None:
     panels.start()
     panels.register()
     panels.sign_in()
-    panels.login._approve_once.click()
+    panels.login.buttons["Approve Once"].click()
     location = panels.redirect.model.location
     sent = panels.redirect.model.state_sent
     panels.redirect._location.value = location.replace(f"state={sent}", "state=forged")
@@ -285,7 +290,7 @@ def test_keys_copied_by_hand_and_a_server_started_in_a_cell() -> None:
         assert made.authorize.model.client_id == "wU62DjlyDBnq87GlBwplfqvmAbAa"
         assert made.token.model.client_secret == "Gm0bJ6oWV8fC5OQLLlC6jslACW8a"
         made.sign_in()
-        made.login._approve_once.click()
+        made.login.buttons["Approve Once"].click()
         made.redirect._check.click()
         made.token._send.click()
         assert made.token.model.error == ""
@@ -307,7 +312,7 @@ def test_a_new_code_clears_the_old_answer(panels: Panels) -> None:
     old_body = panels.token.model.body
     panels.authorize._new_state.click()
     panels.sign_in()
-    panels.login._approve_once.click()
+    panels.login.buttons["Approve Once"].click()
     panels.redirect._check.click()
     assert panels.token.model.response_json == "" and panels.token.model.fields == []
     assert panels.token.model.body != old_body

@@ -23,7 +23,8 @@ def test_every_step_without_a_server_says_what_to_do_first(panels: Panels) -> No
     panels.portal._generate.click()
     panels.login._sign_in.click()
     assert "start it in the Server panel" in panels.login.model.error
-    panels.login._approve_once.click()
+    assert panels.login.buttons == {}  # no consent page: no button to press
+    panels.login.model.choose("Approve Once")
     panels.redirect._check.click()
     panels.token._send.click()
     panels.api._call.click()
@@ -34,7 +35,7 @@ def test_every_step_without_a_server_says_what_to_do_first(panels: Panels) -> No
     for model in (panel.model for panel in models):
         assert model.error, type(model).__name__
         assert "Traceback" not in model.error
-    assert "press Sign In first" in panels.login.model.error
+    assert "start it in the Server panel" in panels.login.model.error
     assert "No code yet" in panels.token.model.error
     assert "No server yet" in panels.server.model.error
     assert "No token yet" in panels.jwt.model.error
@@ -44,8 +45,8 @@ def test_steps_out_of_order_are_explained(panels: Panels) -> None:
     panels.start()
     panels.api._call.click()
     assert "No tokens yet" in panels.api.model.error
-    panels.login._approve_once.click()
-    assert panels.login.model.error.startswith("There is no consent page open: press Sign In")
+    panels.login.model.choose("Approve Once")
+    assert panels.login.model.error.startswith("No page is open yet: press Sign In first")
     panels.redirect._check.click()
     assert "not at a redirect yet" in panels.redirect.model.error
 

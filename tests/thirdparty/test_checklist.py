@@ -1,0 +1,145 @@
+"""The RFC 9700 checklist against django-oauth-toolkit and node-oidc-provider.
+
+Each expected verdict was established by reading the server, not by running the
+checklist; the reason must hold the evidence of the run that gave it.
+
+django-oauth-toolkit 3.4 (dot_site/settings.py leaves DOT's and Django's defaults):
+- `invalidate_authorization_code` deletes the used grant; a replay finds nothing and
+  revokes nothing (oauth2_validators.py): single_use_codes fails on its second half;
+- the redirect URI is checked after Django's login ("Mismatching redirect URI");
+- Django's CsrfViewMiddleware guards the login form; XFrameOptionsMiddleware sends
+  X-Frame-Options: DENY; SecurityMiddleware sends Referrer-Policy: same-origin;
+- PKCE_REQUIRED: "Code challenge required." for a request without one;
+- COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS is False by default: no iss;
+- oauthlib's bearer check takes `request.access_token`, which a query parameter
+  sets (rfc6749/tokens.py): a token in the URL works;
+- Django's login has no lockout; REQUEST_APPROVAL_PROMPT "force" asks consent
+  every time.
+
+node-oidc-provider (node_oidc/provider.mjs):
+- a consumed code presented again revokes its grant (helpers/grant_source.js);
+- pkce.required returns true; iss in every authorization response (RFC 9207);
+- /auth answers 303 to /interaction/<uid>, a URL without state, and no page sends
+  Referrer-Policy, X-Frame-Options or frame-ancestors (lib/views, lib/actions);
+- devInteractions signs in `ctx.oidc.body.login` whatever the password
+  (actions/interaction.js);
+- "access tokens must not be provided via query parameter" (helpers/oidc_context.js);
+- its interaction cookie binds the login form to the browser that opened it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from codegrant_kit.client import Flow
+from codegrant_kit.lab import ChecklistReport, run_checklist
+
+from .fixtures import ThirdPartyServer
+
+# key: (status, what the reason must hold); {issuer} is the server's issuer
+EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    "django-oauth-toolkit": {
+        "single_use_codes": ("fail", ("400 invalid_grant", "still active: the replay revoked")),
+        "exact_redirect_uri": ("pass", ("evil.test/cb got no code", "Mismatching redirect URI")),
+        "no_open_redirect": ("pass", ("without going there", "Mismatching redirect URI")),
+        "login_csrf": ("pass", ("403 Forbidden", "CSRF verification failed")),
+        "no_pkce_downgrade": ("pass", ("requires PKCE", "(Code challenge required.)")),
+        "iss_in_response": ("fail", ("The callback carried no iss",)),
+        "referrer_policy": ("pass", ("/accounts/login/ sent Referrer-Policy: same-origin",)),
+        "no_tokens_in_urls": ("fail", ("/api/hello answered 200 to the access token in the URL",)),
+        "guessing_slowed": ("fail", ("no lockout after 12", "Please enter a correct username")),
+        "consent_per_scope": ("pass", ("got the consent page again",)),
+        "clickjacking": ("pass", ("/accounts/login/ sent X-Frame-Options: DENY",)),
+        "pkce_enforced": ("pass", ("400 invalid_grant", "plain, S256")),
+    },
+    "node-oidc-provider": {
+        "single_use_codes": ("pass", ("400 invalid_grant", "now inactive: the theft shows")),
+        "exact_redirect_uri": ("pass", ("evil.test/cb got no code", "invalid_redirect_uri")),
+        "no_open_redirect": ("pass", ("without going there", "invalid_redirect_uri")),
+        "login_csrf": ("pass", ("interaction session id cookie not found",)),
+        "no_pkce_downgrade": ("pass", ("requires PKCE", "policy requires PKCE")),
+        "iss_in_response": ("pass", ("The callback carried iss={issuer},",)),
+        "referrer_policy": (
+            "pass",
+            (
+                "No page sent a Referrer-Policy",
+                "GET {issuer}/auth (303): no Referrer-Policy",
+                "only because the server moved the request to {issuer}/interaction/",
+            ),
+        ),
+        "no_tokens_in_urls": ("pass", ("must not be provided via query parameter",)),
+        "guessing_slowed": (
+            "fail",
+            ("signed in with the first wrong password tried", "accepts any password"),
+        ),
+        "consent_per_scope": ("pass", ("got the consent page again",)),
+        "clickjacking": ("fail", ("sent neither frame-ancestors nor X-Frame-Options",)),
+        "pkce_enforced": ("pass", ("400 invalid_grant", "code_challenge_methods_supported: S256")),
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def report(thirdparty_server: ThirdPartyServer) -> ChecklistReport:
+    """One run per server, as a learner starts it: the keys from its portal, no scope."""
+    server = thirdparty_server
+    return run_checklist(
+        server.issuer,
+        username=server.username,
+        password=server.password,
+        client_id=server.client_id,
+        client_secret=server.client_secret,
+        redirect_uri=server.redirect_uri,
+        api_url=server.api_url,
+    )
+
+
+def test_every_item_gets_the_verdict_its_server_deserves(
+    thirdparty_server: ThirdPartyServer, report: ChecklistReport
+) -> None:
+    expected = EXPECTED[thirdparty_server.name]
+    assert {item.key: item.status for item in report.items} == {
+        key: status for key, (status, _) in expected.items()
+    }, str(report)
+    assert report.skipped == ()
+
+
+def test_every_reason_holds_its_runs_evidence(
+    thirdparty_server: ThirdPartyServer, report: ChecklistReport
+) -> None:
+    expected = EXPECTED[thirdparty_server.name]
+    for item in report.items:
+        for evidence in expected[item.key][1]:
+            wanted = evidence.format(issuer=thirdparty_server.issuer)
+            assert wanted in item.reason, (item.key, item.reason)
+        # the probes asked for scope and used PKCE: no refusal for lack of either
+        assert "asked for no scope" not in item.reason
+        assert "clicked Deny" not in item.reason or "nobody clicked Deny" in item.reason
+
+
+def _denied(server: ThirdPartyServer, scope: str | None, choice: str | None) -> str:
+    """Sign in to node-oidc-provider, answer its consent page if one comes: the cause given."""
+    with Flow.discover(server.issuer) as flow:
+        flow.use_application(server.application(), redirect_uri=server.redirect_uri)
+        flow.authorize(scope=scope)
+        flow.open_authorization_page()
+        page = flow.login(server.username, server.password)
+        if choice is not None:
+            assert page.kind == "consent", page.describe()
+            flow.consent(choice)
+        response = flow.receive_redirect()
+    assert response.error == "access_denied" and response.explanation is not None
+    return response.explanation.likely_cause
+
+
+def test_access_denied_without_scope_is_no_deny_click(node_oidc_server: ThirdPartyServer) -> None:
+    """node-oidc-provider grants nothing to a request without scope, and says access_denied
+    straight after the login, with no consent page: nobody clicked Deny."""
+    cause = _denied(node_oidc_server, None, None)
+    assert cause.startswith("Nobody clicked Deny in this flow (no consent page was answered)")
+    assert "asked for no scope" in cause
+
+
+def test_its_cancel_is_explained_as_the_refusal_it_is(node_oidc_server: ThirdPartyServer) -> None:
+    cause = _denied(node_oidc_server, "openid", "deny")
+    assert cause == "The user clicked '[ Cancel ]' on the consent page, which refuses."
