@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import httpx
 
-from ..client import DpopKey, new_client
+from ..client import DpopKey, json_object, new_client
 from ..client.dpop import with_proof
 from ..server.switches import SWITCHES
 from ._steps import sign_in
@@ -36,7 +36,8 @@ LESSON = Lesson(
 
 def _answer(response: httpx.Response) -> str:
     if response.is_success:
-        return f"{response.status_code}: the photos of {response.json().get('user', '?')}"
+        body = json_object(response) or {}
+        return f"{response.status_code}: the answer for {body.get('user', body.get('sub', '?'))}"
     challenge = response.headers.get("www-authenticate", "")
     return f"{response.status_code} {challenge[:120]}".strip()
 

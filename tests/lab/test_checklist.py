@@ -30,6 +30,7 @@ OURS_HELD = {
     "consent_per_scope": ["After Approve Always for 'photos:read'", "the consent page again"],
     "clickjacking": ["{url}/authorize sent Content-Security-Policy: frame-ancestors 'none'"],
     "pkce_enforced": ["code_verifier does not match", "code_challenge_methods_supported: S256"],
+    "sender_constrained_tokens": ["Both replays were refused", "not the token's cnf.jkt"],
 }
 OURS_SWITCHED = {
     "code_replay": ["got an access token of its own (200)"],
@@ -43,6 +44,7 @@ OURS_SWITCHED = {
     "no_throttle": ["no lockout after 12 wrong passwords", "Login failed", "401 invalid_client"],
     "consent_any_scope": ["came straight back with a code", "'photos:read profile'"],
     "framing": ["frame-ancestors *, so a browser shows it in a frame"],
+    "no_dpop": ["the stolen token alone", "the server issued a bearer token"],
 }
 
 
@@ -149,6 +151,8 @@ def test_another_servers_issuer() -> None:
     assert statuses["clickjacking"] == "fail"
     assert statuses["guessing_slowed"] == "fail"
     assert statuses["single_use_codes"] == "fail"
+    # ...and knows no DPoP: its bearer token works from the thief's machine too
+    assert statuses["sender_constrained_tokens"] == "fail"
     reasons = {item.key: item.reason for item in report.items}
     assert "400 invalid_grant" in reasons["single_use_codes"]
     assert "still active: the replay revoked nothing" in reasons["single_use_codes"]

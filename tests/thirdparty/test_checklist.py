@@ -14,7 +14,8 @@ django-oauth-toolkit 3.4 (dot_site/settings.py leaves DOT's and Django's default
 - oauthlib's bearer check takes `request.access_token`, which a query parameter
   sets (rfc6749/tokens.py): a token in the URL works;
 - Django's login has no lockout; REQUEST_APPROVAL_PROMPT "force" asks consent
-  every time.
+  every time;
+- no DPoP: it ignores the proof and issues bearer tokens, which a thief replays.
 
 node-oidc-provider (node_oidc/provider.mjs):
 - a consumed code presented again revokes its grant (helpers/grant_source.js);
@@ -24,7 +25,9 @@ node-oidc-provider (node_oidc/provider.mjs):
 - devInteractions signs in `ctx.oidc.body.login` whatever the password
   (actions/interaction.js);
 - "access tokens must not be provided via query parameter" (helpers/oidc_context.js);
-- its interaction cookie binds the login form to the browser that opened it.
+- its interaction cookie binds the login form to the browser that opened it;
+- features.dPoP: a token requested with a proof is bound to its key (cnf.jkt), and
+  /me refuses it as Bearer and with another key's proof.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "consent_per_scope": ("pass", ("got the consent page again",)),
         "clickjacking": ("pass", ("/accounts/login/ sent X-Frame-Options: DENY",)),
         "pkce_enforced": ("pass", ("400 invalid_grant", "plain, S256")),
+        "sender_constrained_tokens": ("fail", ("the server issued a bearer token",)),
     },
     "node-oidc-provider": {
         "single_use_codes": ("pass", ("400 invalid_grant", "now inactive: the theft shows")),
@@ -75,6 +79,7 @@ EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "consent_per_scope": ("pass", ("got the consent page again",)),
         "clickjacking": ("fail", ("sent neither frame-ancestors nor X-Frame-Options",)),
         "pkce_enforced": ("pass", ("400 invalid_grant", "code_challenge_methods_supported: S256")),
+        "sender_constrained_tokens": ("pass", ("Both replays were refused",)),
     },
 }
 
