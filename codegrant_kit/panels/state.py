@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from traitlets import Any as AnyTrait
-from traitlets import Bool, Float, HasTraits, Instance, Int, Unicode
+from traitlets import Bool, Float, HasTraits, Instance, Int, Unicode, observe
 
 from ..client import (
     Application,
     AuthMethod,
     AuthorizationRequest,
     AuthorizationResponse,
+    DpopKey,
     Endpoints,
     Flow,
     Introspection,
@@ -71,6 +72,9 @@ class FlowState(HasTraits):
     authorization_response = Instance(AuthorizationResponse, allow_none=True)
     tokens = Instance(TokenResponse, allow_none=True)
     introspection = Instance(Introspection, allow_none=True)
+    # RFC 9449: the panels' DPoP checkbox; the flow's key while it is ticked
+    dpop = Bool(False)
+    dpop_key = Instance(DpopKey, allow_none=True)
     # bumped after every step, whether it worked or not: the transcript grew
     revision = Int(0)
     connected = Bool(False)
@@ -137,7 +141,16 @@ class FlowState(HasTraits):
         self.server = server
         return flow
 
+    @observe("dpop")
+    def _on_dpop(self, _change: object = None) -> None:
+        """DPoP on: the flow gets a key (kept while on); off: bearer tokens from now on."""
+        flow = self.flow
+        if flow is not None:
+            flow.dpop_key = (flow.dpop_key or DpopKey.generate()) if self.dpop else None
+        self.sync()
+
     def _start(self, flow: Flow, api_url: str | None) -> Flow:
+        flow.dpop_key = DpopKey.generate() if self.dpop else None
         flow.api_url = api_url or flow.endpoints.issuer + API_PATH
         self.issuer = flow.endpoints.issuer
         self.api_url = flow.api_url
@@ -218,6 +231,7 @@ class FlowState(HasTraits):
         self.authorization_response = flow.authorization_response if flow else None
         self.tokens = flow.tokens if flow else None
         self.introspection = flow.introspection if flow else None
+        self.dpop_key = flow.dpop_key if flow else None
         self.revision += 1
 
     def _step(self, action: Callable[[Flow], T]) -> T:
