@@ -12,7 +12,7 @@ import pytest
 from binapy import BinaPy
 from conftest import REDIRECT_URI
 
-from codegrant_kit.client import DpopKey, Flow, decode_proof
+from codegrant_kit.client import DpopKey, Flow, OAuthResponseError, decode_proof
 from codegrant_kit.client.dpop import send_with_proof
 from codegrant_kit.client.jwt import decode_jwt
 from codegrant_kit.runner import BackgroundServer, start_server
@@ -98,3 +98,18 @@ def test_a_thief_without_the_key_is_refused(ours):
             answer = send_with_proof(request, thief, http.send, access_token=tokens.access_token)
         assert answer.status_code == 401
         assert 'error="invalid_dpop_proof"' in answer.headers["www-authenticate"]
+
+
+def test_a_refusal_is_explained(ours):
+    with Flow.discover(
+        ours.url, api_url=f"{ours.url}/api/photos", scope="PRODUCTION", dpop=True
+    ) as flow:
+        flow.register("DPoP app", redirect_uri=REDIRECT_URI)
+        flow.run_front_channel("admin", "admin")
+        flow.exchange_code()
+        flow.dpop_key = DpopKey.generate()  # the token travels on; the key does not
+        with pytest.raises(OAuthResponseError) as refused:
+            flow.call_api()
+    assert refused.value.error == "invalid_dpop_proof"
+    assert refused.value.explanation is not None
+    assert "stolen token" in refused.value.explanation.likely_cause
