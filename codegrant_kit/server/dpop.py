@@ -31,6 +31,7 @@ import hmac
 import json
 import re
 import struct
+import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -212,14 +213,24 @@ class DpopVerifier:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.jtis = JtiCache(config.clock, MAX_PROOF_AGE + MAX_CLOCK_SKEW)
-        self._nonce_key = config.randomness.token(32).encode()
+        self._nonce_key: bytes | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def nonce_key(self) -> bytes:
+        # drawn when the first nonce is made, not before: a tutorial's seeded randomness
+        # gives the same codes and tokens whether the server could make nonces or not
+        with self._lock:
+            if self._nonce_key is None:
+                self._nonce_key = self.config.randomness.token(32).encode()
+            return self._nonce_key
 
     def nonce(self, window: int | None = None) -> str:
         """The nonce of this time window (RFC 9449 8): its number and an HMAC of it."""
         if window is None:
             window = int(self.config.clock() // NONCE_LIFETIME)
         packed = struct.pack(">Q", window)
-        return b64url(packed + hmac.new(self._nonce_key, packed, hashlib.sha256).digest()[:16])
+        return b64url(packed + hmac.new(self.nonce_key, packed, hashlib.sha256).digest()[:16])
 
     def _nonce_is_current(self, nonce: object) -> bool:
         window = int(self.config.clock() // NONCE_LIFETIME)

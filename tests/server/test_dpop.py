@@ -284,3 +284,12 @@ def test_userinfo_takes_a_bound_token_with_its_proof_only(kit):
     answer = browser.get("/userinfo", headers={"Authorization": f"DPoP {token}", "DPoP": proof})
     assert answer.status_code == 200, answer.text
     assert "sub" in answer.json()
+
+
+def test_seeded_randomness_is_not_drawn_for_nonces_nobody_asked_for():
+    # a tutorial's committed codes and tokens stay what they were before DPoP came
+    from codegrant_kit.server import SeededRandomness, ServerConfig, Store
+
+    seeded = SeededRandomness("tutorial")
+    Store(ServerConfig(randomness=seeded, password_hash="fast")).close()
+    assert seeded.token(16) == SeededRandomness("tutorial").token(16)
