@@ -42,6 +42,8 @@ from .explain import ParameterNote
 from .jwt import decode_jwt
 
 ALGORITHM = "ES256"  # RFC 9449 5.1: what the kit's server and most others accept
+# the order of P-256's base point (SEC 2, 2.4.2): a private key is 1 .. order - 1
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 def b64url(data: bytes) -> str:
@@ -113,15 +115,26 @@ class DpopKey:
     `proof(method, url, access_token=...)` is the value of the next ``DPoP`` header;
     `proof_steps` the same with every intermediate value. `remember_nonce` keeps
     a server's ``DPoP-Nonce`` (RFC 9449 8) for the next proof to that server.
+
+    `token_factory` makes the private key and each jti: `secrets` by default; a
+    tutorial's seeded factory makes them repeat (the ES256 signature never does).
     """
 
     private_key: ec.EllipticCurvePrivateKey
     clock: Callable[[], float] = time.time
     nonces: dict[str, str] = field(default_factory=dict)  # origin -> its last DPoP-Nonce
+    token_factory: Callable[[int], str] = secrets.token_urlsafe
 
     @classmethod
-    def generate(cls, clock: Callable[[], float] = time.time) -> DpopKey:
-        return cls(ec.generate_private_key(ec.SECP256R1()), clock)
+    def generate(
+        cls,
+        clock: Callable[[], float] = time.time,
+        token_factory: Callable[[int], str] = secrets.token_urlsafe,
+    ) -> DpopKey:
+        """A new P-256 key; its private scalar is 32 bytes of `token_factory`."""
+        raw = base64.urlsafe_b64decode(_padded(token_factory(32)))
+        scalar = int.from_bytes(raw, "big") % (P256_ORDER - 1) + 1
+        return cls(ec.derive_private_key(scalar, ec.SECP256R1()), clock, {}, token_factory)
 
     @property
     def public_jwk(self) -> dict[str, str]:
@@ -155,7 +168,7 @@ class DpopKey:
         """The proof for `method` `url`; with `access_token` its ath (at a resource)."""
         header = {"typ": "dpop+jwt", "alg": ALGORITHM, "jwk": self.public_jwk}
         claims: dict[str, Any] = {
-            "jti": secrets.token_urlsafe(16),
+            "jti": self.token_factory(16),
             "htm": method,
             "htu": htu_of(url),
             "iat": int(self.clock()),
@@ -178,6 +191,10 @@ class DpopKey:
         self, method: str, url: str, *, access_token: str | None = None, nonce: str | None = None
     ) -> str:
         return self.proof_steps(method, url, access_token=access_token, nonce=nonce).header_value
+
+
+def _padded(text: str) -> str:
+    return text + "=" * (-len(text) % 4)
 
 
 def _origin(url: str) -> str:

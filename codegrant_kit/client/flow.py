@@ -96,7 +96,11 @@ class Flow(ClosedOnExit):
         self.endpoints = endpoints
         # RFC 9449: the key of this flow's DPoP proofs; None: bearer tokens
         self.dpop_key: DpopKey | None = (
-            dpop if isinstance(dpop, DpopKey) else DpopKey.generate() if dpop else None
+            dpop
+            if isinstance(dpop, DpopKey)
+            else DpopKey.generate(token_factory=token_factory)
+            if dpop
+            else None
         )
         self.application = application
         self.redirect_uri = redirect_uri or (application.redirect_uri if application else None)

@@ -220,7 +220,7 @@ class Target:
             api_url=self.api_url,
             verify=self.verify,
             token_factory=self.token_factory,
-            dpop=DpopKey.generate(self.clock) if dpop else False,
+            dpop=DpopKey.generate(self.clock, self.token_factory) if dpop else False,
         )
 
     def browser(self, stop_at: str | None = None) -> Browser:

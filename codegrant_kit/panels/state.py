@@ -146,11 +146,12 @@ class FlowState(HasTraits):
         """DPoP on: the flow gets a key (kept while on); off: bearer tokens from now on."""
         flow = self.flow
         if flow is not None:
-            flow.dpop_key = (flow.dpop_key or DpopKey.generate()) if self.dpop else None
+            key = flow.dpop_key or DpopKey.generate(token_factory=self.token_factory)
+            flow.dpop_key = key if self.dpop else None
         self.sync()
 
     def _start(self, flow: Flow, api_url: str | None) -> Flow:
-        flow.dpop_key = DpopKey.generate() if self.dpop else None
+        flow.dpop_key = DpopKey.generate(token_factory=self.token_factory) if self.dpop else None
         flow.api_url = api_url or flow.endpoints.issuer + API_PATH
         self.issuer = flow.endpoints.issuer
         self.api_url = flow.api_url

@@ -113,3 +113,16 @@ def test_a_refusal_is_explained(ours):
     assert refused.value.error == "invalid_dpop_proof"
     assert refused.value.explanation is not None
     assert "stolen token" in refused.value.explanation.likely_cause
+
+
+def test_a_seeded_factory_makes_the_same_key_and_jti():
+    # a tutorial's outputs repeat, except the ES256 signature, which is random
+    from codegrant_kit.client import seeded_token_factory
+
+    one, two = (DpopKey.generate(token_factory=seeded_token_factory("t")) for _ in "12")
+    assert one.thumbprint == two.thumbprint
+    first, second = (
+        decode_proof(key.proof("POST", "https://as.example/token")) for key in (one, two)
+    )
+    assert first.claims["jti"] == second.claims["jti"]
+    assert DpopKey.generate().thumbprint != DpopKey.generate().thumbprint
