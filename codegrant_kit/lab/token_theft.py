@@ -67,7 +67,7 @@ def stolen_token_replay(target: TargetLike) -> AttackResult:
         f"the client calls the API ({honest.status_code}); the access token leaks "
         "(a log, a proxy, malware)",
     ]
-    thief_key = DpopKey.generate(t.clock)  # another machine: another key, or none
+    thief_key = DpopKey.generate(t.clock, t.token_factory)  # another machine, another key
     with new_client(t.verify) as thief:
         as_bearer = thief.get(t.api_url, headers={"Authorization": f"Bearer {tokens.access_token}"})
         own_key = thief.send(
