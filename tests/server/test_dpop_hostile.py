@@ -134,6 +134,14 @@ BROKEN = {
         header(alg="RS256", jwk={"kty": "RSA", "n": b64(b"\xc3" * 64), "e": "AQAB"}),
         claims(kit),
     ),
+    "RSA 16384-bit jwk": lambda kit: signed(
+        RSA_KEY,
+        header(alg="RS256", jwk={"kty": "RSA", "n": b64(b"\xc3" * 2048), "e": "AQAB"}),
+        claims(kit),
+    ),
+    "EC x of 1 KiB": lambda kit: signed(
+        KEY, header(jwk={**KEY.jwk, "x": b64(b"\x01" * 1024)}), claims(kit)
+    ),
     "EC point off the curve": lambda kit: signed(
         KEY, header(jwk={**KEY.jwk, "y": KEY.jwk["x"]}), claims(kit)
     ),
