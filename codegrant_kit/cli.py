@@ -201,6 +201,12 @@ def parser() -> argparse.ArgumentParser:
         "as WSO2 API Manager issues, checked against the JWKS at /jwks",
     )
     serve.add_argument(
+        "--dpop-nonce",
+        action="store_true",
+        help="DPoP proofs must carry the server's nonce (RFC 9449 8, 9): a client first "
+        "meets use_dpop_nonce and the DPoP-Nonce header, then retries",
+    )
+    serve.add_argument(
         "--rotate-signing-key",
         action="store_true",
         help="sign ID tokens and JWTs with a new key from this start on; the previous one "
@@ -296,6 +302,7 @@ def options_of(args: argparse.Namespace, users: dict[str, str]) -> ServeOptions:
     settings: dict[str, Any] = {name: getattr(args, name) for name in (*LIFETIMES, *COUNTS)}
     settings["password_hash"] = args.password_hash
     settings["access_token_format"] = args.access_token_format
+    settings["dpop_nonce"] = args.dpop_nonce
     settings["lab_switches"] = frozenset(args.lab)
     if args.scope:
         settings["scopes"] = tuple(args.scope)

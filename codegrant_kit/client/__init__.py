@@ -16,6 +16,8 @@ Modules, one step each:
 - ``basic_auth``: client authentication step by step (RFC 6749 2.3.1).
 - ``token``: token request, refresh, introspection, revocation, API call (RFC 6749
   4.1.3, 5, 6; RFC 7662; RFC 7009; RFC 6750).
+- ``dpop``: the DPoP proof step by step: key, RFC 7638 thumbprint, claims, ath
+  (RFC 9449); sent with a retry for the server's nonce.
 - ``jwt``: a JWT access token decoded and its RS256 signature checked (RFC 9068).
 - ``id_token``: an OpenID Connect ID token checked step by step (OIDC Core 3.1.3.7),
   its signature by ``jws`` (RSA and ECDSA keys of a JWK Set, never an HMAC);
@@ -65,6 +67,7 @@ from .browser import (
     read_page,
 )
 from .discovery import Endpoints, asks_openid, discover, fetch_jwks, metadata_urls
+from .dpop import DecodedProof, DpopKey, DpopProofSteps, decode_proof, jwk_thumbprint
 from .errors import (
     BrowserError,
     ClientError,
@@ -134,7 +137,10 @@ __all__ = [
     "Credentials",
     "DecodedBasic",
     "DecodedJwt",
+    "DecodedProof",
     "DiscoveryError",
+    "DpopKey",
+    "DpopProofSteps",
     "Endpoints",
     "Exchange",
     "Explanation",
@@ -181,6 +187,7 @@ __all__ = [
     "client_authenticated_request",
     "decode_basic",
     "decode_jwt",
+    "decode_proof",
     "discover",
     "exchange_code",
     "explain_error",
@@ -192,6 +199,7 @@ __all__ = [
     "introspect",
     "introspection_request",
     "json_object",
+    "jwk_thumbprint",
     "keycloak",
     "known_errors",
     "mask_value",

@@ -132,6 +132,7 @@ class AuthorizationRequest:
     # OpenID Connect Core 3.1.2.1: "none", "login", "consent", "select_account"
     prompt: str | None = None
     max_age: int | None = None  # seconds since the user last signed in, at most
+    dpop_jkt: str | None = None  # RFC 9449 10: the code is for this DPoP key only
 
     @classmethod
     def build(
@@ -147,6 +148,7 @@ class AuthorizationRequest:
         prompt: str | None = None,
         max_age: int | None = None,
         token_factory: TokenFactory = secrets.token_urlsafe,
+        dpop_jkt: str | None = None,
     ) -> AuthorizationRequest:
         """A request with a fresh ``state`` unless one is given, and a fresh ``nonce``
         when the scope asks for ``openid``."""
@@ -163,6 +165,7 @@ class AuthorizationRequest:
             nonce=nonce,
             prompt=prompt,
             max_age=max_age,
+            dpop_jkt=dpop_jkt,
         )
 
     @classmethod
@@ -189,6 +192,7 @@ class AuthorizationRequest:
             nonce=params.get("nonce"),
             prompt=params.get("prompt"),
             max_age=int(max_age) if max_age is not None else None,
+            dpop_jkt=params.get("dpop_jkt"),
         )
 
     def params(self) -> list[tuple[str, str]]:
@@ -203,6 +207,7 @@ class AuthorizationRequest:
             ("code_challenge_method", self.code_challenge_method),
             ("prompt", self.prompt),
             ("max_age", None if self.max_age is None else str(self.max_age)),
+            ("dpop_jkt", self.dpop_jkt),
         )
         pairs.extend((name, value) for name, value in optional if value is not None)
         return pairs
@@ -261,6 +266,11 @@ class AuthorizationRequest:
             "code_challenge_method": (
                 "how the challenge was made from the verifier (S256)",
                 "RFC 7636 Section 4.3",
+            ),
+            "dpop_jkt": (
+                "the thumbprint of the client's DPoP key: only a proof of that key redeems "
+                "the code",
+                "RFC 9449 Section 10",
             ),
         }
         return [ParameterNote(name, value, *purposes[name]) for name, value in self.params()]

@@ -22,7 +22,13 @@ from .errors import JwtFormatError
 from .jwt import decode_jwt
 from .masking import mask_header, mask_json, mask_pairs, mask_url
 
-_SPECIAL_NAMES = {"www-authenticate": "WWW-Authenticate", "etag": "ETag", "te": "TE"}
+_SPECIAL_NAMES = {
+    "www-authenticate": "WWW-Authenticate",
+    "etag": "ETag",
+    "te": "TE",
+    "dpop": "DPoP",  # RFC 9449 4.1
+    "dpop-nonce": "DPoP-Nonce",  # RFC 9449 8.1
+}
 
 
 def canonical_name(name: str) -> str:

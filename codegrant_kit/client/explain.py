@@ -189,6 +189,22 @@ _TABLE: dict[Where, dict[str, tuple[str, str, str]]] = {
             "A refresh asked for a scope that was not granted in the first place.",
             "Ask for the granted scope or a part of it, or leave scope out.",
         ),
+        "invalid_dpop_proof": (
+            "The DPoP proof in the DPoP header is missing a claim, malformed, not for this "
+            "request, or signed by another key than the code is bound to (RFC 9449 5).",
+            "htu is not the token endpoint's URL, htm is not POST, iat is more than a "
+            "minute old (or the client's clock is off), the jti was used already, or "
+            "dpop_jkt in the authorization request named another key.",
+            "Make a fresh proof for each request with DpopKey.proof('POST', "
+            "token_endpoint), with the key whose thumbprint went as dpop_jkt.",
+        ),
+        "use_dpop_nonce": (
+            "The server wants its nonce in the DPoP proof (RFC 9449 8): the DPoP-Nonce "
+            "header of this answer holds it.",
+            "The first request to a server that demands nonces never has one.",
+            "Send the request again with a new proof whose nonce claim is that value "
+            "(Flow does it once by itself).",
+        ),
     },
     "resource": {
         "invalid_request": (
@@ -208,6 +224,21 @@ _TABLE: dict[Where, dict[str, tuple[str, str, str]]] = {
             "The request needs more privileges than the access token carries (status 403).",
             "The scope granted does not cover this API.",
             "Ask for the needed scope in the authorization request.",
+        ),
+        "invalid_dpop_proof": (
+            "The DPoP proof does not fit this API call or this token (RFC 9449 7.1, "
+            "status 401 with WWW-Authenticate: DPoP).",
+            "The proof is signed by another key than the token is bound to (cnf.jkt): a "
+            "stolen token used elsewhere; or its ath, htu, htm or iat do not fit; or its "
+            "jti was used already.",
+            "Send 'Authorization: DPoP <token>' with a fresh proof of the client's own key, "
+            "for this method and URL, with ath = base64url(sha256(token)).",
+        ),
+        "use_dpop_nonce": (
+            "The API wants its nonce in the DPoP proof (RFC 9449 9): the DPoP-Nonce "
+            "header of this answer holds it.",
+            "The first call to an API that demands nonces never has one.",
+            "Call again with a new proof whose nonce claim is that value.",
         ),
     },
     "registration": {

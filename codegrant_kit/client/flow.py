@@ -30,7 +30,14 @@
 is (C), :meth:`Flow.exchange_code` is (D) and (E). With ``openid`` in the scope the
 flow is OpenID Connect's (Core 3.1): the request carries a nonce, (E) brings an ID
 token, :meth:`Flow.check_id_token` checks it (Core 3.1.3.7) and
-:meth:`Flow.userinfo` asks who signed in (Core 5.3). The rules live in the modules
+:meth:`Flow.userinfo` asks who signed in (Core 5.3).
+
+With ``dpop=True`` (or a :class:`DpopKey`) the flow makes one DPoP key pair (RFC
+9449): the authorization request carries its thumbprint (``dpop_jkt``), every
+token request and API call a fresh proof (``DPoP`` header), so the tokens are
+bound to the key; a server's ``use_dpop_nonce`` is answered by one retry with
+its nonce. Against a lab server, give the key the server's clock:
+``Flow(..., dpop=DpopKey.generate(lab.clock))``. The rules live in the modules
 this one calls; a Flow only keeps one run's state and the order of the steps, so a
 notebook cell and a widget panel can share it.
 """
@@ -50,6 +57,7 @@ from .basic_auth import Credentials
 from .browser import Browser, ConsentChoice, Page
 from .choices import pick
 from .discovery import Endpoints, asks_openid, discover, fetch_jwks
+from .dpop import DpopKey
 from .errors import BrowserError, DiscoveryError, OAuthResponseError, StepOutOfOrder
 from .exchange import Exchange
 from .history import History, explain_bare_refusal, explain_denial, explain_in_flow
@@ -89,8 +97,17 @@ class Flow(ClosedOnExit):
         verify: Verify = True,
         token_factory: TokenFactory = secrets.token_urlsafe,
         transcript: Transcript | None = None,
+        dpop: bool | DpopKey = False,
     ) -> None:
         self.endpoints = endpoints
+        # RFC 9449: the key of this flow's DPoP proofs; None: bearer tokens
+        self.dpop_key: DpopKey | None = (
+            dpop
+            if isinstance(dpop, DpopKey)
+            else DpopKey.generate(token_factory=token_factory)
+            if dpop
+            else None
+        )
         self.application = application
         self.redirect_uri = redirect_uri or (application.redirect_uri if application else None)
         self.scope = scope
@@ -130,6 +147,7 @@ class Flow(ClosedOnExit):
         auth: AuthMethod = "client_secret_basic",
         verify: Verify = True,
         token_factory: TokenFactory = secrets.token_urlsafe,
+        dpop: bool | DpopKey = False,
     ) -> Flow:
         """A flow whose endpoints come from the issuer's metadata (RFC 8414), or
         from OpenID's (Discovery 1.0) first when the scope asks for ``openid``."""
@@ -146,6 +164,7 @@ class Flow(ClosedOnExit):
             verify=verify,
             token_factory=token_factory,
             transcript=transcript,
+            dpop=dpop,
         )
 
     # Developer Portal: the application and its keys
@@ -203,6 +222,8 @@ class Flow(ClosedOnExit):
             prompt=prompt,
             max_age=max_age,
             token_factory=self.token_factory,
+            # RFC 9449 10: bind the code to the flow's DPoP key
+            dpop_jkt=self.dpop_key.thumbprint if self.dpop_key else None,
         )
         self.authorization_response = None
         self.consent_answer = self.consent_refused = None
@@ -328,7 +349,9 @@ class Flow(ClosedOnExit):
         :meth:`token_request`, read before sending), else a new one."""
         if request is None:
             request = self.token_request(auth=auth)
-        self.tokens = self._explained(lambda: send_token_request(request, http=self.http))
+        self.tokens = self._explained(
+            lambda: send_token_request(request, http=self.http, dpop=self.dpop_key)
+        )
         self.id_token_check = self.userinfo_response = None  # of the tokens before
         self.signed_in = None
         self._refreshed = False
@@ -415,8 +438,12 @@ class Flow(ClosedOnExit):
         url = url or self.api_url
         if url is None:
             raise StepOutOfOrder("No API URL: pass one, or give api_url to the Flow.")
-        access_token = self._tokens().access_token
-        self.api_response = self._explained(lambda: call_api(url, access_token, http=self.http))
+        tokens = self._tokens()
+        # RFC 9449 7: a DPoP-bound token goes with a proof for this call
+        key = self.dpop_key if tokens.dpop_bound else None
+        self.api_response = self._explained(
+            lambda: call_api(url, tokens.access_token, http=self.http, dpop=key)
+        )
         return self.api_response
 
     def refresh(self, *, scope: str | None = None, auth: AuthMethod | None = None) -> TokenResponse:
@@ -432,6 +459,7 @@ class Flow(ClosedOnExit):
                 scope=scope,
                 auth=auth or self.auth,
                 http=self.http,
+                dpop=self.dpop_key,
             )
         )
         self._refreshed = True

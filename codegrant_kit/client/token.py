@@ -29,6 +29,7 @@ import httpx
 from ._http import Verify, json_object, send, text_member
 from .basic_auth import BasicAuthSteps, Credentials, body_credentials, credentials_of
 from .discovery import Endpoints
+from .dpop import DpopKey, send_with_proof
 from .errors import ClientError, InvalidTokenResponse, OAuthResponseError, json_or_raise
 from .explain import ParameterNote, Where, notes
 
@@ -104,8 +105,13 @@ class TokenResponse:
 
     @property
     def authorization_header(self) -> str:
-        # RFC 6750 Section 2.1: credentials = "Bearer" 1*SP b64token
-        return f"Bearer {self.access_token}"
+        # RFC 6750 Section 2.1: credentials = "Bearer" 1*SP b64token; RFC 9449 7.1: "DPoP"
+        return f"{'DPoP' if self.dpop_bound else 'Bearer'} {self.access_token}"
+
+    @property
+    def dpop_bound(self) -> bool:
+        """Is the token bound to the client's DPoP key (RFC 9449 5: token_type DPoP)?"""
+        return self.token_type.lower() == "dpop"
 
     def explain(self) -> list[ParameterNote]:
         """Each field of the JSON response, what it is for, and its RFC section."""
@@ -266,11 +272,20 @@ def api_request(url: str, access_token: str, *, method: str = "GET") -> httpx.Re
 
 
 def send_token_request(
-    request: httpx.Request, *, http: httpx.Client | None = None, verify: Verify = True
+    request: httpx.Request,
+    *,
+    http: httpx.Client | None = None,
+    verify: Verify = True,
+    dpop: DpopKey | None = None,
 ) -> TokenResponse:
-    """Send a request built by :func:`token_request` or :func:`refresh_request`."""
+    """Send a request built by :func:`token_request` or :func:`refresh_request`;
+    with `dpop`, with a DPoP proof of that key (RFC 9449 5), retried once for a nonce."""
+    if dpop is None:
+        response = send(request, http, verify)
+    else:
+        response = send_with_proof(request, dpop, lambda r: send(r, http, verify))
     # RFC 6749 Section 5.1: success is 200 with a JSON object; anything else is an error.
-    body = json_or_raise(send(request, http, verify), where="token")
+    body = json_or_raise(response, where="token")
     return TokenResponse.from_json(body)
 
 
@@ -306,12 +321,13 @@ def refresh(
     auth: AuthMethod = "client_secret_basic",
     http: httpx.Client | None = None,
     verify: Verify = True,
+    dpop: DpopKey | None = None,
 ) -> TokenResponse:
-    """New tokens from a refresh token (RFC 6749 Section 6)."""
+    """New tokens from a refresh token (RFC 6749 Section 6), with a DPoP proof if `dpop`."""
     request = refresh_request(
         endpoints, client, refresh_token=refresh_token, scope=scope, auth=auth
     )
-    return send_token_request(request, http=http, verify=verify)
+    return send_token_request(request, http=http, verify=verify, dpop=dpop)
 
 
 def introspect(
@@ -362,9 +378,20 @@ def call_api(
     method: str = "GET",
     http: httpx.Client | None = None,
     verify: Verify = True,
+    dpop: DpopKey | None = None,
 ) -> httpx.Response:
-    """Call a protected resource with the access token; raise on an RFC 6750 error."""
-    response = send(api_request(url, access_token, method=method), http, verify)
+    """Call a protected resource with the access token; raise on an RFC 6750 error.
+
+    With `dpop`, the token goes as ``Authorization: DPoP`` with a proof of that key
+    for this request (RFC 9449 7), retried once if the resource asks for a nonce.
+    """
+    request = api_request(url, access_token, method=method)
+    if dpop is None:
+        response = send(request, http, verify)
+    else:
+        response = send_with_proof(
+            request, dpop, lambda r: send(r, http, verify), access_token=access_token
+        )
     if response.is_success:
         return response
     raise OAuthResponseError.from_response(response, where="resource")

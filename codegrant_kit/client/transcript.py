@@ -28,6 +28,7 @@ sequenceDiagram
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -37,6 +38,7 @@ import httpx
 
 from ._http import Verify, new_client
 from .discovery import Endpoints
+from .dpop import decode_proof
 from .exchange import Exchange, Note, canonical_name
 from .masking import SECRET_FIELDS, mask_header, mask_json, mask_pairs, mask_value
 from .mermaid import AUTHORIZATION_SERVER, RESOURCE_SERVER, participant, sequence_diagram
@@ -138,11 +140,16 @@ class Transcript:
         headers: Iterable[str] | None = None,
         max_body: int | None = None,
     ) -> str:
-        """Every exchange as raw HTTP, one after the other; an ID token also decoded."""
+        """Every exchange as raw HTTP, one after the other; a DPoP proof decoded
+        under the request that carried it (RFC 9449 4.2), an ID token under the
+        response that brought it."""
         only = None if headers is None else tuple(headers)
         blocks = []
         for exchange in self.exchanges:
             blocks.append(exchange.raw_request(mask=mask, headers=only))
+            proof = exchange.request.headers.get("dpop")
+            if proof is not None and (only is None or "dpop" in {h.lower() for h in only}):
+                blocks.append(decoded_proof_text(proof))
             blocks.append(exchange.raw_response(mask=mask, headers=only, max_body=max_body))
             decoded = exchange.decoded_id_token()
             if decoded is not None:
@@ -165,3 +172,25 @@ class Transcript:
     def markdown(self, *, detail: bool = False) -> str:
         """The diagram in a fenced block, for ``IPython.display.Markdown``."""
         return f"```mermaid\n{self.to_mermaid(detail=detail)}\n```"
+
+
+def decoded_proof_text(proof: str) -> str:
+    """A DPoP header's proof decoded, as the transcript shows it beside the raw one.
+
+    >>> from codegrant_kit.client.dpop import DpopKey
+    >>> text = decoded_proof_text(DpopKey.generate().proof("GET", "https://as.example/api"))
+    >>> text.splitlines()[0]
+    '(the DPoP proof above, decoded: RFC 9449 4.2)'
+    """
+    try:
+        decoded = decode_proof(proof)
+    except ValueError as exc:
+        return f"(the DPoP header above is not a JWT: {exc})"
+    lines = [
+        "(the DPoP proof above, decoded: RFC 9449 4.2)",
+        f"  header: {json.dumps(decoded.header)}",
+        f"  claims: {json.dumps(decoded.claims)}",
+    ]
+    if decoded.thumbprint is not None:
+        lines.append(f"  jkt (RFC 7638 thumbprint of the jwk): {decoded.thumbprint}")
+    return "\n".join(lines)

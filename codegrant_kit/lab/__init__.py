@@ -17,6 +17,7 @@ Module map (where each defence is written down: `switch_table()`):
     guessing        7 passwords and client secrets
     consent         8 Approve Always, clickjacking
     oidc            9 ID tokens at the API, injected, forged (none, HS256); OAuth as login
+    token_theft    10 a stolen access token replayed from another machine (DPoP)
     registry        @attack_on(switch): each attack names its lab switch where it is defined
     attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
@@ -65,6 +66,7 @@ from .scenario import (
     as_target,
     stop_all,
 )
+from .token_theft import stolen_token_replay
 
 __all__ = [
     "ATTACKER",
@@ -114,6 +116,7 @@ __all__ = [
     "replay_code",
     "run_checklist",
     "signed_in",
+    "stolen_token_replay",
     "stop_all",
     "switch_table",
     "token_in_url",

@@ -26,11 +26,13 @@ from . import (
     mix_up,
     oidc,
     redirect_uri,
+    token_theft,
 )
 from .registry import REGISTERED, Attack, Registered
 
-# The modules that hold the attacks, in the order the tutorial (07-Security-Lab, then
-# 09-OpenID-Connect for oidc) tells them; importing one registers its attacks.
+# The modules that hold the attacks, in the order the tutorials (07-Security-Lab,
+# 09-OpenID-Connect for oidc, then DPoP's token_theft) tell them; importing one
+# registers its attacks.
 _IN_ORDER = (
     code_replay,
     redirect_uri,
@@ -41,6 +43,7 @@ _IN_ORDER = (
     guessing,
     consent,
     oidc,
+    token_theft,
 )
 FAMILIES = tuple(module.__name__.rpartition(".")[2] for module in _IN_ORDER)
 ATTACKS: tuple[Registered, ...] = tuple(

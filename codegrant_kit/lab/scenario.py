@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..client import (
     Application,
     Browser,
+    DpopKey,
     Endpoints,
     Flow,
     OAuthResponseError,
@@ -119,6 +120,7 @@ class LabServer(BackgroundServer):
             api_url=self.url + API_PATH,
             token_factory=seeded_token_factory(seed) if seed is not None else secrets.token_urlsafe,
             advance=self.clock.advance,
+            clock=self.clock,
         )
 
     def __enter__(self) -> LabServer:
@@ -159,6 +161,8 @@ class Target:
     verify: Verify = True
     # moves the server's clock forward by some seconds; None when it cannot be moved
     advance: Callable[[float], None] | None = None
+    # the server's time, for the iat of DPoP proofs (a lab clock stands still)
+    clock: Callable[[], float] = time.time
     _endpoints: Endpoints | None = field(default=None, repr=False)
 
     def endpoints(self) -> Endpoints:
@@ -205,8 +209,9 @@ class Target:
                 http=http,
             )
 
-    def flow(self, application: Application) -> Flow:
-        """One session of the honest client with its own browser (close it after use)."""
+    def flow(self, application: Application, *, dpop: bool = False) -> Flow:
+        """One session of the honest client with its own browser (close it after use);
+        with `dpop`, its own DPoP key (RFC 9449), on the server's clock."""
         return Flow(
             self.endpoints(),
             application=application,
@@ -215,6 +220,7 @@ class Target:
             api_url=self.api_url,
             verify=self.verify,
             token_factory=self.token_factory,
+            dpop=DpopKey.generate(self.clock, self.token_factory) if dpop else False,
         )
 
     def browser(self, stop_at: str | None = None) -> Browser:
@@ -252,7 +258,7 @@ def as_target(target: TargetLike) -> Target:
     if isinstance(target, BackgroundServer):
         clock = target.config.clock
         advance = clock.advance if isinstance(clock, LabClock) else None
-        return Target(target.url, api_url=target.url + API_PATH, advance=advance)
+        return Target(target.url, api_url=target.url + API_PATH, advance=advance, clock=clock)
     return Target(target)
 
 

@@ -1,6 +1,8 @@
 """Using the token: the photos API, refresh, introspection, revocation.
 
-- The API call sends ``Authorization: Bearer <access_token>`` (RFC 6750 Section 2.1).
+- The API call sends ``Authorization: Bearer <access_token>`` (RFC 6750 Section 2.1),
+  or, for a DPoP-bound token, ``Authorization: DPoP <access_token>`` with a proof
+  for this call whose ath is the token's hash (RFC 9449 7.1), shown decoded.
 - Refresh trades the refresh token for new tokens (RFC 6749 Section 6).
 - Introspection asks the server whether a token is active (RFC 7662).
 - Revocation ends a token (RFC 7009); an API call with it then fails with
@@ -18,6 +20,7 @@ import ipywidgets as widgets
 from traitlets import Enum, List, Unicode
 
 from ..client import Exchange, json_object
+from ..client.transcript import decoded_proof_text
 from . import _html
 from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
 from .state import FlowState
@@ -68,7 +71,7 @@ class ApiModel(StepModel):
         transcript = self.shared.transcript
         if transcript is not None:
             made = [e for e in transcript.entries[before:] if isinstance(e, Exchange)]
-            self.exchange = "\n\n".join(str(exchange) for exchange in made)
+            self.exchange = "\n\n".join(_with_proof(exchange) for exchange in made)
         return result
 
     def call_api(self) -> None:
@@ -110,6 +113,15 @@ class ApiModel(StepModel):
         self._recorded(lambda: self.shared.revoke(token, token_type_hint=hint))
         if not self.error:
             self.status = f"The server answered 200: the {hint} is revoked; using it now fails."
+
+
+def _with_proof(exchange: Exchange) -> str:
+    """The raw exchange; a DPoP proof decoded under it (RFC 9449 7.1: the API call's)."""
+    proof = exchange.request.headers.get("dpop")
+    if proof is None:
+        return str(exchange)
+    request, response = exchange.raw_request(), exchange.raw_response()
+    return f"{request}\n{decoded_proof_text(proof)}\n\n{response}"
 
 
 def _photos_html(photos: list[str]) -> str:

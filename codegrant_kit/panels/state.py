@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from traitlets import Any as AnyTrait
-from traitlets import Bool, Float, HasTraits, Instance, Int, Unicode
+from traitlets import Bool, Float, HasTraits, Instance, Int, Unicode, observe
 
 from ..client import (
     Application,
     AuthMethod,
     AuthorizationRequest,
     AuthorizationResponse,
+    DpopKey,
     Endpoints,
     Flow,
     IdTokenCheck,
@@ -76,6 +77,9 @@ class FlowState(HasTraits):
     introspection = Instance(Introspection, allow_none=True)
     id_token_check = Instance(IdTokenCheck, allow_none=True)
     userinfo_response = Instance(UserInfo, allow_none=True)
+    # RFC 9449: the panels' DPoP checkbox; the flow's key while it is ticked
+    dpop = Bool(False)
+    dpop_key = Instance(DpopKey, allow_none=True)
     # bumped after every step, whether it worked or not: the transcript grew
     revision = Int(0)
     connected = Bool(False)
@@ -142,7 +146,17 @@ class FlowState(HasTraits):
         self.server = server
         return flow
 
+    @observe("dpop")
+    def _on_dpop(self, _change: object = None) -> None:
+        """DPoP on: the flow gets a key (kept while on); off: bearer tokens from now on."""
+        flow = self.flow
+        if flow is not None:
+            key = flow.dpop_key or DpopKey.generate(token_factory=self.token_factory)
+            flow.dpop_key = key if self.dpop else None
+        self.sync()
+
     def _start(self, flow: Flow, api_url: str | None) -> Flow:
+        flow.dpop_key = DpopKey.generate(token_factory=self.token_factory) if self.dpop else None
         flow.api_url = api_url or flow.endpoints.issuer + API_PATH
         self.issuer = flow.endpoints.issuer
         self.api_url = flow.api_url
@@ -225,6 +239,7 @@ class FlowState(HasTraits):
         self.introspection = flow.introspection if flow else None
         self.id_token_check = flow.id_token_check if flow else None
         self.userinfo_response = flow.userinfo_response if flow else None
+        self.dpop_key = flow.dpop_key if flow else None
         self.revision += 1
 
     def _step(self, action: Callable[[Flow], T]) -> T:

@@ -6,6 +6,11 @@ and sent as ``Authorization: Basic ...`` (RFC 7617). The body is a form with
 ``grant_type=authorization_code``, the ``code`` and the same ``redirect_uri`` (and the
 PKCE ``code_verifier``). The whole POST is shown before it is sent; the JSON answer
 (Section 5.1) or error (Section 5.2) after.
+
+With the DPoP checkbox ticked (RFC 9449), the POST also carries a ``DPoP`` proof:
+the panel shows each of its values (the public JWK, its RFC 7638 thumbprint, every
+claim) before Send, and the proof that was sent, decoded, after. The server then
+answers ``token_type: DPoP``: the token works only with the client's key.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import ipywidgets as widgets
 from traitlets import Bool, List, Unicode, observe
 
 from ..client import AuthMethod, BasicAuthSteps, Exchange
+from ..client.transcript import decoded_proof_text
 from . import _html
 from ._base import StepModel, StepPanel, button, heading, html_of, message_box, text
 from .state import FlowState
@@ -42,12 +48,15 @@ class TokenModel(StepModel):
     raw_response = Unicode("")
     response_json = Unicode("")
     fields: List[Any] = List()  # (field, value, what it is for, section)
+    dpop_steps: List[Any] = List()  # each value of the DPoP proof (RFC 9449 4.2)
+    sent_proof = Unicode("")  # the DPoP proof that went out, decoded
 
     def __init__(self, shared: FlowState | None = None, **kwargs: Any) -> None:
         self._request: httpx.Request | None = None
         super().__init__(shared, **kwargs)
         self.shared.observe(self._on_application, names="application")
         self.shared.observe(self._on_code, names="authorization_response")
+        self.shared.observe(self._build, names="dpop_key")
         self._on_application()
 
     def _on_code(self, _change: object = None) -> None:
@@ -80,6 +89,12 @@ class TokenModel(StepModel):
         self.header = "" if self.credentials_in_body else f"Authorization: {steps.header_value}"
         self._request = None
         self.body = self.raw_request = ""
+        self.dpop_steps = []
+        key, flow = self.shared.dpop_key, self.shared.flow
+        if key is not None and flow is not None:
+            # a preview: the proof sent at Send is made then, with its own jti and iat
+            proof = key.proof_steps("POST", flow.endpoints.token_endpoint)
+            self.dpop_steps = [tuple(note) for note in proof.explain()]
         if self.shared.flow is None or self.shared.authorization_response is None:
             self.status = f"No code yet: check the redirect in {Step.REDIRECT} first."
             return
@@ -97,7 +112,7 @@ class TokenModel(StepModel):
 
     def send(self) -> None:
         """POST the request shown; show the JSON answer, or the error explained."""
-        self.raw_response = self.response_json = ""
+        self.raw_response = self.response_json = self.sent_proof = ""
         self.fields = []
         self._build()
         request = self._request
@@ -108,8 +123,13 @@ class TokenModel(StepModel):
         tokens = self.attempt(lambda: self.shared.send_token_request(request))
         transcript = self.shared.transcript
         last = transcript.last if transcript is not None else None
-        if last is not None and last.request is request:
+        # with DPoP the request went out as a copy with its proof (and maybe a retry)
+        if last is not None and (last.request is request or last.request.url == request.url):
             self.raw_response = last.raw_response()
+            proof = last.request.headers.get("dpop")
+            if proof is not None:
+                self.sent_proof = f"DPoP: {proof}\n{decoded_proof_text(proof)}"
+
         if tokens is None:
             return
         self.response_json = json.dumps(dict(tokens.raw), indent=2)
@@ -118,6 +138,10 @@ class TokenModel(StepModel):
             "The server answered 200 OK with tokens. Sending the same code again fails: "
             "a code works once."
         )
+        if tokens.dpop_bound:
+            self.status += " token_type is DPoP: the token is bound to this client's key."
+        elif self.shared.dpop_key is not None:
+            self.status += " token_type is Bearer: this server ignored the DPoP proof."
 
 
 def _steps_html(model: TokenModel) -> str:
@@ -152,12 +176,19 @@ class TokenPanel(StepPanel):
             indent=False,
             layout=widgets.Layout(width="95%"),
         )
+        self._dpop = widgets.Checkbox(
+            description="DPoP: sign a proof with a key of this client's own, so the tokens "
+            "work only with that key (RFC 9449)",
+            indent=False,
+            layout=widgets.Layout(width="95%"),
+        )
         self._send = button("Send", self.model.send, button_style="primary", icon="paper-plane")
         self._steps = widgets.HTML()
         self._links = [
             widgets.link((self.model, "client_id"), (self._client_id, "value")),
             widgets.link((self.model, "client_secret"), (self._client_secret, "value")),
             widgets.link((self.model, "credentials_in_body"), (self._in_body, "value")),
+            widgets.link((self.shared, "dpop"), (self._dpop, "value")),
         ]
         self.model.observe(self._show_steps, names=["joined", "base64", "header"])
         self._show_steps()
@@ -171,11 +202,14 @@ class TokenPanel(StepPanel):
                 self._client_id,
                 self._client_secret,
                 self._in_body,
+                self._dpop,
                 self._steps,
+                html_of(self.model, "dpop_steps", _dpop_html),
                 html_of(self.model, "body", lambda body: _titled("The form body", body)),
                 html_of(self.model, "raw_request", lambda raw: _titled("The raw POST", raw)),
                 self._send,
                 message_box(self.model),
+                html_of(self.model, "sent_proof", lambda raw: _titled("The DPoP proof sent", raw)),
                 html_of(self.model, "raw_response", lambda raw: _titled("The answer", raw)),
                 html_of(self.model, "fields", _html.notes_table),
             ]
@@ -183,6 +217,12 @@ class TokenPanel(StepPanel):
 
     def _show_steps(self, _change: object = None) -> None:
         self._steps.value = _steps_html(self.model)
+
+
+def _dpop_html(rows: list[Any]) -> str:
+    if not rows:
+        return ""
+    return "<b>The DPoP proof, step by step</b>" + _html.notes_table(rows)
 
 
 def _titled(name: str, raw: str) -> str:

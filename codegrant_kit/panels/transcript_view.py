@@ -3,7 +3,8 @@
 The client layer's ``Transcript`` records each request and response (httpx event
 hooks) and renders them; this view only shows that text, refreshed after every
 step. "Only the headers the WSO2 guide shows" keeps the header fields the seed page
-prints (Host, Authorization, Content-Type, Location); "Mask secrets" hides codes, tokens and the
+prints (Host, Authorization, Content-Type, Location), and DPoP and DPoP-Nonce in a
+DPoP flow, each proof decoded under its request; "Mask secrets" hides codes, tokens and the
 secret for sharing a screenshot. A Mermaid diagram of the same traffic does not
 draw inside a widget: display ``TranscriptModel.diagram()`` as a cell's output.
 
@@ -29,7 +30,8 @@ from . import _html
 from ._base import PanelView, StepModel, button, heading, html_of, message_box, text
 from .state import FlowState
 
-SEED_HEADERS = ("host", "authorization", "content-type", "location")
+# and DPoP's (RFC 9449 4.1, 8.1), which only a DPoP flow sends
+SEED_HEADERS = ("host", "authorization", "content-type", "location", "dpop", "dpop-nonce")
 # each export's file name when none is given
 EXPORT_FILES = {"har": "transcript.har", "curl": "replay.sh", "mermaid": "flow.mmd"}
 

@@ -39,6 +39,7 @@ from .metadata import (
 )
 from .pages import render
 from .registration import RegistrationEndpoint
+from .resource import PATH as PHOTOS_PATH
 from .resource import PhotosEndpoint
 from .revocation import RevocationEndpoint
 from .signing_keys import SigningKeys
@@ -142,7 +143,7 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
             UserinfoEndpoint(config, store, services, subjects=subjects).handle,
             methods=ANY,
         ),
-        Route("/api/photos", PhotosEndpoint(config, store, services).handle, methods=["GET"]),
+        Route(PHOTOS_PATH, PhotosEndpoint(config, store, services).handle, methods=["GET"]),
         Route("/dashboard", DashboardEndpoint(config, store, services).handle, methods=["GET"]),
     ]
     if publishes_keys(config):

@@ -39,6 +39,7 @@ from .authentication_request import (
 from .authorize_forms import RETRY_MESSAGE, LoginAndConsent, issue_code
 from .callback_patterns import PatternTimeout, fullmatch_any
 from .config import ServerConfig
+from .dpop import check_dpop_jkt
 from .errors import (
     ConsentRequired,
     FatalAuthorizationError,
@@ -347,7 +348,10 @@ class AuthorizationEndpoint(LoginAndConsent):
         nonce = check_nonce(params.get("nonce"))
         prompt = parse_prompt(params.get("prompt"))
         max_age = parse_max_age(params.get("max_age"))
+        # RFC 9449 10: dpop_jkt binds the code to the key of the client's DPoP proofs
+        dpop_jkt = None if self.config.lab("no_dpop") else check_dpop_jkt(params.get("dpop_jkt"))
         return {
+            "dpop_jkt": dpop_jkt,
             "scope": scope,
             "code_challenge": challenge,
             "code_challenge_method": method,

@@ -67,6 +67,9 @@ class ServerConfig:
     max_header_bytes: int = 32 * 1024
     request_read_timeout: float = 10.0
     max_connections_per_address: int = 256
+    # RFC 9449 8, 9: DPoP proofs must carry a nonce the server sent (`dpop`); off as in
+    # Keycloak: a client then needs no extra round trip, and iat bounds a proof's life
+    dpop_nonce: bool = False
     # Lab switches (see `switches.SWITCHES`): each turns one defence off. None by default.
     lab_switches: frozenset[str] = frozenset()
     randomness: Randomness = field(default_factory=SystemRandomness)

@@ -2,7 +2,7 @@
 
 RFC 6749 4.1.2.1 (authorization response), 5.2 (token endpoint), RFC 6750 3.1
 (resource access), RFC 7591 3.2.2 (registration), RFC 7009 2.2.1 (revocation),
-OpenID Connect Core 1.0 3.1.2.6 (prompt=none).
+OpenID Connect Core 1.0 3.1.2.6 (prompt=none), RFC 9449 12.2 (DPoP).
 
     OAuthError
     ├── InvalidRequest            400  a parameter is missing, repeated or malformed
@@ -21,6 +21,8 @@ OpenID Connect Core 1.0 3.1.2.6 (prompt=none).
     ├── RequestUriNotSupported    400  a request_uri (OIDC Core 6.2), which is not served
     ├── TooManyAttempts           429  invalid_client, after repeated failures (RFC 6749 10.10)
     ├── RateLimited               429  temporarily_unavailable: too many requests from one address
+    ├── InvalidDpopProof          400  the DPoP proof is missing, malformed or not for this request
+    ├── UseDpopNonce              400  the DPoP proof must carry the DPoP-Nonce (RFC 9449 8)
     ├── InvalidRedirectUri        400  registration: a redirect URI is not acceptable
     ├── InvalidClientMetadata     400  registration: other metadata is not acceptable
     └── ServerError               500  the server failed (a bug: its log says where)
@@ -133,6 +135,22 @@ class RequestUriNotSupported(OAuthError):
     """OIDC Core 3.1.2.6: "The OP does not support use of the request_uri parameter"."""
 
     error = "request_uri_not_supported"
+
+
+class InvalidDpopProof(OAuthError):
+    """RFC 9449 5, 7.1: the DPoP proof is invalid (at the API: 401, see `resource`)."""
+
+    error = "invalid_dpop_proof"
+
+
+class UseDpopNonce(OAuthError):
+    """RFC 9449 8, 9: send the proof again with the nonce the DPoP-Nonce header holds."""
+
+    error = "use_dpop_nonce"
+
+    def __init__(self, description: str, nonce: str) -> None:
+        super().__init__(description)
+        self.nonce = nonce
 
 
 class InvalidRedirectUri(OAuthError):

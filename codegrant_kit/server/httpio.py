@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 
-from .errors import InvalidRequest, OAuthError, RateLimited, TooManyAttempts
+from .errors import InvalidRequest, OAuthError, RateLimited, TooManyAttempts, UseDpopNonce
 from .params import MAX_BODY, Params
 
 if TYPE_CHECKING:
@@ -56,6 +56,9 @@ def json_error(error: OAuthError) -> JSONResponse:
         response.headers["WWW-Authenticate"] = 'Basic realm="codegrant-kit"'
     if isinstance(error, (TooManyAttempts, RateLimited)):
         response.headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, UseDpopNonce):
+        # RFC 9449 8: the nonce to put in the next proof
+        response.headers["DPoP-Nonce"] = error.nonce
     return response
 
 

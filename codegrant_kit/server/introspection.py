@@ -43,5 +43,8 @@ class IntrospectionEndpoint(Endpoint):
             "iss": self.config.issuer,
         }
         if token.kind == "access_token":
-            body["token_type"] = "Bearer"
+            # RFC 9449 6.2: a DPoP-bound token is of type DPoP, its key's thumbprint in cnf
+            body["token_type"] = "Bearer" if token.jkt is None else "DPoP"
+        if token.jkt is not None:
+            body["cnf"] = {"jkt": token.jkt}
         return json_response(body)

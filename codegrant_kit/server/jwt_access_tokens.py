@@ -82,9 +82,10 @@ def access_token_claims(
     issued_at: float,
     expires_at: float,
     jti: str,
+    jkt: str | None = None,
 ) -> dict[str, Any]:
     # RFC 9068 2.2: iss, exp, aud, sub, client_id, iat, jti are REQUIRED; scope when granted
-    return {
+    claims: dict[str, Any] = {
         "iss": issuer,
         "sub": username,
         "aud": audience,
@@ -94,3 +95,7 @@ def access_token_claims(
         "exp": int(expires_at),
         "jti": jti,
     }
+    if jkt is not None:
+        # RFC 9449 6.1: a DPoP-bound token names its key's thumbprint in cnf.jkt
+        claims["cnf"] = {"jkt": jkt}
+    return claims

@@ -18,6 +18,7 @@ from .authentication_request import PROMPTS
 from .claims import CLAIMS_BY_SCOPE
 from .client_auth import CLIENT_AUTH_METHODS
 from .config import ServerConfig
+from .dpop import ALGORITHMS as DPOP_ALGORITHMS
 from .endpoint import Endpoint
 from .grants import GRANTS
 from .id_tokens import ALGORITHMS, ID_TOKEN_CLAIMS
@@ -64,6 +65,9 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         # RFC 9207 3: the server sends iss in every authorization response
         "authorization_response_iss_parameter_supported": not config.lab("no_iss"),
     }
+    if not config.lab("no_dpop"):
+        # RFC 9449 5.1: the algorithms this server accepts for DPoP proofs
+        metadata["dpop_signing_alg_values_supported"] = list(DPOP_ALGORITHMS)
     if publishes_keys(config):
         # OIDC Discovery 3: REQUIRED; the keys of ID tokens and of JWT access tokens
         metadata["jwks_uri"] = issuer + JWKS_PATH

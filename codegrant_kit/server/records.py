@@ -69,6 +69,7 @@ class PendingAuthorization:
     prompt: str | None = None
     max_age: int | None = None
     auth_time: float | None = None  # when the user signed in (OIDC Core 2 auth_time)
+    dpop_jkt: str | None = None  # RFC 9449 10: the code is for this DPoP key only
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,7 @@ class AuthorizationCode:
     grant_id: str
     nonce: str | None = None  # OIDC Core 3.1.2.1: bound to the code, for the ID token
     auth_time: float | None = None  # when the user signed in (OIDC Core 2)
+    dpop_jkt: str | None = None  # RFC 9449 10: redeemable only with a proof of this key
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ class Token:
     expires_at: float
     grant_id: str
     auth_time: float | None = None  # of the sign-in it comes from: refreshed ID tokens keep it
+    jkt: str | None = None  # RFC 9449 6: bound to the DPoP key of this thumbprint (RFC 7638)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,14 @@
-"""The protected resource: the sample app's "Import Photos" API (RFC 6750).
+"""The protected resource: the sample app's "Import Photos" API (RFC 6750; RFC 9449 7).
 
 GET /api/photos
 Authorization: Bearer <access_token>
+
+A DPoP-bound token (token_type "DPoP") comes with a proof for this request, signed
+by the key the token is bound to (`dpop`); the same token sent as Bearer is refused:
+
+GET /api/photos
+Authorization: DPoP <access_token>
+DPoP: <proof: htm GET, htu .../api/photos, iat, jti, ath>
 """
 
 from __future__ import annotations
@@ -13,10 +20,15 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .dpop import ALGORITHMS
 from .endpoint import Endpoint
-from .errors import InvalidRequest, InvalidToken, OAuthError
+from .errors import InvalidDpopProof, InvalidRequest, InvalidToken, OAuthError, UseDpopNonce
 from .httpio import NO_STORE
 from .records import Token
+from .services import Services
+from .store import Store
+
+PATH = "/api/photos"
 
 PHOTO_TITLES = ("Sunrise over the lake", "Tea fields in the hills", "The old lighthouse")
 
@@ -34,20 +46,95 @@ def bearer_challenge(error: OAuthError, realm: str = "codegrant-kit") -> str:
     return f'Bearer realm="{realm}", error="{error.error}", error_description="{description}"'
 
 
+def dpop_challenge(error: OAuthError) -> str:
+    # RFC 9449 7.1: WWW-Authenticate: DPoP error="...", algs="ES256 ..."
+    description = error.description.replace("\\", "").replace('"', "'")
+    return (
+        f'DPoP error="{error.error}", error_description="{description}", '
+        f'algs="{" ".join(ALGORITHMS)}"'
+    )
+
+
+class DpopRefusal(Exception):
+    """A refusal answered with the DPoP challenge (RFC 9449 7.1), not the Bearer one."""
+
+    def __init__(self, error: OAuthError) -> None:
+        super().__init__(error.description)
+        self.error = error
+
+    def response(self, headers: dict[str, str]) -> JSONResponse:
+        headers = {**headers, "WWW-Authenticate": dpop_challenge(self.error)}
+        if isinstance(self.error, UseDpopNonce):
+            headers["DPoP-Nonce"] = self.error.nonce
+        # RFC 9449 7.1, 9: every DPoP refusal at a resource is a 401
+        return JSONResponse(self.error.as_dict(), status_code=401, headers=headers)
+
+
+def refuse_bound_as_bearer(token: Token) -> None:
+    # RFC 9449 7.2: a DPoP-bound token MUST NOT be accepted as a bearer token
+    if token.jkt is not None:
+        raise DpopRefusal(
+            InvalidToken(
+                "This access token is bound to a DPoP key: send it as "
+                "'Authorization: DPoP <token>' with a DPoP proof (RFC 9449 7)."
+            )
+        )
+
+
+def dpop_bound_token(
+    store: Store, services: Services, request: Request, value: str, uris: tuple[str, ...]
+) -> Token:
+    """The token of `Authorization: DPoP <token>`, if the request's proof is of its key.
+
+    `uris`: what the client may have called this resource (for the proof's htu).
+    """
+    token = store.active_token(value) if value else None
+    if token is None or token.kind != "access_token":
+        raise DpopRefusal(InvalidToken("The access token is unknown, expired or revoked."))
+    if token.jkt is None:
+        raise DpopRefusal(
+            InvalidToken(
+                "This access token is not bound to a DPoP key: send it as "
+                "'Authorization: Bearer <token>' (RFC 9449 7.1)."
+            )
+        )
+    try:
+        proof = services.dpop.verify(
+            request.headers.getlist("dpop"), request.method, uris, access_token=value
+        )
+    except (InvalidDpopProof, UseDpopNonce) as exc:
+        raise DpopRefusal(exc) from None
+    # RFC 9449 7.1: the public key of the proof is the one the token is bound to
+    if proof.jkt != token.jkt:
+        raise DpopRefusal(
+            InvalidDpopProof(
+                "The DPoP proof is signed by another key than the one this access token "
+                "is bound to (cnf.jkt): a stolen token does not work without its key."
+            )
+        )
+    return token
+
+
 class PhotosEndpoint(Endpoint):
     methods = ("GET",)
 
     async def get(self, request: Request) -> Response:
+        headers = dict(NO_STORE)
+        if self.config.dpop_nonce:
+            # RFC 9449 9: the nonce for the client's next proof
+            headers["DPoP-Nonce"] = self.services.dpop.nonce()
         try:
             token = self.authenticate(request)
+        except DpopRefusal as refusal:
+            return refusal.response(headers)
         except OAuthError as exc:
-            headers = {**NO_STORE, "WWW-Authenticate": bearer_challenge(exc)}
+            headers["WWW-Authenticate"] = bearer_challenge(exc)
             status = exc.status_code if isinstance(exc, InvalidToken) else 400
             return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
         self.store.note_api_call(token)
         # a user's photos are theirs: no shared cache may keep them (RFC 9111 5.2.2.5)
         body = {"user": token.username, "photos": photos_of(token.username)}
-        return JSONResponse(body, headers=NO_STORE)
+        return JSONResponse(body, headers=headers)
 
     def authenticate(self, request: Request) -> Token:
         query_token = request.query_params.get("access_token")
@@ -62,6 +149,9 @@ class PhotosEndpoint(Endpoint):
         else:
             header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
+        if scheme.lower() == "dpop":
+            uris = (self.config.issuer + PATH, str(request.url))
+            return dpop_bound_token(self.store, self.services, request, value.strip(), uris)
         # The kit's contract answers error="invalid_token" also when no token was sent,
         # so a learner always sees why; RFC 6750 3.1 only says SHOULD NOT here.
         if scheme.lower() != "bearer" or not value.strip():
@@ -76,6 +166,7 @@ class PhotosEndpoint(Endpoint):
             )
         if token is None or token.kind != "access_token":
             raise InvalidToken("The access token is unknown, expired or revoked.")
+        refuse_bound_as_bearer(token)
         return token
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .config import ServerConfig
 from .credentials import Instructor
+from .dpop import DpopVerifier
 from .progress import OnChange, Progress
 from .rate_limit import RateLimiter
 from .throttle import Throttle
@@ -23,6 +24,8 @@ class Services:
         # RFC 6585 4: token buckets per address and endpoint
         self.rate_limiter = RateLimiter(config.rate_limits)
         self.progress = Progress(config.clock, on_progress)
+        # RFC 9449 4.3, 11.1: DPoP proofs, the jti values seen, the server's nonces
+        self.dpop = DpopVerifier(config)
         self.instructor: Instructor | None = None
 
     def set_instructor(self, username: str, password: str) -> None:

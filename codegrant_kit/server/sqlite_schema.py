@@ -109,6 +109,10 @@ ADDITIONS = (
     ("codes", "nonce", "TEXT"),
     ("codes", "auth_time", "REAL"),
     ("tokens", "auth_time", "REAL"),
+    # DPoP (RFC 9449 6, 10): the key a token or a code is bound to
+    ("pending", "dpop_jkt", "TEXT"),
+    ("codes", "dpop_jkt", "TEXT"),
+    ("tokens", "jkt", "TEXT"),
 )
 # The purge deletes by expires_at every second: without an index, each delete reads
 # the whole table.

@@ -121,6 +121,14 @@ SWITCHES: dict[str, LabSwitch] = {
             "clickjacking",
             "Login and consent pages cannot be framed",
         ),
+        LabSwitch(
+            "no_dpop",
+            "binding access tokens to the client's DPoP key (the server ignores DPoP proofs)",
+            "a stolen access token replayed from another machine",
+            ("RFC 9449 1", "RFC 9700 4.10.1"),
+            "sender_constrained_tokens",
+            "DPoP binds access tokens to the client's key",
+        ),
     )
 }
 

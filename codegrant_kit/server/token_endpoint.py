@@ -1,8 +1,8 @@
 """The token endpoint (RFC 6749 3.2, 5.1, 5.2): client authentication, then the grant type.
 
 The grant types are in `grants` (one registry, `GRANTS`); the client
-authentication methods in `client_auth` (`CLIENT_AUTH_METHODS`). This module
-only dispatches between them.
+authentication methods in `client_auth` (`CLIENT_AUTH_METHODS`); DPoP proofs
+are checked in `dpop` (RFC 9449 5). This module only dispatches between them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .grants.base import Signer
 from .httpio import json_error, json_response, rate_limited
 from .id_tokens import IdTokens
 from .jwt_access_tokens import JwtSigner
+from .metadata import PATHS
 from .services import Services
 from .store import Store
 
@@ -55,7 +56,23 @@ class TokenEndpoint(Endpoint):
                 )
             handler = grant(self.config, self.store, self.services, self.signer, self.id_tokens)
             handler.check_client_allowed(client)  # RFC 6749 5.2 unauthorized_client
+            handler.dpop_jkt = self.dpop_key(request)
             issued = handler.handle(params, client)
         except OAuthError as exc:
-            return json_error(exc)
-        return json_response(issued.body())
+            return self.with_nonce(json_error(exc))
+        return self.with_nonce(json_response(issued.body()))
+
+    def dpop_key(self, request: Request) -> str | None:
+        """The thumbprint of the key of the request's DPoP proof (RFC 9449 5); None without."""
+        proofs = request.headers.getlist("dpop")
+        # LAB no_dpop: the server ignores DPoP, as one that does not know it (RFC 9449 5)
+        if not proofs or self.config.lab("no_dpop"):
+            return None
+        uris = (self.config.issuer + PATHS["token_endpoint"], str(request.url))
+        return self.services.dpop.verify(proofs, "POST", uris).jkt
+
+    def with_nonce(self, response: Response) -> Response:
+        # RFC 9449 8.2: the server may send a fresh nonce with any response
+        if self.config.dpop_nonce and "DPoP-Nonce" not in response.headers:
+            response.headers["DPoP-Nonce"] = self.services.dpop.nonce()
+        return response

@@ -13,6 +13,9 @@ Token". Errors are RFC 6750 3.1's, with WWW-Authenticate: Bearer:
     401 invalid_token        no token, or one unknown, expired or revoked
     403 insufficient_scope   a token granted without openid
     400 invalid_request      the token in the URL, or sent two ways at once
+
+A DPoP-bound token (RFC 9449 7) comes as `Authorization: DPoP <token>` with a proof,
+as at the photos API (`resource`); sent as a bearer token it is refused.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from .config import ServerConfig
 from .endpoint import Endpoint
 from .errors import InsufficientScope, InvalidRequest, InvalidToken, OAuthError
 from .httpio import NO_STORE, read_form
+from .metadata import PATHS
 from .records import Token
-from .resource import bearer_challenge
+from .resource import DpopRefusal, bearer_challenge, dpop_bound_token, refuse_bound_as_bearer
 from .services import Services
 from .store import Store
 from .subjects import Subjects
@@ -62,6 +66,8 @@ class UserinfoEndpoint(Endpoint):
                     "This access token was granted without the openid scope, so it does not "
                     "let a client ask who the user is; ask for scope=openid (OIDC Core 5.3)."
                 )
+        except DpopRefusal as refusal:
+            return refusal.response(NO_STORE)
         except OAuthError as exc:
             challenge = bearer_challenge(exc)
             if isinstance(exc, InsufficientScope):
@@ -99,6 +105,9 @@ class UserinfoEndpoint(Endpoint):
             scheme, _, value = (header or "").partition(" ")
             # RFC 9110 5.5: spaces and tabs around a field value are not part of it
             value = value.strip(" \t")
+            if scheme.lower() == "dpop":
+                uris = (self.config.issuer + PATHS["userinfo_endpoint"], str(request.url))
+                return dpop_bound_token(self.store, self.services, request, value, uris)
             # as at the photos API: invalid_token also when no token was sent, so a
             # learner always sees why (RFC 6750 3.1 only says SHOULD NOT here)
             if scheme.lower() != "bearer" or not value:
@@ -109,4 +118,5 @@ class UserinfoEndpoint(Endpoint):
         token = self.store.active_token(value)
         if token is None or token.kind != "access_token":
             raise InvalidToken("The access token is unknown, expired or revoked.")
+        refuse_bound_as_bearer(token)
         return token

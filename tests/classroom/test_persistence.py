@@ -452,11 +452,11 @@ def test_the_purge_reads_an_index_in_new_and_older_files(tmp_path):
     new, old = tmp_path / "new.db", tmp_path / "old.db"
     for path in (new, old):
         Store(config(path, Clock())).close()
-    # a file made before the indexes, the address column and OpenID Connect's existed
+    # a file made before the indexes, the address column, OpenID Connect and DPoP existed
     with sqlite3.connect(old) as db:
         for table in ("pending", "codes", "tokens", "grants"):
             db.execute(f"DROP INDEX {table}_by_expiry")
-        for column in ("address", "nonce", "prompt", "max_age", "auth_time"):
+        for column in ("address", "nonce", "prompt", "max_age", "auth_time", "dpop_jkt"):
             db.execute(f"ALTER TABLE pending DROP COLUMN {column}")
         db.execute(
             "INSERT INTO pending VALUES ('p1', 'csrf', 'b', 'c', ?, 1, '[]', 'xyz', NULL, "
@@ -524,4 +524,45 @@ def test_a_sign_in_on_a_page_ended_meanwhile_is_not_written_back(tmp_path):
     again = Store(config(path, clock))
     assert again.get_pending(pending.id) is None  # not brought back to life
     assert again._pending_per_address == {}
+    again.close()
+
+
+def test_dpop_bindings_survive_a_restart(tmp_path):
+    # RFC 9449 6, 10: a restarted server still knows which key a code and a token need
+    path, clock = tmp_path / "kit.db", Clock()
+    store = Store(config(path, clock))
+    client = store.add_client(redirect_uris=[REDIRECT_URI])
+    pending = store.add_pending(
+        browser="b1",
+        address="10.0.0.7",
+        client_id=client.client_id,
+        redirect_uri=REDIRECT_URI,
+        redirect_uri_given=True,
+        scope=("photos:read",),
+        state="xyz",
+        code_challenge=None,
+        code_challenge_method=None,
+        dpop_jkt="j" * 43,
+    )
+    store.sign_in(pending, "ada")
+    code = issue_code(store, pending)
+    access, refresh = issue_tokens(
+        store,
+        client_id=client.client_id,
+        username="ada",
+        scope=("photos:read",),
+        grant_id=code.grant_id,
+        refresh_scope=("photos:read",),
+        jkt="k" * 43,
+        refresh_jkt="r" * 43,
+    )
+    assert refresh is not None
+    store.close()
+    again = Store(config(path, clock))
+    kept, _ = again.find_code(code.code)
+    assert kept is not None and kept.dpop_jkt == "j" * 43
+    token = again.active_token(access.value)
+    assert token is not None and token.jkt == "k" * 43
+    kept_refresh, _ = again.find_refresh_token(refresh.value)
+    assert kept_refresh is not None and kept_refresh.jkt == "r" * 43
     again.close()

@@ -19,8 +19,17 @@ RFC_CODES = {
         "unauthorized_client",
         "unsupported_grant_type",
         "invalid_scope",
+        # RFC 9449 12.2
+        "invalid_dpop_proof",
+        "use_dpop_nonce",
     },
-    "protected resource": {"invalid_request", "invalid_token", "insufficient_scope"},
+    "protected resource": {
+        "invalid_request",
+        "invalid_token",
+        "insufficient_scope",
+        "invalid_dpop_proof",
+        "use_dpop_nonce",
+    },
     "client registration": {
         "invalid_redirect_uri",
         "invalid_client_metadata",

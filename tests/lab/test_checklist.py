@@ -30,6 +30,7 @@ OURS_HELD = {
     "consent_per_scope": ["After Approve Always for 'photos:read'", "the consent page again"],
     "clickjacking": ["{url}/authorize sent Content-Security-Policy: frame-ancestors 'none'"],
     "pkce_enforced": ["code_verifier does not match", "code_challenge_methods_supported: S256"],
+    "sender_constrained_tokens": ["Both replays were refused", "not the token's cnf.jkt"],
     "oidc_nonce": ["the ID token carries the same"],
     "oidc_signed": ["Signed RS256 with kid=", "a key of {url}/jwks"],
     "oidc_aud": ["aud is '", "azp: one audience"],
@@ -50,6 +51,7 @@ OURS_SWITCHED = {
     "no_throttle": ["no lockout after 12 wrong passwords", "Login failed", "401 invalid_client"],
     "consent_any_scope": ["came straight back with a code", "'photos:read profile'"],
     "framing": ["frame-ancestors *, so a browser shows it in a frame"],
+    "no_dpop": ["the stolen token alone", "the server issued a bearer token"],
 }
 
 
@@ -156,6 +158,8 @@ def test_another_servers_issuer() -> None:
     assert statuses["clickjacking"] == "fail"
     assert statuses["guessing_slowed"] == "fail"
     assert statuses["single_use_codes"] == "fail"
+    # ...and knows no DPoP: its bearer token works from the thief's machine too
+    assert statuses["sender_constrained_tokens"] == "fail"
     reasons = {item.key: item.reason for item in report.items}
     assert "400 invalid_grant" in reasons["single_use_codes"]
     assert "still active: the replay revoked nothing" in reasons["single_use_codes"]

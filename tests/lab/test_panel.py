@@ -35,8 +35,8 @@ def test_values_typed_into_the_widgets_reach_the_model(lab: LabFactory) -> None:
     panel.model.run()
     assert panel.model.report is not None
     assert panel.model.report.failed == ("clickjacking",)
-    # no API URL given: the check of tokens in URLs is skipped, and says why
-    assert panel.model.report.skipped == ("no_tokens_in_urls",)
+    # no API URL given: the checks of tokens in URLs and of stolen tokens are skipped
+    assert panel.model.report.skipped == ("no_tokens_in_urls", "sender_constrained_tokens")
     assert "1 failed" in panel._summary.value and "✘ fail" in panel._table.value
 
 

@@ -38,6 +38,7 @@ RFC_9700 = {
     "4.5": "Authorization Code Injection",
     "4.7": "Cross-Site Request Forgery",
     "4.8.2": "PKCE Downgrade Attack: Countermeasures",
+    "4.10.1": "Misuse of Stolen Access Tokens: Sender-Constrained Access Tokens",
     "4.11.2": "Open Redirection: Authorization Server as Open Redirector",
     "4.14": "Refresh Token Protection",
     "4.16": "Clickjacking",

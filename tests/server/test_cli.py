@@ -118,6 +118,11 @@ def test_serve_defaults_are_the_server_configs(capsys):
     assert f"(default {default.max_pending_per_address};" in help_text
 
 
+def test_dpop_nonce_is_asked_for_by_name():
+    args = parser().parse_args(["serve", "--dpop-nonce"])
+    assert options_of(args, {"alice": "pw"}).server_config(8000).dpop_nonce is True
+
+
 def test_serve_on_a_taken_port_fails_clearly(capsys):
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from codegrant_kit.server import ServerConfig
 from codegrant_kit.server.switches import SWITCHES
 
+from .dpop_helpers import Key
 from .helpers import (
     REDIRECT_URI,
     URIS,
@@ -20,6 +21,7 @@ from .helpers import (
     InProcess,
     authorize,
     get_code,
+    photos,
     redeem,
     redirect_params,
     sign_in,
@@ -109,11 +111,22 @@ def framing(kit: InProcess) -> bool:
     )
 
 
+def no_dpop(kit: InProcess) -> bool:
+    # RFC 9449 7.2: the token is bound to the key, so a replay as Bearer is refused
+    browser = kit.browser()
+    code = get_code(browser, kit.client)
+    browser.headers["DPoP"] = Key().proof(iat=kit.clock())
+    body = redeem(browser, kit.client, code).json()
+    del browser.headers["DPoP"]
+    replay = photos(kit.browser(), body["access_token"])
+    return body["token_type"] == "DPoP" and replay.status_code == 401
+
+
 DEFENCES: dict[str, Callable[[InProcess], bool]] = {
     check.__name__: check
     for check in (
         code_replay, open_redirect, regexp_redirect_uris, login_csrf, pkce_downgrade, no_iss,
-        referrer_leak, token_in_query, no_throttle, consent_any_scope, framing,
+        referrer_leak, token_in_query, no_throttle, consent_any_scope, framing, no_dpop,
     )
 }  # fmt: skip
 

@@ -352,6 +352,9 @@ def running_node_oidc(directory: Path) -> Iterator[ThirdPartyServer]:
     }
     config = {
         "cookie_keys": [secrets.token_urlsafe(32)],
+        # DPoP proofs (RFC 9449 8) must carry node's nonce: the kit's client meets the
+        # use_dpop_nonce challenge there too; clients without DPoP see no difference
+        "dpop_nonce_secret": secrets.token_urlsafe(32),
         "clients": [
             {
                 "client_id": client_id,

@@ -14,7 +14,8 @@ django-oauth-toolkit 3.4 (dot_site/settings.py leaves DOT's and Django's default
 - oauthlib's bearer check takes `request.access_token`, which a query parameter
   sets (rfc6749/tokens.py): a token in the URL works;
 - Django's login has no lockout; REQUEST_APPROVAL_PROMPT "force" asks consent
-  every time.
+  every time;
+- no DPoP: it ignores the proof and issues bearer tokens, which a thief replays.
 
 node-oidc-provider (node_oidc/provider.mjs):
 - a consumed code presented again revokes its grant (helpers/grant_source.js);
@@ -24,7 +25,9 @@ node-oidc-provider (node_oidc/provider.mjs):
 - devInteractions signs in `ctx.oidc.body.login` whatever the password
   (actions/interaction.js);
 - "access tokens must not be provided via query parameter" (helpers/oidc_context.js);
-- its interaction cookie binds the login form to the browser that opened it.
+- its interaction cookie binds the login form to the browser that opened it;
+- features.dPoP: a token requested with a proof is bound to its key (cnf.jkt), and
+  /me refuses it as Bearer and with another key's proof.
 
 OpenID Connect (the oidc_ items; both do it):
 - DOT 3.4 signs RS256 with the site's key, at_hash included; its prompt=none without
@@ -59,6 +62,7 @@ EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "consent_per_scope": ("pass", ("got the consent page again",)),
         "clickjacking": ("pass", ("/accounts/login/ sent X-Frame-Options: DENY",)),
         "pkce_enforced": ("pass", ("400 invalid_grant", "plain, S256")),
+        "sender_constrained_tokens": ("fail", ("the server issued a bearer token",)),
         "oidc_nonce": ("pass", ("the ID token carries the same",)),
         "oidc_signed": ("pass", ("Signed RS256", "a key of {issuer}/.well-known/jwks.json")),
         "oidc_aud": ("pass", ("aud is 'codegrant-kit-",)),
@@ -90,6 +94,7 @@ EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "consent_per_scope": ("pass", ("got the consent page again",)),
         "clickjacking": ("fail", ("sent neither frame-ancestors nor X-Frame-Options",)),
         "pkce_enforced": ("pass", ("400 invalid_grant", "code_challenge_methods_supported: S256")),
+        "sender_constrained_tokens": ("pass", ("Both replays were refused",)),
         "oidc_nonce": ("pass", ("the ID token carries the same",)),
         "oidc_signed": ("pass", ("Signed RS256 with kid='keystore-CHANGE-ME'", "{issuer}/jwks")),
         "oidc_aud": ("pass", ("aud is 'codegrant-kit-",)),

@@ -74,6 +74,13 @@ class AuthorizationCodeGrant(Grant):
             # RFC 6749 4.1.3: ensure the code was issued to the authenticated client
             if code.client_id != client.client_id:
                 raise InvalidGrant("This authorization code was issued to another client.")
+            # RFC 9449 10: the proof's key "matches the dpop_jkt parameter value in the
+            # authorization request. If they do not match, it MUST reject the request."
+            if code.dpop_jkt is not None and code.dpop_jkt != self.dpop_jkt:
+                raise InvalidGrant(
+                    "This code is bound to a DPoP key (dpop_jkt): send a DPoP proof signed by "
+                    "that key (RFC 9449 10)."
+                )
             # RFC 6749 4.1.3: redirect_uri REQUIRED if it was in the request, and identical
             if code.redirect_uri is not None and redirect_uri is None:
                 raise InvalidRequest(

@@ -48,7 +48,8 @@ class TokenResponse:
     def body(self) -> dict[str, object]:
         body: dict[str, object] = {
             "access_token": self.access.value,
-            "token_type": "Bearer",
+            # RFC 9449 5: a token bound to a DPoP key is of type DPoP
+            "token_type": "Bearer" if self.access.jkt is None else "DPoP",
             "expires_in": round(self.access.expires_at - self.access.issued_at),
         }
         if self.refresh is not None:
@@ -77,6 +78,9 @@ class Grant(ABC):
         self.services = services
         self.signer = signer  # None: opaque access tokens
         self.id_tokens = id_tokens  # None: no ID tokens (a grant used on its own)
+        # RFC 9449 5: the thumbprint of this request's DPoP key, which the token endpoint
+        # set after checking the proof (`dpop`); None: no DPoP, tokens are bearer tokens
+        self.dpop_jkt: str | None = None
 
     @abstractmethod
     def handle(self, params: Params, client: Client) -> TokenResponse:
@@ -91,7 +95,9 @@ class Grant(ABC):
                 f"{', '.join(client.grant_types)}."
             )
 
-    def encoder(self, client_id: str, username: str, scope: tuple[str, ...]) -> Encoder | None:
+    def encoder(
+        self, client_id: str, username: str, scope: tuple[str, ...], jkt: str | None = None
+    ) -> Encoder | None:
         """How the access token is written: opaque, or a signed JWT (RFC 9068)."""
         signer = self.signer
         if signer is None:
@@ -109,6 +115,7 @@ class Grant(ABC):
                     issued_at=issued_at,
                     expires_at=expires_at,
                     jti=jti,
+                    jkt=jkt,
                 )
             )
 
@@ -131,6 +138,10 @@ class Grant(ABC):
         grant without a sign-in (client credentials) passes no auth_time: an ID token
         says who signed in and when, and there is nobody to name.
         """
+        # RFC 9449 5: "Refresh tokens issued to confidential clients are not bound to the
+        # DPoP proof public key because they are already sender-constrained"; a public
+        # client's (token_endpoint_auth_method none) MUST be bound to it
+        public = client.token_endpoint_auth_method == "none"
         access, refresh = issue_tokens(
             self.store,
             client_id=client.client_id,
@@ -138,8 +149,10 @@ class Grant(ABC):
             scope=scope,
             grant_id=grant_id,
             refresh_scope=refresh_scope,
-            encode_access=self.encoder(client.client_id, username, scope),
+            encode_access=self.encoder(client.client_id, username, scope, self.dpop_jkt),
             auth_time=auth_time,
+            jkt=self.dpop_jkt,
+            refresh_jkt=self.dpop_jkt if public else None,
         )
         id_token = None
         # OIDC Core 3.1.2.1: "If the openid scope value is not present, the behavior is
@@ -166,8 +179,12 @@ def issue_tokens(
     refresh_scope: tuple[str, ...] | None,
     encode_access: Encoder | None = None,
     auth_time: float | None = None,
+    jkt: str | None = None,
+    refresh_jkt: str | None = None,
 ) -> tuple[Token, Token | None]:
     """An access token, and a refresh token unless refresh_scope is None.
+
+    `jkt` and `refresh_jkt`: the DPoP key each is bound to (RFC 9449 5), if any.
 
     `encode_access(jti, iat, exp)` turns the random value into the token's
     final form (a signed JWT); without it the token is the random value.
@@ -179,7 +196,16 @@ def issue_tokens(
     if encode_access is not None:
         value = encode_access(value, now, expires_at)
     access = Token(
-        value, "access_token", client_id, username, scope, now, expires_at, grant_id, auth_time
+        value,
+        "access_token",
+        client_id,
+        username,
+        scope,
+        now,
+        expires_at,
+        grant_id,
+        auth_time,
+        jkt,
     )
     refresh = None
     if refresh_scope is not None:
@@ -193,6 +219,7 @@ def issue_tokens(
             now + config.refresh_token_lifetime,
             grant_id,
             auth_time,
+            refresh_jkt,
         )
     with store.lock:
         if not store.add_tokens(grant_id, [t for t in (access, refresh) if t is not None]):

@@ -59,6 +59,12 @@ class RefreshTokenGrant(Grant):
         value = params.require("refresh_token")
 
         def narrowed(old: Token) -> tuple[str, ...]:
+            # RFC 9449 5: a refresh token bound to a DPoP key needs a proof of that key
+            if old.jkt is not None and old.jkt != self.dpop_jkt:
+                raise InvalidGrant(
+                    "This refresh token is bound to a DPoP key: send a DPoP proof signed by "
+                    "the key it was issued with (RFC 9449 5)."
+                )
             # RFC 6749 6: the scope MUST NOT include any scope not originally granted
             return parse_scope(params.get("scope"), old.scope, old.scope)
 

@@ -5,7 +5,8 @@
 //   node provider.mjs CONFIG.json
 //
 // CONFIG.json (written by tests/thirdparty/fixtures.py):
-//   {"clients": [...client metadata...], "cookie_keys": ["..."]}
+//   {"clients": [...client metadata...], "cookie_keys": ["..."],
+//    "dpop_nonce_secret": "<32 bytes, base64url>"}   (optional: DPoP proofs need its nonces)
 //
 // It listens on a free port of 127.0.0.1 and prints one JSON line,
 // {"issuer": "http://127.0.0.1:PORT"}, once it accepts connections. It needs no
@@ -39,7 +40,15 @@ server.listen(0, '127.0.0.1', () => {
       introspection: { enabled: true },
       revocation: { enabled: true },
       userinfo: { enabled: true },
-      dPoP: { enabled: true },
+      // RFC 9449 8: with a nonce secret, every DPoP proof must carry the server's nonce;
+      // requests without DPoP are not affected
+      dPoP: config.dpop_nonce_secret
+        ? {
+            enabled: true,
+            nonceSecret: Buffer.from(config.dpop_nonce_secret, 'base64url'),
+            requireNonce: () => true,
+          }
+        : { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
     },
   });
