@@ -18,6 +18,7 @@ from typing import Any
 import ipywidgets as widgets
 from traitlets import Bool, HasTraits, Instance, Unicode
 
+from ..client import TokenFactory
 from ..lab.checklist import ChecklistReport, report_table, run_checklist
 from ..lab.scenario import API_PATH, CALLBACK, LabServer
 from ..runner import BackgroundServer
@@ -45,6 +46,8 @@ class ChecklistModel(HasTraits):
     running = Bool(False)
 
     def __init__(self, server: LabServer | BackgroundServer | None = None, **kwargs: Any) -> None:
+        # a lab server's seeded token factory makes the probes' names repeat run after run
+        self._lab: LabServer | None = server if isinstance(server, LabServer) else None
         if isinstance(server, LabServer):
             victim = server.target.victim
             kwargs.setdefault("username", victim.username)
@@ -53,6 +56,12 @@ class ChecklistModel(HasTraits):
             kwargs.setdefault("server_url", server.url)
             kwargs.setdefault("api_url", server.url + API_PATH)
         super().__init__(**kwargs)
+
+    def _factory_for(self, url: str) -> TokenFactory | None:
+        """The lab server's token factory while the panel still points at it."""
+        if self._lab is not None and url == self._lab.url:
+            return self._lab.target.token_factory
+        return None
 
     def run(self) -> None:
         """Run every check against the server; the report replaces the last one."""
@@ -77,6 +86,7 @@ class ChecklistModel(HasTraits):
                     redirect_uri=self.redirect_uri.strip() or None,
                     scope=" ".join(self.scope.split()) or None,
                     api_url=self.api_url.strip() or None,
+                    token_factory=self._factory_for(url),
                 ),
                 timeout=TIMEOUT,
             )

@@ -235,7 +235,7 @@ def walk_the_wizard(page: Page, budget: Budget, screenshots: Path) -> list[str]:
     wizard.get_by_label("Username").fill("admin")
     wizard.get_by_label("Password").fill("admin")
     wizard.get_by_role("button", name="Sign In").click()
-    see(wizard.get_by_text("Signed in. The server asks for consent."), budget)
+    see(wizard.get_by_text("Signed in. The server asks for consent"), budget)
     wizard.get_by_role("button", name="Deny").click()
     see(wizard.get_by_text("You pressed Deny.", exact=True), budget)
     see(wizard.get_by_text("Likely cause: The user clicked Deny on the consent page."), budget)

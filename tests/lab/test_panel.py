@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from codegrant_kit.lab import CHECKS
 from codegrant_kit.panels.checklist import ChecklistModel, ChecklistPanel
 
@@ -79,3 +81,18 @@ def test_the_scope_typed_in_reaches_every_probe() -> None:
         assert report is not None and "single_use_codes" in report.passed, str(report)
         asked = {r.get("scope") for r in server.seen.authorizations[-10:]}
     assert asked == {"photos"}
+
+
+def test_a_seeded_lab_servers_report_repeats_word_for_word(lab: LabFactory) -> None:
+    # the probes' names (a made-up account, nonces) come from the lab's seeded token
+    # factory, so a tutorial's committed output holds on every run (nbval)
+    tables = []
+    for _ in range(2):
+        panel = ChecklistPanel(lab(seed="panel"))
+        panel.run_button.click()
+        assert panel.model.report is not None
+        tables.append(panel.model.report.summary)
+        # the ports and the RSA key's id are new with each server, the rest is seeded
+        text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", str(panel.model.report))
+        tables.append(re.sub(r"kid='[\w-]+'", "kid=KID", text))
+    assert tables[1] == tables[3] and "cgk-probe-" in tables[1]
