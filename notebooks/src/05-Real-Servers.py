@@ -186,7 +186,9 @@ tokens.token_type, [p["title"] for p in photos]
 # Pointed at them, `run_checklist(issuer, username=..., password=..., client_id=...,
 # client_secret=..., redirect_uri=..., api_url=...)` gives each a verdict per item from
 # what it saw: DOT fails `single_use_codes` (a replay revokes nothing), `iss_in_response`,
-# `no_tokens_in_urls` and `guessing_slowed`;
-# node-oidc-provider fails `guessing_slowed` (its first wrong password signs in) and
-# `clickjacking`, and passes `referrer_policy` only because it moves the request off
-# the page's URL, as the reason says.
+# `no_tokens_in_urls`, `guessing_slowed` and `oidc_prompt_none` (a 500 where OpenID
+# Connect asks for `login_required`); node-oidc-provider fails `guessing_slowed` (its
+# first wrong password signs in) and `clickjacking`, passes `referrer_policy` only
+# because it moves the request off the page's URL, as the reason says, and leaves
+# `oidc_at_hash` without a verdict: its code-flow ID token has no `at_hash`, which
+# OpenID Connect makes optional there.
