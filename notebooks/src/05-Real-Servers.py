@@ -151,15 +151,16 @@ tokens.token_type, [p["title"] for p in photos]
 #
 # # node-oidc-provider 9.13.3, issuer http://127.0.0.1:PORT
 # Client  GET  /.well-known/openid-configuration -> 200 {24 members}
-# Browser GET  /auth?response_type&client_id&scope&redirect_uri&state&code_challenge&code_challenge_method -> 303 /interaction/<uid>
+# Browser GET  /auth?response_type&client_id&scope&redirect_uri&state&code_challenge&code_challenge_method&prompt -> 303 /interaction/<uid>
 # Browser GET  /interaction/<uid> -> 200 [login]
 # Browser POST /interaction/<uid> -> 303 /auth/<uid>
 # Browser GET  /auth/<uid> -> 303 /interaction/<uid>
 # Browser GET  /interaction/<uid> -> 200 [consent: 'Continue', '[ Cancel ]']
 # Browser POST /interaction/<uid> -> 303 /auth/<uid>
 # Browser GET  /auth/<uid> -> 303 https://client.example.com/cb?code&state&iss
-# Client  POST /token -> 200 {access_token, expires_in, id_token, scope, token_type}
+# Client  POST /token -> 200 {access_token, expires_in, id_token, refresh_token, scope, token_type}
 # Client  GET  /me -> 200 {sub}
+# Client  POST /token -> 200 {access_token, expires_in, id_token, refresh_token, scope, token_type}
 # Client  POST /token/revocation -> 200
 # Client  GET  /me -> 401 error=invalid_token WWW-Authenticate: error=invalid_token
 # ```
@@ -176,7 +177,7 @@ tokens.token_type, [p["title"] for p in photos]
 # | consent page | Approve Once / Approve Always / Deny | a form repeating the request in hidden fields; **Authorize** (`allow`) and **Cancel**; asked every time | a form with a hidden `prompt=consent` and **Continue**; `[ Cancel ]` is a link (`/abort`): "End-User aborted interaction". Remembered for the session |
 # | no scope, or an unknown one | no scope: the client's registered scopes; unknown: `invalid_scope` | no scope: every scope (`openid read write`); unknown: `invalid_scope` | `access_denied` after the login: nothing granted. The panels now pick a listed scope |
 # | the redirect | 302, `code`, `state`, `iss` | 302, `code`, `state`, no `iss` (RFC 9207 is an opt-in switch) | 303, `code`, `state`, `iss` |
-# | refresh tokens | rotated | always issued, rotated; the old one: `invalid_grant` | only for `offline_access` **with `prompt=consent`** (OpenID Connect Core 11): `flow.authorize(prompt="consent")` sends it; a confidential client's is not rotated |
+# | refresh tokens | rotated | always issued, rotated; the old one: `invalid_grant` | only for `offline_access` **with `prompt=consent`** (OpenID Connect Core 11): `flow.authorize(prompt="consent")` sends it, as recorded above; a confidential client's is not rotated |
 # | a replayed code | refused, its tokens revoked | refused (`invalid_grant`); the first tokens stay active | refused ("grant request is invalid"); the first tokens revoked |
 # | a revoked token at the API | 401 `invalid_token` | 403, empty body, no `WWW-Authenticate`: the kit says why from the flow's own records ("This flow revoked this access token") | 401, `WWW-Authenticate: Bearer error="invalid_token"` |
 # | an access token in the URL | refused | accepted (oauthlib reads the query) | refused: "access tokens must not be provided via query parameter" |
@@ -185,7 +186,9 @@ tokens.token_type, [p["title"] for p in photos]
 # Pointed at them, `run_checklist(issuer, username=..., password=..., client_id=...,
 # client_secret=..., redirect_uri=..., api_url=...)` gives each a verdict per item from
 # what it saw: DOT fails `single_use_codes` (a replay revokes nothing), `iss_in_response`,
-# `no_tokens_in_urls` and `guessing_slowed`;
-# node-oidc-provider fails `guessing_slowed` (its first wrong password signs in) and
-# `clickjacking`, and passes `referrer_policy` only because it moves the request off
-# the page's URL, as the reason says.
+# `no_tokens_in_urls`, `guessing_slowed` and `oidc_prompt_none` (a 500 where OpenID
+# Connect asks for `login_required`); node-oidc-provider fails `guessing_slowed` (its
+# first wrong password signs in) and `clickjacking`, passes `referrer_policy` only
+# because it moves the request off the page's URL, as the reason says, and leaves
+# `oidc_at_hash` without a verdict: its code-flow ID token has no `at_hash`, which
+# OpenID Connect makes optional there.

@@ -105,7 +105,7 @@ def record(server: ThirdPartyServer) -> list[str]:
         scope=server.scope,
         api_url=server.api_url,
     ) as flow:
-        # the request as the kit's Flow.authorize builds it today (state, PKCE S256),
+        # the request as the kit's Flow.authorize builds it (state, PKCE S256, no nonce),
         # spelled out so that a new default parameter does not change the recording
         pkce = PkcePair.generate()
         request = AuthorizationRequest(
@@ -116,6 +116,8 @@ def record(server: ThirdPartyServer) -> list[str]:
             state=new_state(),
             code_challenge=pkce.code_challenge,
             code_challenge_method=pkce.code_challenge_method,
+            # OpenID Connect Core 11: node grants offline_access only with prompt=consent
+            prompt="consent" if "offline_access" in server.scope.split() else None,
         )
         flow.use_request(request, pkce)
         flow.open_authorization_page()

@@ -148,12 +148,10 @@ def test_a_wrong_client_secret_is_refused(flow: Flow, thirdparty_server: ThirdPa
 
 def test_refresh_rotation_as_each_server_does_it(flow: Flow, thirdparty_server: ThirdPartyServer):
     server = thirdparty_server
-    url = flow.authorize().url
-    if server.name == "node-oidc-provider":
-        # OIDC Core 11: offline_access (a refresh token) only with prompt=consent,
-        # which the kit's AuthorizationRequest cannot send yet: added by hand
-        url += "&prompt=consent"
-    page = flow.browser.open(url)
+    # OIDC Core 11: node grants offline_access (a refresh token) only with prompt=consent
+    prompt = "consent" if server.name == "node-oidc-provider" else None
+    flow.authorize(prompt=prompt)
+    page = flow.open_authorization_page()
     if page.kind == "login":
         page = flow.login(server.username, server.password)
     page = flow.consent("approve")
