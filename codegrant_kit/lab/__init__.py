@@ -16,6 +16,7 @@ Module map (where each defence is written down: `switch_table()`):
     leaks           6 Referer, old codes, tokens in URLs
     guessing        7 passwords and client secrets
     consent         8 Approve Always, clickjacking
+    audience_injection  9 a private_key_jwt assertion made for another server, replayed
     registry        @attack_on(switch): each attack names its lab switch where it is defined
     attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
@@ -27,6 +28,7 @@ The exercises of the tutorial are in `codegrant_kit.exercises`.
 from __future__ import annotations
 
 from .attacks import ATTACKS, BY_SWITCH, Attack, switch_table
+from .audience_injection import audience_injection
 from .checklist import CHECKS, ChecklistItem, ChecklistReport, run_checklist
 from .code_injection import intercept_code, pkce_downgrade
 from .code_replay import replay_code
@@ -67,6 +69,7 @@ __all__ = [
     "Unsupported",
     "as_target",
     "attack_on",
+    "audience_injection",
     "callback_csrf",
     "clickjack",
     "consent_upgrade",

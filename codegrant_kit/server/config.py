@@ -67,6 +67,9 @@ class ServerConfig:
     max_header_bytes: int = 32 * 1024
     request_read_timeout: float = 10.0
     max_connections_per_address: int = 256
+    # RFC 9126 5: accept authorization requests only when pushed first (PAR); a profile
+    # (OAuth 2.1, FAPI 2.0) turns it on. Off by default, as in Keycloak and WSO2.
+    require_pushed_authorization_requests: bool = False
     # Lab switches (see `switches.SWITCHES`): each turns one defence off. None by default.
     lab_switches: frozenset[str] = frozenset()
     randomness: Randomness = field(default_factory=SystemRandomness)

@@ -18,6 +18,7 @@ from .conftest import LabFactory
 # Our server, every defence on and each switch off: what each reason must hold of its run.
 # {url} is the server's issuer.
 OURS_HELD = {
+    "assertion_audience_is_issuer": ["was answered 401 invalid_client", "must be the issuer"],
     "single_use_codes": ["was answered 400 invalid_grant", "now inactive: the theft shows"],
     "exact_redirect_uri": ["redirect_uri=https://client.example.com.evil.test/cb", "400"],
     "no_open_redirect": ["redirect_uri=https://attacker.example/phish", "400 Bad Request"],
@@ -32,6 +33,7 @@ OURS_HELD = {
     "pkce_enforced": ["code_verifier does not match", "code_challenge_methods_supported: S256"],
 }
 OURS_SWITCHED = {
+    "legacy_assertion_audience": ["made for another server, authenticated the attacker"],
     "code_replay": ["got an access token of its own (200)"],
     "regexp_redirect_uris": ["was accepted", "to the attacker's host: https://client.example.com"],
     "open_redirect": ["a redirect to the attacker's site: https://attacker.example/phish?"],
