@@ -23,6 +23,7 @@ server can name no other.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import ipaddress
 import json
 import threading
@@ -179,6 +180,7 @@ class JtiCache:
         self.clock = clock
         self.size = size
         self._expiry: dict[bytes, float] = {}
+        self._heap: list[tuple[float, bytes]] = []  # (exp, key), soonest first
         self._per_client: dict[str, int] = {}
         self._owner: dict[bytes, str] = {}
         self._lock = threading.Lock()
@@ -198,21 +200,20 @@ class JtiCache:
             if len(self._expiry) >= self.size:
                 return "this server holds too many live assertions now; try again in a minute"
             self._expiry[key] = exp
+            heapq.heappush(self._heap, (exp, key))
             self._owner[key] = client_id
             self._per_client[client_id] = self._per_client.get(client_id, 0) + 1
         return None
 
     def _forget(self, now: float) -> None:
-        # dicts keep insertion order, and exp is at most MAX_LIFETIME ahead: scan the front
-        for key in list(self._expiry):
-            if self._expiry[key] > now + MAX_LIFETIME:
-                break
-            if self._expiry[key] <= now:
-                del self._expiry[key]
-                owner = self._owner.pop(key)
-                self._per_client[owner] -= 1
-                if not self._per_client[owner]:
-                    del self._per_client[owner]
+        # the heap's first entry expires first: each add pops only what has expired
+        while self._heap and self._heap[0][0] <= now:
+            _, key = heapq.heappop(self._heap)
+            del self._expiry[key]
+            owner = self._owner.pop(key)
+            self._per_client[owner] -= 1
+            if not self._per_client[owner]:
+                del self._per_client[owner]
 
     def __len__(self) -> int:
         return len(self._expiry)
