@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..client.errors import JwtFormatError
 from ..client.jws import ALGORITHMS, b64url_decode, pick_keys, public_key, signature_ok
@@ -49,6 +50,7 @@ MAX_LIFETIME = 600  # seconds: exp at most this far ahead, so a jti is kept no l
 CLOCK_SKEW = 30  # seconds a client's clock may run ahead or behind
 MAX_JWKS_BYTES = 64 * 1024  # a JWK Set of a few keys is 1-3 KiB
 MAX_JWKS_KEYS = 10
+MIN_RSA_BITS, MAX_RSA_BITS = 2048, 8192
 JWKS_TIMEOUT = 2.0  # seconds for the whole fetch of a jwks_uri
 JWKS_CACHE_SECONDS = 60
 
@@ -58,6 +60,10 @@ def check_jwks(value: object) -> str:
     if not isinstance(value, dict) or not isinstance(value.get("keys"), list):
         raise InvalidClientMetadata('jwks must be a JWK Set: {"keys": [...]} (RFC 7517 5).')
     keys = value["keys"]
+    text = json.dumps({"keys": keys}, separators=(",", ":"))
+    # before any key is read: a huge modulus costs CPU to parse
+    if len(text) > MAX_JWKS_BYTES:
+        raise InvalidClientMetadata(f"jwks may be {MAX_JWKS_BYTES} bytes at most.")
     if not keys or len(keys) > MAX_JWKS_KEYS:
         raise InvalidClientMetadata(f"jwks must hold 1 to {MAX_JWKS_KEYS} keys.")
     for key in keys:
@@ -70,12 +76,19 @@ def check_jwks(value: object) -> str:
                 "only, and keep the private key in the client."
             )
         try:
-            public_key(key)
+            usable = public_key(key)
         except JwtFormatError as exc:
             raise InvalidClientMetadata(f"A key in jwks cannot be used: {exc}") from None
-    text = json.dumps({"keys": keys}, separators=(",", ":"))
-    if len(text) > MAX_JWKS_BYTES:
-        raise InvalidClientMetadata(f"jwks may be {MAX_JWKS_BYTES} bytes at most.")
+        # RFC 7518 3.3: 2048 bits at least; past 8192 (or a huge e) each verification
+        # costs the server seconds of CPU that one client would choose
+        if isinstance(usable, rsa.RSAPublicKey) and not (
+            MIN_RSA_BITS <= usable.key_size <= MAX_RSA_BITS
+            and usable.public_numbers().e < 2**32
+        ):
+            raise InvalidClientMetadata(
+                f"An RSA key in jwks must have {MIN_RSA_BITS} to {MAX_RSA_BITS} bits and a "
+                "small public exponent (65537)."
+            )
     return text
 
 
