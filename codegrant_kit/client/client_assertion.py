@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"  # RFC 7523 2.2
 ASSERTION_TYP = "client-authentication+jwt"  # draft-ietf-oauth-rfc7523bis Section 4
@@ -47,6 +49,32 @@ def _uint(n: int, size: int) -> str:
 def new_key() -> ec.EllipticCurvePrivateKey:
     """A new EC P-256 key pair: the private half never leaves the client."""
     return ec.generate_private_key(ec.SECP256R1())
+
+
+def _b64url_uint(text: object) -> int:
+    if not isinstance(text, str):
+        raise ValueError("A private JWK member is missing or not a string.")
+    return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
+
+
+def private_key_from_jwk(jwk: dict[str, Any]) -> PrivateKey:
+    """The private key of an RSA or EC P-256 private JWK (RFC 7518 6.3.2, 6.2.2)."""
+    if jwk.get("kty") == "RSA":
+        n, e, d = (_b64url_uint(jwk.get(name)) for name in ("n", "e", "d"))
+        p, q = rsa.rsa_recover_prime_factors(n, e, d)
+        numbers = rsa.RSAPrivateNumbers(
+            p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q),
+            rsa.RSAPublicNumbers(e, n),
+        )  # fmt: skip
+        return numbers.private_key()
+    if jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
+        return ec.derive_private_key(_b64url_uint(jwk.get("d")), ec.SECP256R1())
+    raise ValueError("Only RSA and EC P-256 private JWKs can sign a client assertion here.")
+
+
+def algorithm_of(key: PrivateKey) -> str:
+    """ES256 for an EC P-256 key, RS256 for an RSA key (RFC 7518 3.1)."""
+    return "ES256" if isinstance(key, ec.EllipticCurvePrivateKey) else "RS256"
 
 
 def public_jwk(key: ec.EllipticCurvePrivateKey, kid: str = "client-key-1") -> dict[str, str]:
@@ -79,7 +107,7 @@ class AssertionSteps:
     header: dict[str, Any]
     claims: dict[str, Any]
     signing_input: str  # base64url(header) "." base64url(claims)
-    signature: str  # base64url of the ES256 signature: R and S, 32 bytes each
+    signature: str  # base64url of the signature (ES256: R and S, 32 bytes each)
     explained: list[str] = field(default_factory=list)
 
     @property
@@ -89,7 +117,7 @@ class AssertionSteps:
 
 
 def assertion_steps(
-    key: ec.EllipticCurvePrivateKey,
+    key: PrivateKey,
     client_id: str,
     audience: str,
     *,
@@ -107,7 +135,8 @@ def assertion_steps(
     ('ES256', 'https://as.example', 60)
     """
     now = int(clock())
-    header = {"alg": "ES256", "typ": ASSERTION_TYP, "kid": kid}
+    alg = algorithm_of(key)
+    header = {"alg": alg, "typ": ASSERTION_TYP, "kid": kid}
     claims = {
         "iss": client_id,  # RFC 7523 3 item 1: the client itself
         "sub": client_id,  # item 2: for client authentication, the client_id (2.2)
@@ -121,23 +150,28 @@ def assertion_steps(
         + "."
         + _b64url(json.dumps(claims, separators=(",", ":")).encode())
     )
-    der = key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
-    r, s = decode_dss_signature(der)
-    # RFC 7518 3.4: an ES256 signature is R and S, 32 bytes each, not DER
-    signature = _b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+    data = signing_input.encode("ascii")
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+        # RFC 7518 3.4: an ES256 signature is R and S, 32 bytes each, not DER
+        signature = _b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+    else:
+        # RFC 7518 3.3: RS256 is RSASSA-PKCS1-v1_5 with SHA-256
+        signature = _b64url(key.sign(data, padding.PKCS1v15(), hashes.SHA256()))
     explained = [
-        f"header: alg ES256 (ECDSA P-256, SHA-256), typ {ASSERTION_TYP}, kid {kid}",
+        f"header: alg {alg} ({'ECDSA P-256' if alg == 'ES256' else 'RSA PKCS#1 v1.5'}, "
+        f"SHA-256), typ {ASSERTION_TYP}, kid {kid}",
         f"iss and sub: {client_id}, the client authenticating itself",
         f"aud: {audience}, the server's issuer identifier, and nothing else",
         f"jti: {claims['jti']}, new for each assertion; the server refuses a second use",
         f"iat {now}, exp {now + lifetime}: valid {lifetime} seconds",
-        "signature: ES256 over base64url(header).base64url(claims), with the private key",
+        f"signature: {alg} over base64url(header).base64url(claims), with the private key",
     ]
     return AssertionSteps(header, claims, signing_input, signature, explained)
 
 
 def client_assertion(
-    key: ec.EllipticCurvePrivateKey, client_id: str, audience: str, **options: Any
+    key: PrivateKey, client_id: str, audience: str, **options: Any
 ) -> str:
     """A signed client assertion, in one call (see `assertion_steps`)."""
     return assertion_steps(key, client_id, audience, **options).assertion
