@@ -47,8 +47,23 @@ def audience_injection(target: TargetLike) -> AttackResult:
     t = as_target(target)
     endpoints = t.endpoints()
     methods = endpoints.metadata.get("token_endpoint_auth_methods_supported") or []
-    if "private_key_jwt" not in methods or endpoints.registration_endpoint is None:
-        raise Unsupported("The server lists no private_key_jwt, or no registration_endpoint.")
+    if "private_key_jwt" not in methods:
+        listed = ", ".join(map(str, methods)) or "none"
+        return INJECTION.result(
+            False,
+            "The server takes no client assertions, so there is nothing to inject.",
+            [f"the metadata's token_endpoint_auth_methods_supported: {listed}"],
+            {"token_endpoint_auth_methods_supported": listed},
+            reason=(
+                f"The server lists no private_key_jwt (token_endpoint_auth_methods_supported: "
+                f"{listed}): no assertion made for another server can authenticate here."
+            ),
+        )
+    if endpoints.registration_endpoint is None:
+        raise Unsupported(
+            "The server takes private_key_jwt but has no registration_endpoint: the check "
+            "needs a client whose key it holds, so it registers one."
+        )
     key = new_key()
     with t.http() as http:
         registered = json_object(
