@@ -296,8 +296,13 @@ class Flow(ClosedOnExit):
             data={k: v for k, v in form.items() if v},
         )
 
+    def open_url(self) -> str:
+        """The URL the browser opens: the pushed request's (client_id and request_uri,
+        RFC 9126 4) once pushed, else the whole authorization request."""
+        return self._pushed_url or self._request().url
+
     def open_authorization_page(self) -> Page:
-        return self.browser.open(self._pushed_url or self._request().url)
+        return self.browser.open(self.open_url())
 
     def login(self, username: str, password: str) -> Page:
         return self.browser.login(username, password)

@@ -17,6 +17,7 @@ Module map (where each defence is written down: `switch_table()`):
     guessing        7 passwords and client secrets
     consent         8 Approve Always, clickjacking
     audience_injection  9 a private_key_jwt assertion made for another server, replayed
+    front_channel   10 the request rewritten in the browser, vs PAR
     registry        @attack_on(switch): each attack names its lab switch where it is defined
     attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
@@ -34,6 +35,7 @@ from .code_injection import intercept_code, pkce_downgrade
 from .code_replay import replay_code
 from .consent import clickjack, consent_upgrade, may_frame
 from .csrf import callback_csrf, login_csrf
+from .front_channel import tamper_front_channel
 from .guessing import guess_client_secret, guess_password
 from .leaks import late_code, referer_sent, referrer_leak, token_in_url
 from .mix_up import MaliciousServer, mix_up
@@ -89,5 +91,6 @@ __all__ = [
     "run_checklist",
     "stop_all",
     "switch_table",
+    "tamper_front_channel",
     "token_in_url",
 ]

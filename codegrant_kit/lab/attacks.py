@@ -22,6 +22,7 @@ from . import (
     code_replay,
     consent,
     csrf,
+    front_channel,
     guessing,
     leaks,
     mix_up,
@@ -33,7 +34,7 @@ from .registry import REGISTERED, Attack, Registered
 # them; importing one registers its attacks.
 _IN_ORDER = (
     code_replay, redirect_uri, csrf, code_injection, mix_up, leaks, guessing, consent,
-    audience_injection,
+    audience_injection, front_channel,
 )  # fmt: skip
 FAMILIES = tuple(module.__name__.rpartition(".")[2] for module in _IN_ORDER)
 ATTACKS: tuple[Registered, ...] = tuple(
