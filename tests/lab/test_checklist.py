@@ -18,6 +18,7 @@ from .conftest import LabFactory
 # Our server, every defence on and each switch off: what each reason must hold of its run.
 # {url} is the server's issuer.
 OURS_HELD = {
+    "pushed_requests": ["ignored (RFC 9126 4)", "still takes requests that were not pushed"],
     "assertion_audience_is_issuer": ["was answered 401 invalid_client", "must be the issuer"],
     "single_use_codes": ["was answered 400 invalid_grant", "now inactive: the theft shows"],
     "exact_redirect_uri": ["redirect_uri=https://client.example.com.evil.test/cb", "400"],

@@ -52,6 +52,7 @@ EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "clickjacking": ("pass", ("/accounts/login/ sent X-Frame-Options: DENY",)),
         "pkce_enforced": ("pass", ("400 invalid_grant", "plain, S256")),
         "assertion_audience_is_issuer": ("pass", ("lists no private_key_jwt",)),
+        "pushed_requests": ("fail", ("lists no pushed_authorization_request_endpoint",)),
     },
     "node-oidc-provider": {
         "single_use_codes": ("pass", ("400 invalid_grant", "now inactive: the theft shows")),
@@ -79,6 +80,7 @@ EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         # it takes private_key_jwt (and, in 9.13, the old audiences too: its
         # lib/shared/jwt_client_auth.js), but the check needs a registration endpoint
         "assertion_audience_is_issuer": ("skip", ("has no registration_endpoint",)),
+        "pushed_requests": ("pass", ("ignored (RFC 9126 4)", "still takes requests")),
     },
 }
 
