@@ -27,6 +27,7 @@ import heapq
 import ipaddress
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -128,6 +129,8 @@ def fetch_jwks(uri: str) -> dict[str, Any]:
     answers, while other clients' requests queue. So: one GET, no redirects, at most
     MAX_JWKS_BYTES and JWKS_TIMEOUT seconds. A classroom server should also sit where
     the URLs it can reach are ones a learner may see; loopback is allowed for the lab.
+    The fetch blocks this request's worker for at most about 2 x JWKS_TIMEOUT; failed
+    authentications count toward the client's lockout (RFC 6749 10.10).
     """
     body = bytearray()
     try:
@@ -137,8 +140,15 @@ def fetch_jwks(uri: str) -> dict[str, Any]:
         ):
             if response.status_code != 200:
                 raise InvalidClient(f"The client's jwks_uri answered {response.status_code}.")
+            # httpx's timeout bounds each read; a server that trickles a byte at a time
+            # is stopped by this deadline on the whole fetch
+            deadline = time.monotonic() + JWKS_TIMEOUT
             for chunk in response.iter_bytes():
                 body += chunk
+                if time.monotonic() > deadline:
+                    raise InvalidClient(
+                        f"The client's jwks_uri took more than {JWKS_TIMEOUT} s to read."
+                    )
                 if len(body) > MAX_JWKS_BYTES:
                     raise InvalidClient(
                         f"The client's jwks_uri holds more than {MAX_JWKS_BYTES} bytes."
