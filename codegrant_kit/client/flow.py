@@ -53,9 +53,10 @@ import httpx
 
 from ._http import ClosedOnExit, Verify
 from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
-from .basic_auth import Credentials
+from .basic_auth import BasicAuthSteps, Credentials, credentials_of
 from .browser import Browser, ConsentChoice, Page
 from .choices import pick
+from .client_assertion import PrivateKey, assertion_fields, client_assertion
 from .discovery import Endpoints, asks_openid, discover, fetch_jwks
 from .dpop import DpopKey
 from .errors import BrowserError, DiscoveryError, OAuthResponseError, StepOutOfOrder
@@ -63,6 +64,7 @@ from .exchange import Exchange
 from .history import History, explain_bare_refusal, explain_denial, explain_in_flow
 from .id_token import CLOCK_SKEW, IdTokenCheck, check_id_token
 from .jws import ALGORITHMS
+from .par import PushedRequest, par_authorization_url, push_authorization_request
 from .redirect import AuthorizationResponse, parse_redirect
 from .registration import Application, register_client
 from .token import (
@@ -134,6 +136,9 @@ class Flow(ClosedOnExit):
         # the claims of the code's ID token, once valid: a refreshed one must match (Core 12.2)
         self.signed_in: dict[str, Any] | None = None
         self._refreshed = False  # the tokens came from a refresh, not from the code
+        # RFC 9126: the pushed request and the URL the browser opens for it
+        self.pushed: PushedRequest | None = None
+        self._pushed_url: str | None = None
 
     @classmethod
     def discover(
@@ -227,6 +232,7 @@ class Flow(ClosedOnExit):
         )
         self.authorization_response = None
         self.consent_answer = self.consent_refused = None
+        self.pushed = self._pushed_url = None
         self.browser.stop_at = self.redirect_uri
         return self.authorization_request
 
@@ -241,6 +247,7 @@ class Flow(ClosedOnExit):
         self.authorization_request = request
         self.pkce = pkce
         self.authorization_response = None
+        self.pushed = self._pushed_url = None
         self.consent_answer = self.consent_refused = None
         if request.redirect_uri is not None:
             self.redirect_uri = request.redirect_uri
@@ -249,8 +256,74 @@ class Flow(ClosedOnExit):
 
     # (B) the user-agent: login and consent
 
+    def push_authorization_request(
+        self, *, client_key: PrivateKey | None = None, kid: str = "client-key-1"
+    ) -> PushedRequest:
+        """Push the authorization request first (RFC 9126); the browser then opens only
+        ``client_id`` and the ``request_uri`` the server answered.
+
+        The client authenticates with a private_key_jwt assertion signed by
+        ``client_key`` (aud: the issuer), else with its secret in a Basic header.
+        """
+        request = self._request()
+        application = self._application()
+        params = dict(request.params())
+        if client_key is not None:
+            assertion = client_assertion(
+                client_key, application.client_id, self.endpoints.issuer, kid=kid
+            )
+            pushed = push_authorization_request(
+                self.endpoints, params, http=self.http, extra=assertion_fields(assertion)
+            )
+        else:
+            client_id, secret = credentials_of(application)
+            if secret is None:
+                raise StepOutOfOrder(
+                    "The application has no client_secret: give client_key to push the "
+                    "request with a private_key_jwt assertion."
+                )
+            headers = dict([BasicAuthSteps(client_id, secret).header])
+            pushed = push_authorization_request(
+                self.endpoints, params, http=self.http, headers=headers
+            )
+        self.pushed = pushed
+        self._pushed_url = par_authorization_url(
+            self.endpoints, application.client_id, pushed.request_uri
+        )
+        return pushed
+
+    def assertion_token_request(
+        self, client_key: PrivateKey, *, kid: str = "client-key-1"
+    ) -> httpx.Request:
+        """The token request with a private_key_jwt assertion (RFC 7523 2.2), to send
+        with :meth:`exchange_code`; aud is the issuer (draft-ietf-oauth-rfc7523bis 4)."""
+        response = self.authorization_response
+        if response is None or response.code is None:
+            raise StepOutOfOrder("There is no authorization code yet: receive_redirect().")
+        client_id = self._application().client_id
+        form = {
+            "grant_type": "authorization_code",
+            "code": response.code,
+            "redirect_uri": self._request().redirect_uri or "",
+            **({"code_verifier": self.pkce.code_verifier} if self.pkce else {}),
+            **assertion_fields(
+                client_assertion(client_key, client_id, self.endpoints.issuer, kid=kid)
+            ),
+        }
+        return httpx.Request(
+            "POST",
+            self.endpoints.token_endpoint,
+            headers={"Accept": "application/json"},
+            data={k: v for k, v in form.items() if v},
+        )
+
+    def open_url(self) -> str:
+        """The URL the browser opens: the pushed request's (client_id and request_uri,
+        RFC 9126 4) once pushed, else the whole authorization request."""
+        return self._pushed_url or self._request().url
+
     def open_authorization_page(self) -> Page:
-        return self.browser.open(self._request().url)
+        return self.browser.open(self.open_url())
 
     def login(self, username: str, password: str) -> Page:
         return self.browser.login(username, password)

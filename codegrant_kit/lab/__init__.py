@@ -18,6 +18,9 @@ Module map (where each defence is written down: `switch_table()`):
     consent         8 Approve Always, clickjacking
     oidc            9 ID tokens at the API, injected, forged (none, HS256); OAuth as login
     token_theft    10 a stolen access token replayed from another machine (DPoP)
+    audience_injection
+                   11 a private_key_jwt assertion made for another server, replayed
+    front_channel  12 the request rewritten in the browser, vs PAR
     registry        @attack_on(switch): each attack names its lab switch where it is defined
     attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
@@ -30,11 +33,13 @@ The exercises of the tutorial are in `codegrant_kit.exercises`.
 from __future__ import annotations
 
 from .attacks import ATTACKS, BY_SWITCH, Attack, switch_table
+from .audience_injection import audience_injection
 from .checklist import CHECKS, ChecklistItem, ChecklistReport, run_checklist
 from .code_injection import intercept_code, pkce_downgrade
 from .code_replay import replay_code
 from .consent import clickjack, consent_upgrade, may_frame
 from .csrf import callback_csrf, login_csrf
+from .front_channel import tamper_front_channel
 from .guessing import guess_client_secret, guess_password
 from .leaks import late_code, referer_sent, referrer_leak, token_in_url
 from .mix_up import MaliciousServer, mix_up
@@ -89,6 +94,7 @@ __all__ = [
     "Unsupported",
     "as_target",
     "attack_on",
+    "audience_injection",
     "callback_csrf",
     "clickjack",
     "consent_upgrade",
@@ -119,5 +125,6 @@ __all__ = [
     "stolen_token_replay",
     "stop_all",
     "switch_table",
+    "tamper_front_channel",
     "token_in_url",
 ]

@@ -36,6 +36,7 @@ from ..server.switches import SWITCHES
 from .attacks import BY_SWITCH
 from .code_injection import intercept_code
 from .code_replay import replay_code
+from .front_channel import tamper_front_channel
 from .guessing import guess_client_secret, guess_password
 from .oidc_checks import OIDC_ITEMS
 from .registry import known_switch
@@ -239,6 +240,24 @@ def _guessing(target: Target) -> Outcome:
     return ("pass" if login_locked and client_locked else "fail"), f"{login_note}; {client_note}."
 
 
+def _pushed_requests(target: Target) -> Outcome:
+    metadata = target.endpoints().metadata
+    if not metadata.get("pushed_authorization_request_endpoint"):
+        return "fail", (
+            "The server lists no pushed_authorization_request_endpoint: every authorization "
+            "request travels whole in the browser's URL, where an extension can rewrite its "
+            "scope or redirect_uri (RFC 9126 1)."
+        )
+    result = tamper_front_channel(target, par=True)
+    required = metadata.get("require_pushed_authorization_requests") is True
+    also = (
+        " The server takes pushed requests only (require_pushed_authorization_requests)."
+        if required
+        else " It still takes requests that were not pushed: only a client that pushes is safe."
+    )
+    return ("fail" if result.succeeded else "pass"), result.reason + also
+
+
 # One item per lab switch, as the switch declares it, then those no switch turns off.
 CHECKS: tuple[Check, ...] = (
     *(
@@ -254,6 +273,13 @@ CHECKS: tuple[Check, ...] = (
     ),
     # OpenID Connect: what any provider's ID tokens and userinfo must get right
     *(Check(key, title, section, None, run) for key, title, section, run in OIDC_ITEMS),
+    Check(
+        "pushed_requests",
+        "A pushed request cannot be changed in the browser (PAR)",
+        "RFC 9126 1, 4",
+        None,
+        _pushed_requests,
+    ),
 )
 
 

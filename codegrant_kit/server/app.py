@@ -38,6 +38,7 @@ from .metadata import (
     server_metadata,
 )
 from .pages import render
+from .par import PushedAuthorizationEndpoint
 from .registration import RegistrationEndpoint
 from .resource import PATH as PHOTOS_PATH
 from .resource import PhotosEndpoint
@@ -141,6 +142,11 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
         Route(
             PATHS["userinfo_endpoint"],
             UserinfoEndpoint(config, store, services, subjects=subjects).handle,
+            methods=ANY,
+        ),
+        Route(
+            PATHS["pushed_authorization_request_endpoint"],
+            PushedAuthorizationEndpoint(config, store, services).handle,
             methods=ANY,
         ),
         Route(PHOTOS_PATH, PhotosEndpoint(config, store, services).handle, methods=["GET"]),

@@ -54,6 +54,7 @@ from .errors import (
 )
 from .httpio import client_address, rate_limited
 from .pages import error_page
+from .par import REQUEST_URI_PREFIX, pushed_requests
 from .params import Params
 from .records import Client
 from .registration import REGEXP_PREFIX
@@ -110,8 +111,18 @@ class AuthorizationEndpoint(LoginAndConsent):
 
     async def start(self, request: Request) -> Response:
         try:
-            params = Params.parse(request.scope["query_string"])
+            params, pushed = self._pushed(Params.parse(request.scope["query_string"]))
             client, redirect_uri = self._trusted_client(params)
+            # RFC 9126 5, 6: the server or this client accepts pushed requests only
+            required = self.config.require_pushed_authorization_requests
+            if not pushed and (required or client.require_pushed_authorization_requests):
+                raise FatalAuthorizationError(
+                    "Pushed authorization request required",
+                    "This server takes this application's authorization requests only when "
+                    "pushed first: the application POSTs them to the "
+                    "pushed_authorization_request_endpoint and sends the browser here with "
+                    "client_id and the request_uri it got back (RFC 9126 4, 5).",
+                )
         except UnregisteredRedirectUri as exc:
             if self.config.lab("open_redirect"):
                 # LAB: bounce the browser to whatever URI it was given
@@ -184,6 +195,23 @@ class AuthorizationEndpoint(LoginAndConsent):
                 secure=self.config.issuer.startswith("https:"),
             )
         return response
+
+    def _pushed(self, params: Params) -> tuple[Params, bool]:
+        """The pushed request a request_uri stands for (RFC 9126 4), or the request as sent."""
+        request_uri = params.get("request_uri")
+        if request_uri is None or not request_uri.startswith(REQUEST_URI_PREFIX):
+            return params, False
+        pushed = pushed_requests(self.services).take(request_uri, params.get("client_id") or "")
+        if pushed is None:
+            raise FatalAuthorizationError(
+                "Unknown request_uri",
+                "This request_uri is unknown, was used already, belongs to another "
+                "application, or has expired: each one works once, for the client_id that "
+                "pushed it, within its expires_in (RFC 9126 2.2, 4). The application should "
+                "push its request again.",
+            )
+        # RFC 9126 4, RFC 9101 5: parameters beside request_uri are ignored
+        return Params(list(pushed.pairs)), True
 
     def _session(self, browser: str | None, fields: dict[str, Any]) -> Session | None:
         """The browser's sign-in, if this request may use it instead of the login page."""

@@ -12,13 +12,17 @@ registration accepts the methods in it, the metadata lists them, and
 from __future__ import annotations
 
 import hmac
+import json
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import ClassVar, TypeVar
 from urllib.parse import unquote_plus
+from weakref import WeakKeyDictionary
 
 from starlette.requests import Request
 
+from .client_assertions import ASSERTION_TYPE, JtiCache, JwksCache, check_assertion, read_assertion
 from .config import ServerConfig
 from .errors import InvalidClient, InvalidRequest, TooManyAttempts
 from .httpio import basic_credentials, client_address, read_form
@@ -73,6 +77,10 @@ class ClientAuthMethod(ABC):
     ) -> bool:
         """Do the credentials prove `client`? In the same time when `client` is None."""
 
+    def remember(self, services: Services, client: Client, params: Params) -> None:
+        """After `verify`: refuse credentials that work once only and were used (InvalidClient)."""
+        return None  # a shared secret works every time
+
 
 class SharedSecret(ClientAuthMethod):
     """RFC 6749 2.3.1: the client_secret the server issued, compared in constant time."""
@@ -87,7 +95,8 @@ class SharedSecret(ClientAuthMethod):
         expected = client.client_secret if client else config.randomness.token(21)
         presented = self.secret(headers, params)
         matches = hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
-        return matches and client is not None
+        # a client that registered keys (private_key_jwt) proves itself with them only
+        return matches and client is not None and not (client.jwks or client.jwks_uri)
 
 
 CLIENT_AUTH_METHODS: dict[str, ClientAuthMethod] = {}
@@ -137,6 +146,65 @@ class ClientSecretPost(SharedSecret):
         return params.get("client_secret") or ""
 
 
+@register_client_auth_method
+class PrivateKeyJwt(ClientAuthMethod):
+    """RFC 7523 2.2: a JWT signed with the client's private key (`client_assertions`)."""
+
+    method = "private_key_jwt"
+    how = (
+        f"send client_assertion_type={ASSERTION_TYPE} and a client_assertion signed with "
+        "the private key of the keys you registered"
+    )
+
+    def used_by(self, headers: Headers, params: Params) -> bool:
+        return (
+            params.get("client_assertion") is not None
+            or params.get("client_assertion_type") is not None
+        )
+
+    def client_id(self, headers: Headers, params: Params) -> str:
+        # RFC 7521 4.2: client_assertion_type MUST be the JWT bearer URN (RFC 7523 2.2)
+        if params.get("client_assertion_type") != ASSERTION_TYPE:
+            raise InvalidClient(f"client_assertion_type must be {ASSERTION_TYPE} (RFC 7523 2.2).")
+        assertion = params.get("client_assertion")
+        if assertion is None:
+            raise InvalidClient("client_assertion_type was sent without a client_assertion.")
+        # read, not trusted: verify checks that the client's key signed it
+        sub = read_assertion(assertion)[1].get("sub")
+        if not isinstance(sub, str) or not sub:
+            raise InvalidClient("client_assertion has no sub, the client_id (RFC 7523 3).")
+        # RFC 7521 4.2: a client_id beside the assertion must name the same client
+        body_id = params.get("client_id")
+        if body_id is not None and body_id != sub:
+            raise InvalidClient("client_id in the body differs from the assertion's sub.")
+        return sub
+
+    def verify(
+        self, config: ServerConfig, client: Client | None, headers: Headers, params: Params
+    ) -> bool:
+        if client is None or not (client.jwks or client.jwks_uri):
+            return False
+        jwks = json.loads(client.jwks) if client.jwks else JWKS_CACHE.get(client.jwks_uri or "")
+        check_assertion(config, client, params.get("client_assertion") or "", jwks)
+        return True
+
+    def remember(self, services: Services, client: Client, params: Params) -> None:
+        claims = read_assertion(params.get("client_assertion") or "")[1]
+        jtis = JTI_CACHES.get(services)
+        if jtis is None:
+            jtis = JTI_CACHES[services] = JtiCache(services.config.clock)
+        # RFC 7523 3 item 7: the server MAY ensure a JWT is not replayed, by its jti
+        refused = jtis.add(client.client_id, claims["jti"], float(claims["exp"]))
+        if refused is not None:
+            raise InvalidClient(f"client_assertion refused: {refused} (RFC 7523 3).")
+
+
+# fetched JWK Sets are public keys, shared by the servers of one process; the jti of
+# each server's accepted assertions are its own
+JWKS_CACHE = JwksCache(time.time)
+JTI_CACHES: WeakKeyDictionary[Services, JtiCache] = WeakKeyDictionary()
+
+
 def authenticate_client(
     store: Store,
     services: Services,
@@ -177,9 +245,15 @@ def authenticate_client(
             wait,
         )
     client = store.get_client(client_id)
-    if not method.verify(store.config, client, headers, params) or client is None:
+    try:
+        verified = method.verify(store.config, client, headers, params)
+    except InvalidClient:  # a client assertion says what is wrong with it
+        services.throttle.failed(keys)
+        raise
+    if not verified or client is None:
         services.throttle.failed(keys)
         raise InvalidClient("Client authentication failed: unknown client or wrong secret.")
+    method.remember(services, client, params)
     # RFC 7591 2: token_endpoint_auth_method, the method the client registered; the
     # introspection and revocation endpoints have their own (RFC 8414 2): any works there
     registered = client.token_endpoint_auth_method

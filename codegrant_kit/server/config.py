@@ -70,6 +70,9 @@ class ServerConfig:
     # RFC 9449 8, 9: DPoP proofs must carry a nonce the server sent (`dpop`); off as in
     # Keycloak: a client then needs no extra round trip, and iat bounds a proof's life
     dpop_nonce: bool = False
+    # RFC 9126 5: accept authorization requests only when pushed first (PAR); a profile
+    # (OAuth 2.1, FAPI 2.0) turns it on. Off by default, as in Keycloak and WSO2.
+    require_pushed_authorization_requests: bool = False
     # Lab switches (see `switches.SWITCHES`): each turns one defence off. None by default.
     lab_switches: frozenset[str] = frozenset()
     randomness: Randomness = field(default_factory=SystemRandomness)

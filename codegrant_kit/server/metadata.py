@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from .authentication_request import PROMPTS
 from .claims import CLAIMS_BY_SCOPE
+from .client_assertions import SIGNING_ALGS
 from .client_auth import CLIENT_AUTH_METHODS
 from .config import ServerConfig
 from .dpop import ALGORITHMS as DPOP_ALGORITHMS
@@ -34,6 +35,7 @@ PATHS = {
     "revocation_endpoint": "/revoke",
     "introspection_endpoint": "/introspect",
     "userinfo_endpoint": "/userinfo",
+    "pushed_authorization_request_endpoint": "/par",  # RFC 9126 5
 }
 
 
@@ -62,6 +64,13 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],
+        # RFC 8414 2: the algorithms of private_key_jwt's assertions (RFC 7523), per endpoint
+        **{
+            f"{endpoint}_endpoint_auth_signing_alg_values_supported": list(SIGNING_ALGS)
+            for endpoint in ("token", "revocation", "introspection")
+        },
+        # RFC 9126 5: pushed requests only, when the server (a profile) requires them
+        "require_pushed_authorization_requests": config.require_pushed_authorization_requests,
         # RFC 9207 3: the server sends iss in every authorization response
         "authorization_response_iss_parameter_supported": not config.lab("no_iss"),
     }

@@ -6,6 +6,7 @@ memory and a `backend` writes them through; neither adds rules to them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,6 +24,12 @@ class Client:
     token_endpoint_auth_method: str
     scope: tuple[str, ...]
     client_id_issued_at: int
+    # private_key_jwt (RFC 7591 2): the client's public keys, a JWK Set as JSON text, or
+    # where to fetch them
+    jwks: str | None = None
+    jwks_uri: str | None = None
+    # RFC 9126 6: this client's authorization requests must be pushed first
+    require_pushed_authorization_requests: bool = False
 
     def metadata(self) -> dict[str, Any]:
         """The client information response of RFC 7591 3.2.1."""
@@ -37,6 +44,14 @@ class Client:
             "response_types": list(self.response_types),
             "token_endpoint_auth_method": self.token_endpoint_auth_method,
             "scope": " ".join(self.scope),
+            **({"jwks": json.loads(self.jwks)} if self.jwks else {}),
+            **({"jwks_uri": self.jwks_uri} if self.jwks_uri else {}),
+            # RFC 9126 6: false when left out, so said only when true
+            **(
+                {"require_pushed_authorization_requests": True}
+                if self.require_pushed_authorization_requests
+                else {}
+            ),
         }
 
 

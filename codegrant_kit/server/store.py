@@ -213,6 +213,9 @@ class Store(PendingLogins):
         client_secret: str | None = None,
         registered_from: str | None = None,
         replace: bool = False,
+        jwks: str | None = None,
+        jwks_uri: str | None = None,
+        require_pushed_authorization_requests: bool = False,
     ) -> Client:
         """Store a client. Rules on the metadata live in `registration`.
 
@@ -231,6 +234,9 @@ class Store(PendingLogins):
             token_endpoint_auth_method=token_endpoint_auth_method,
             scope=tuple(scope) if scope is not None else self.config.scopes,
             client_id_issued_at=int(self.now()),
+            jwks=jwks,
+            jwks_uri=jwks_uri,
+            require_pushed_authorization_requests=require_pushed_authorization_requests,
         )
         lifetime = self.config.unused_client_lifetime
         # what to do when full: reuse, wait for unused ones to go, or raise the cap

@@ -129,6 +129,16 @@ SWITCHES: dict[str, LabSwitch] = {
             "sender_constrained_tokens",
             "DPoP binds access tokens to the client's key",
         ),
+        LabSwitch(
+            "legacy_assertion_audience",
+            "accepting only the issuer identifier, one string, as a client assertion's aud "
+            "(the audience rule of draft-ietf-oauth-rfc7523bis, Section 4)",
+            "audience injection: an assertion made for another server, with this server's "
+            "token or PAR endpoint URL as aud, replayed here as the client",
+            ("RFC 7523 3", "RFC 8414 2"),
+            "assertion_audience_is_issuer",
+            "A client assertion's aud must be the issuer",
+        ),
     )
 }
 

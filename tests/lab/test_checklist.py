@@ -18,6 +18,8 @@ from .conftest import LabFactory
 # Our server, every defence on and each switch off: what each reason must hold of its run.
 # {url} is the server's issuer.
 OURS_HELD = {
+    "pushed_requests": ["ignored (RFC 9126 4)", "still takes requests that were not pushed"],
+    "assertion_audience_is_issuer": ["was answered 401 invalid_client", "must be the issuer"],
     "single_use_codes": ["was answered 400 invalid_grant", "now inactive: the theft shows"],
     "exact_redirect_uri": ["redirect_uri=https://client.example.com.evil.test/cb", "400"],
     "no_open_redirect": ["redirect_uri=https://attacker.example/phish", "400 Bad Request"],
@@ -40,6 +42,7 @@ OURS_HELD = {
     "oidc_prompt_none": ["error=login_required"],
 }
 OURS_SWITCHED = {
+    "legacy_assertion_audience": ["made for another server, authenticated the attacker"],
     "code_replay": ["got an access token of its own (200)"],
     "regexp_redirect_uris": ["was accepted", "to the attacker's host: https://client.example.com"],
     "open_redirect": ["a redirect to the attacker's site: https://attacker.example/phish?"],
