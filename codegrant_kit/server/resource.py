@@ -58,11 +58,14 @@ class PhotosEndpoint(Endpoint):
         else:
             header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
+        # RFC 9110 5.5: spaces and tabs around a field value are not part of it (str.strip()
+        # would drop a no-break space too, and accept a token that is not this one)
+        value = value.strip(" \t")
         # The kit's contract answers error="invalid_token" also when no token was sent,
         # so a learner always sees why; RFC 6750 3.1 only says SHOULD NOT here.
-        if scheme.lower() != "bearer" or not value.strip():
+        if scheme.lower() != "bearer" or not value:
             raise InvalidToken("No bearer access token was sent (RFC 6750 2.1).")
-        token = self.store.active_token(value.strip())
+        token = self.store.active_token(value)
         if token is None or token.kind != "access_token":
             raise InvalidToken("The access token is unknown, expired or revoked.")
         return token
