@@ -330,6 +330,15 @@ class AuthorizationEndpoint(LoginAndConsent):
         method = params.get("code_challenge_method")
         if challenge is None and method is not None:
             raise InvalidRequest("code_challenge_method was sent without a code_challenge.")
+        # RFC 9700 2.1.1: "public clients MUST use PKCE"; LAB public_client_no_pkce
+        public = client.is_public and not self.config.lab("public_client_no_pkce")
+        if challenge is None and (public or self.config.require_pkce):
+            who = "this application is a public client" if public else "this server"
+            raise InvalidRequest(
+                f"Missing 'code_challenge': {who} requires PKCE. Send "
+                "code_challenge=BASE64URL(SHA256(code_verifier)) and code_challenge_method=S256 "
+                "(RFC 7636 4.3, RFC 9700 2.1.1)."
+            )
         if challenge is not None:
             # RFC 7636 4.3: the method defaults to "plain", which this server refuses
             if method != "S256":

@@ -67,6 +67,9 @@ class ServerConfig:
     max_header_bytes: int = 32 * 1024
     request_read_timeout: float = 10.0
     max_connections_per_address: int = 256
+    # PKCE (S256) for every client, confidential ones too (OAuth 2.1 4.1.1, RFC 9700 2.1.1
+    # RECOMMENDS it); public clients always need it. A profile switch may turn it on.
+    require_pkce: bool = False
     # Lab switches (see `switches.SWITCHES`): each turns one defence off. None by default.
     lab_switches: frozenset[str] = frozenset()
     randomness: Randomness = field(default_factory=SystemRandomness)

@@ -59,7 +59,8 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         "grant_types_supported": list(GRANTS),
         "token_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
-        "introspection_endpoint_auth_methods_supported": auth_methods,
+        # RFC 7662 2.1: introspection needs authorization; a public client has none
+        "introspection_endpoint_auth_methods_supported": [m for m in auth_methods if m != "none"],
         "code_challenge_methods_supported": ["S256"],
         # RFC 9207 3: the server sends iss in every authorization response
         "authorization_response_iss_parameter_supported": not config.lab("no_iss"),

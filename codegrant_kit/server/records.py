@@ -24,13 +24,26 @@ class Client:
     scope: tuple[str, ...]
     client_id_issued_at: int
 
+    @property
+    def is_public(self) -> bool:
+        """A public client (RFC 6749 2.1): it registered token_endpoint_auth_method "none".
+
+        It has no secret (client_secret is ""), sends only its client_id at the token
+        endpoint (RFC 6749 3.2.1), and must use PKCE (RFC 9700 2.1.1). A browser app or
+        a native app is one; DPoP binds its refresh tokens to a key instead of a secret.
+        """
+        return self.token_endpoint_auth_method == "none"
+
     def metadata(self) -> dict[str, Any]:
-        """The client information response of RFC 7591 3.2.1."""
+        """The client information response of RFC 7591 3.2.1 (no secret for a public client)."""
+        secret: dict[str, Any] = {}
+        if not self.is_public:
+            # RFC 7591 3.2.1: client_secret_expires_at REQUIRED with a secret; 0: never
+            secret = {"client_secret": self.client_secret, "client_secret_expires_at": 0}
         return {
             "client_id": self.client_id,
-            "client_secret": self.client_secret,
+            **secret,
             "client_id_issued_at": self.client_id_issued_at,
-            "client_secret_expires_at": 0,  # RFC 7591 3.2.1: 0 means it never expires
             "client_name": self.client_name,
             "redirect_uris": list(self.redirect_uris),
             "grant_types": list(self.grant_types),
