@@ -39,7 +39,9 @@ from .metadata import (
 )
 from .pages import render
 from .registration import RegistrationEndpoint
-from .resource import PhotosEndpoint
+from .resource import CalendarEndpoint, PhotosEndpoint
+from .resource_indicators import PROTECTED_RESOURCES, ProtectedResourceMetadataEndpoint
+from .resource_indicators import WELL_KNOWN as RESOURCE_WELL_KNOWN
 from .revocation import RevocationEndpoint
 from .signing_keys import SigningKeys
 from .store import Store
@@ -143,7 +145,14 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
             methods=ANY,
         ),
         Route("/api/photos", PhotosEndpoint(config, store, services).handle, methods=["GET"]),
+        Route("/api/calendar", CalendarEndpoint(config, store, services).handle, methods=["GET"]),
         Route("/dashboard", DashboardEndpoint(config, store, services).handle, methods=["GET"]),
+    ]
+    # RFC 9728 3.1: each API's metadata, the well-known path inserted before the API's
+    resource_metadata = ProtectedResourceMetadataEndpoint(config, store, services).handle
+    routes += [
+        Route(RESOURCE_WELL_KNOWN + path, resource_metadata, methods=["GET"])
+        for path in PROTECTED_RESOURCES
     ]
     if publishes_keys(config):
         # OIDC Discovery 3 jwks_uri: the keys of ID tokens and JWT access tokens

@@ -56,6 +56,7 @@ from .pages import error_page
 from .params import Params
 from .records import Client
 from .registration import REGEXP_PREFIX
+from .resource_indicators import requested_resource
 from .scopes import default_scope, parse_scope
 from .services import Services
 from .sessions import Session, Sessions
@@ -308,6 +309,7 @@ class AuthorizationEndpoint(LoginAndConsent):
 
     def _validate(self, params: Params, client: Client) -> dict[str, Any]:
         """The rest of the request; errors here go back to the client."""
+        resource = requested_resource(self.config, params)  # RFC 8707 2, before 3.1's rule
         params.check_not_repeated()
         # REQUIRED. Value MUST be set to "code".
         response_type = params.require("response_type")
@@ -363,6 +365,7 @@ class AuthorizationEndpoint(LoginAndConsent):
             "nonce": nonce,
             "prompt": " ".join(prompt) or None,
             "max_age": max_age,
+            "resource": resource,
         }
 
 

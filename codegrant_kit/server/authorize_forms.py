@@ -54,6 +54,7 @@ def issue_code(store: Store, pending: PendingAuthorization) -> AuthorizationCode
         # OIDC Core 3.1.2.1: the nonce is bound to the code, and goes into the ID token
         nonce=pending.nonce,
         auth_time=pending.auth_time,
+        resource=pending.resource,  # RFC 8707 2
     )
     store.add_code(code)
     return code

@@ -135,6 +135,12 @@ class RequestUriNotSupported(OAuthError):
     error = "request_uri_not_supported"
 
 
+class InvalidTarget(OAuthError):
+    """RFC 8707 2: the resource is invalid, unknown, or not one this client may ask for."""
+
+    error = "invalid_target"
+
+
 class InvalidRedirectUri(OAuthError):
     error = "invalid_redirect_uri"
 

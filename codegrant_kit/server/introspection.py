@@ -50,4 +50,7 @@ class IntrospectionEndpoint(Endpoint):
         }
         if token.kind == "access_token":
             body["token_type"] = "Bearer"
+        if token.resource is not None:
+            # RFC 7662 2.2 aud; RFC 8707 2: the resource the token is for
+            body["aud"] = token.resource
         return json_response(body)

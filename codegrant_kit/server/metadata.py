@@ -22,6 +22,7 @@ from .endpoint import Endpoint
 from .grants import GRANTS
 from .id_tokens import ALGORITHMS, ID_TOKEN_CLAIMS
 from .jwt_access_tokens import JWKS_PATH
+from .resource_indicators import PROTECTED_RESOURCES, resource_uri
 from .subjects import SUBJECT_TYPES
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
@@ -62,6 +63,8 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         # RFC 7662 2.1: introspection needs authorization; a public client has none
         "introspection_endpoint_auth_methods_supported": [m for m in auth_methods if m != "none"],
         "code_challenge_methods_supported": ["S256"],
+        # RFC 9728 4: the APIs it issues tokens for, each a resource= value (RFC 8707)
+        "protected_resources": [resource_uri(config, path) for path in PROTECTED_RESOURCES],
         # RFC 9207 3: the server sends iss in every authorization response
         "authorization_response_iss_parameter_supported": not config.lab("no_iss"),
     }

@@ -82,6 +82,7 @@ class PendingAuthorization:
     prompt: str | None = None
     max_age: int | None = None
     auth_time: float | None = None  # when the user signed in (OIDC Core 2 auth_time)
+    resource: str | None = None  # RFC 8707 2: the API the token is for; None: every API
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ class AuthorizationCode:
     grant_id: str
     nonce: str | None = None  # OIDC Core 3.1.2.1: bound to the code, for the ID token
     auth_time: float | None = None  # when the user signed in (OIDC Core 2)
+    resource: str | None = None  # RFC 8707 2: the API the authorization request named
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,8 @@ class Token:
     expires_at: float
     grant_id: str
     auth_time: float | None = None  # of the sign-in it comes from: refreshed ID tokens keep it
+    # RFC 8707 2: the API (resource identifier) it is for, its audience; None: every API
+    resource: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,11 @@
-"""The protected resource: the sample app's "Import Photos" API (RFC 6750).
+"""The protected resources: the sample app's "Import Photos" API, and a calendar (RFC 6750).
 
 GET /api/photos
 Authorization: Bearer <access_token>
+
+Each refuses a token issued for another API (RFC 8707, `resource_indicators`), and
+its 401 says where its metadata is (RFC 9728 5.1), so a client that knows only the
+API finds the authorization server.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from .endpoint import Endpoint
 from .errors import InvalidRequest, InvalidToken, OAuthError
 from .httpio import NO_STORE
 from .records import Token
+from .resource_indicators import check_audience, metadata_url
 
 PHOTO_TITLES = ("Sunrise over the lake", "Tea fields in the hills", "The old lighthouse")
 
@@ -24,26 +29,39 @@ def photos_of(username: str) -> list[dict[str, object]]:
     ]
 
 
-def bearer_challenge(error: OAuthError, realm: str = "codegrant-kit") -> str:
+def bearer_challenge(
+    error: OAuthError, realm: str = "codegrant-kit", resource_metadata: str | None = None
+) -> str:
     # RFC 6750 3: WWW-Authenticate: Bearer realm="...", error="...", error_description="..."
     description = error.description.replace("\\", "").replace('"', "'")
-    return f'Bearer realm="{realm}", error="{error.error}", error_description="{description}"'
+    challenge = f'Bearer realm="{realm}", error="{error.error}", error_description="{description}"'
+    if resource_metadata is not None:
+        # RFC 9728 5.1: where the API's metadata, and so its authorization server, is
+        challenge += f', resource_metadata="{resource_metadata}"'
+    return challenge
 
 
 class PhotosEndpoint(Endpoint):
     methods = ("GET",)
+    path = "/api/photos"  # its resource identifier is the issuer followed by it (RFC 8707 2)
 
     async def get(self, request: Request) -> Response:
         try:
             token = self.authenticate(request)
+            check_audience(self.config, token, self.path)  # RFC 8707, RFC 9068 4
         except OAuthError as exc:
-            headers = {**NO_STORE, "WWW-Authenticate": bearer_challenge(exc)}
+            challenge = bearer_challenge(
+                exc, resource_metadata=metadata_url(self.config, self.path)
+            )
+            headers = {**NO_STORE, "WWW-Authenticate": challenge}
             status = exc.status_code if isinstance(exc, InvalidToken) else 400
             return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
         self.store.note_api_call(token)
         # a user's photos are theirs: no shared cache may keep them (RFC 9111 5.2.2.5)
-        body = {"user": token.username, "photos": photos_of(token.username)}
-        return JSONResponse(body, headers=NO_STORE)
+        return JSONResponse(self.body(token), headers=NO_STORE)
+
+    def body(self, token: Token) -> dict[str, object]:
+        return {"user": token.username, "photos": photos_of(token.username)}
 
     def authenticate(self, request: Request) -> Token:
         query_token = request.query_params.get("access_token")
@@ -69,3 +87,13 @@ class PhotosEndpoint(Endpoint):
         if token is None or token.kind != "access_token":
             raise InvalidToken("The access token is unknown, expired or revoked.")
         return token
+
+
+class CalendarEndpoint(PhotosEndpoint):
+    """A second API on the same server (GET /api/calendar): a token for it is not for photos."""
+
+    path = "/api/calendar"
+
+    def body(self, token: Token) -> dict[str, object]:
+        events = [{"date": "2026-06-21", "title": "Midsummer photo walk"}]
+        return {"user": token.username, "events": events}

@@ -109,6 +109,10 @@ ADDITIONS = (
     ("codes", "nonce", "TEXT"),
     ("codes", "auth_time", "REAL"),
     ("tokens", "auth_time", "REAL"),
+    # RFC 8707 2: the resource a request named, a code and a token are bound to
+    ("pending", "resource", "TEXT"),
+    ("codes", "resource", "TEXT"),
+    ("tokens", "resource", "TEXT"),
 )
 # The purge deletes by expires_at every second: without an index, each delete reads
 # the whole table.

@@ -91,8 +91,17 @@ class Grant(ABC):
                 f"{', '.join(client.grant_types)}."
             )
 
-    def encoder(self, client_id: str, username: str, scope: tuple[str, ...]) -> Encoder | None:
-        """How the access token is written: opaque, or a signed JWT (RFC 9068)."""
+    def encoder(
+        self,
+        client_id: str,
+        username: str,
+        scope: tuple[str, ...],
+        resource: str | None = None,
+    ) -> Encoder | None:
+        """How the access token is written: opaque, or a signed JWT (RFC 9068).
+
+        Its `aud` is the resource it is for (RFC 8707 2, RFC 9068 3), else every API.
+        """
         signer = self.signer
         if signer is None:
             return None
@@ -102,7 +111,7 @@ class Grant(ABC):
             return signer.sign(
                 access_token_claims(
                     issuer=config.issuer,
-                    audience=config.issuer + "/api",
+                    audience=resource or config.issuer + "/api",
                     username=username,
                     client_id=client_id,
                     scope=scope,
@@ -124,6 +133,8 @@ class Grant(ABC):
         *,
         auth_time: float | None = None,
         nonce: str | None = None,
+        resource: str | None = None,
+        granted_resource: str | None = None,
     ) -> TokenResponse:
         """The tokens, and an ID token when the scope holds openid (OIDC Core 3.1.3.3).
 
@@ -138,8 +149,10 @@ class Grant(ABC):
             scope=scope,
             grant_id=grant_id,
             refresh_scope=refresh_scope,
-            encode_access=self.encoder(client.client_id, username, scope),
+            encode_access=self.encoder(client.client_id, username, scope, resource),
             auth_time=auth_time,
+            resource=resource,
+            granted_resource=granted_resource,
         )
         id_token = None
         # OIDC Core 3.1.2.1: "If the openid scope value is not present, the behavior is
@@ -166,11 +179,15 @@ def issue_tokens(
     refresh_scope: tuple[str, ...] | None,
     encode_access: Encoder | None = None,
     auth_time: float | None = None,
+    resource: str | None = None,
+    granted_resource: str | None = None,
 ) -> tuple[Token, Token | None]:
     """An access token, and a refresh token unless refresh_scope is None.
 
     `encode_access(jti, iat, exp)` turns the random value into the token's
     final form (a signed JWT); without it the token is the random value.
+    `resource` is the access token's audience, `granted_resource` the refresh
+    token's: what the authorization request named (RFC 8707 2.2).
     """
     config = store.config
     now = store.now()
@@ -179,7 +196,16 @@ def issue_tokens(
     if encode_access is not None:
         value = encode_access(value, now, expires_at)
     access = Token(
-        value, "access_token", client_id, username, scope, now, expires_at, grant_id, auth_time
+        value,
+        "access_token",
+        client_id,
+        username,
+        scope,
+        now,
+        expires_at,
+        grant_id,
+        auth_time,
+        resource,  # RFC 8707 2: its audience
     )
     refresh = None
     if refresh_scope is not None:
@@ -193,6 +219,7 @@ def issue_tokens(
             now + config.refresh_token_lifetime,
             grant_id,
             auth_time,
+            granted_resource,  # RFC 8707 2.2: the grant's; a refresh may narrow it to one API
         )
     with store.lock:
         if not store.add_tokens(grant_id, [t for t in (access, refresh) if t is not None]):
