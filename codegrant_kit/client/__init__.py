@@ -92,6 +92,12 @@ from .outcome import Outcome, attempt
 from .presets import Preset, all_presets, keycloak, wso2_api_manager, wso2_identity_server
 from .redirect import AuthorizationResponse, explain_redirect, parse_redirect
 from .registration import Application, register_client, registration_request
+from .resource_metadata import (
+    ProtectedResource,
+    fetch_resource_metadata,
+    find_protected_resource,
+    resource_metadata_from_challenge,
+)
 from .token import (
     AuthMethod,
     Introspection,
@@ -153,6 +159,7 @@ __all__ = [
     "ParameterNote",
     "PkcePair",
     "Preset",
+    "ProtectedResource",
     "RedirectUriMismatch",
     "StateMismatch",
     "StepOutOfOrder",
@@ -178,7 +185,9 @@ __all__ = [
     "explain_error",
     "explain_redirect",
     "fetch_jwks",
+    "fetch_resource_metadata",
     "fetch_userinfo",
+    "find_protected_resource",
     "form_urlencode",
     "har_text",
     "introspect",
@@ -200,6 +209,7 @@ __all__ = [
     "refresh_request",
     "register_client",
     "registration_request",
+    "resource_metadata_from_challenge",
     "revocation_request",
     "revoke",
     "s256",

@@ -132,6 +132,8 @@ class AuthorizationRequest:
     # OpenID Connect Core 3.1.2.1: "none", "login", "consent", "select_account"
     prompt: str | None = None
     max_age: int | None = None  # seconds since the user last signed in, at most
+    # RFC 8707 Section 2: the API the token is for (its resource identifier, an absolute URI)
+    resource: str | None = None
 
     @classmethod
     def build(
@@ -146,6 +148,7 @@ class AuthorizationRequest:
         nonce: str | None = None,
         prompt: str | None = None,
         max_age: int | None = None,
+        resource: str | None = None,
         token_factory: TokenFactory = secrets.token_urlsafe,
     ) -> AuthorizationRequest:
         """A request with a fresh ``state`` unless one is given, and a fresh ``nonce``
@@ -163,6 +166,7 @@ class AuthorizationRequest:
             nonce=nonce,
             prompt=prompt,
             max_age=max_age,
+            resource=resource,
         )
 
     @classmethod
@@ -189,6 +193,7 @@ class AuthorizationRequest:
             nonce=params.get("nonce"),
             prompt=params.get("prompt"),
             max_age=int(max_age) if max_age is not None else None,
+            resource=params.get("resource"),
         )
 
     def params(self) -> list[tuple[str, str]]:
@@ -203,6 +208,7 @@ class AuthorizationRequest:
             ("code_challenge_method", self.code_challenge_method),
             ("prompt", self.prompt),
             ("max_age", None if self.max_age is None else str(self.max_age)),
+            ("resource", self.resource),
         )
         pairs.extend((name, value) for name, value in optional if value is not None)
         return pairs
@@ -252,6 +258,11 @@ class AuthorizationRequest:
                 "the longest time since the user signed in that the client accepts; the ID "
                 "token's auth_time says when it was",
                 "OpenID Connect Core 3.1.2.1",
+            ),
+            "resource": (
+                "the API the access token is for: the server makes it that API's token "
+                "alone (its audience), so another API refuses it",
+                "RFC 8707 Section 2",
             ),
             "code_challenge": (
                 "SHA-256 of the secret code_verifier; proves later that the same "

@@ -89,8 +89,11 @@ class Flow(ClosedOnExit):
         verify: Verify = True,
         token_factory: TokenFactory = secrets.token_urlsafe,
         transcript: Transcript | None = None,
+        resource: str | None = None,
     ) -> None:
         self.endpoints = endpoints
+        # RFC 8707 Section 2: the API the tokens are for, sent in both requests (None: any)
+        self.resource = resource
         self.application = application
         self.redirect_uri = redirect_uri or (application.redirect_uri if application else None)
         self.scope = scope
@@ -202,6 +205,7 @@ class Flow(ClosedOnExit):
             pkce=self.pkce,
             prompt=prompt,
             max_age=max_age,
+            resource=self.resource,
             token_factory=self.token_factory,
         )
         self.authorization_response = None
@@ -319,6 +323,7 @@ class Flow(ClosedOnExit):
             redirect_uri=self._request().redirect_uri,
             code_verifier=self.pkce.code_verifier if self.pkce else None,
             auth=auth or self.auth,
+            resource=self.resource,
         )
 
     def exchange_code(

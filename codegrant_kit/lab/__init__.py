@@ -16,6 +16,8 @@ Module map (where each defence is written down: `switch_table()`):
     leaks           6 Referer, old codes, tokens in URLs
     guessing        7 passwords and client secrets
     consent         8 Approve Always, clickjacking
+    audiences       9 a token for one API replayed at another (RFC 8707)
+    browser_apps    10 a public client without PKCE, CORS open to any origin
     registry        @attack_on(switch): each attack names its lab switch where it is defined
     attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
@@ -27,6 +29,8 @@ The exercises of the tutorial are in `codegrant_kit.exercises`.
 from __future__ import annotations
 
 from .attacks import ATTACKS, BY_SWITCH, Attack, switch_table
+from .audiences import audience_replay
+from .browser_apps import cors_any_origin, public_client_without_pkce
 from .checklist import CHECKS, ChecklistItem, ChecklistReport, run_checklist
 from .code_injection import intercept_code, pkce_downgrade
 from .code_replay import replay_code
@@ -67,9 +71,11 @@ __all__ = [
     "Unsupported",
     "as_target",
     "attack_on",
+    "audience_replay",
     "callback_csrf",
     "clickjack",
     "consent_upgrade",
+    "cors_any_origin",
     "guess_client_secret",
     "guess_password",
     "intercept_code",
@@ -79,6 +85,7 @@ __all__ = [
     "mix_up",
     "open_redirector",
     "pkce_downgrade",
+    "public_client_without_pkce",
     "referer_sent",
     "referrer_leak",
     "regexp_redirect",

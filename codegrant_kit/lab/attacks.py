@@ -16,12 +16,34 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..server.switches import SWITCHES
-from . import code_injection, code_replay, consent, csrf, guessing, leaks, mix_up, redirect_uri
+from . import (
+    audiences,
+    browser_apps,
+    code_injection,
+    code_replay,
+    consent,
+    csrf,
+    guessing,
+    leaks,
+    mix_up,
+    redirect_uri,
+)
 from .registry import REGISTERED, Attack, Registered
 
 # The modules that hold the attacks, in the order the tutorial (07-Security-Lab) tells
 # them; importing one registers its attacks.
-_IN_ORDER = (code_replay, redirect_uri, csrf, code_injection, mix_up, leaks, guessing, consent)
+_IN_ORDER = (
+    code_replay,
+    redirect_uri,
+    csrf,
+    code_injection,
+    mix_up,
+    leaks,
+    guessing,
+    consent,
+    audiences,
+    browser_apps,
+)
 FAMILIES = tuple(module.__name__.rpartition(".")[2] for module in _IN_ORDER)
 ATTACKS: tuple[Registered, ...] = tuple(
     sorted(REGISTERED, key=lambda attack: FAMILIES.index(attack.family))

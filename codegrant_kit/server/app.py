@@ -21,6 +21,7 @@ from .client_callback import (
     ReceivedRedirects,
 )
 from .config import ServerConfig
+from .cors import Cors
 from .dashboard import DashboardEndpoint
 from .errors import ServerError
 from .forwarded_prefix import ForwardedPrefix
@@ -52,6 +53,7 @@ from .userinfo import UserinfoEndpoint
 
 log = logging.getLogger("codegrant_kit.server")
 ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+WITH_CORS = [*ANY, "OPTIONS"]  # a CORS preflight is an OPTIONS request
 
 
 def loud_warnings(config: ServerConfig, *, randomness: bool = True) -> list[str]:
@@ -123,7 +125,10 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
             AuthorizationEndpoint(config, store, services).handle,
             methods=ANY,
         ),
-        Route(PATHS["token_endpoint"], token_endpoint.handle, methods=ANY),
+        # CORS for browser apps, from the origins each client registered (`cors`)
+        Route(
+            PATHS["token_endpoint"], Cors(store, token_endpoint.handle).handle, methods=WITH_CORS
+        ),
         Route(
             PATHS["registration_endpoint"],
             RegistrationEndpoint(config, store, services).handle,
@@ -136,8 +141,8 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
         ),
         Route(
             PATHS["revocation_endpoint"],
-            RevocationEndpoint(config, store, services).handle,
-            methods=ANY,
+            Cors(store, RevocationEndpoint(config, store, services).handle).handle,
+            methods=WITH_CORS,
         ),
         Route(
             PATHS["userinfo_endpoint"],

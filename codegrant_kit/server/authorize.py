@@ -335,9 +335,13 @@ class AuthorizationEndpoint(LoginAndConsent):
         # RFC 9700 2.1.1: "public clients MUST use PKCE"; LAB public_client_no_pkce
         public = client.is_public and not self.config.lab("public_client_no_pkce")
         if challenge is None and (public or self.config.require_pkce):
-            who = "this application is a public client" if public else "this server"
+            who = (
+                "this application is a public client, which must use"
+                if public
+                else ("this server requires")
+            )
             raise InvalidRequest(
-                f"Missing 'code_challenge': {who} requires PKCE. Send "
+                f"Missing 'code_challenge': {who} PKCE. Send "
                 "code_challenge=BASE64URL(SHA256(code_verifier)) and code_challenge_method=S256 "
                 "(RFC 7636 4.3, RFC 9700 2.1.1)."
             )

@@ -26,6 +26,7 @@ from .resource_indicators import PROTECTED_RESOURCES, resource_uri
 from .subjects import SUBJECT_TYPES
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
+PUBLIC = {"Access-Control-Allow-Origin": "*"}
 OPENID_WELL_KNOWN = "/.well-known/openid-configuration"
 PATHS = {
     "authorization_endpoint": "/authorize",
@@ -105,4 +106,5 @@ class MetadataEndpoint(Endpoint):
     methods = ("GET",)
 
     async def get(self, request: Request) -> Response:
-        return JSONResponse(server_metadata(self.config))
+        # public: a browser app on any origin may read it (no credentials, so "*" is safe)
+        return JSONResponse(server_metadata(self.config), headers=PUBLIC)

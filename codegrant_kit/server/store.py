@@ -285,6 +285,11 @@ class Store(PendingLogins):
         with self.lock:
             return self._clients.get(client_id)
 
+    def clients(self) -> list[Client]:
+        """Every registered client (a copy), for a rule that looks at all (`cors`)."""
+        with self.lock:
+            return list(self._clients.values())
+
     # -- consents -------------------------------------------------------------
 
     def has_consent(self, username: str, client_id: str, scope: Iterable[str]) -> bool:

@@ -30,6 +30,13 @@ OURS_HELD = {
     "consent_per_scope": ["After Approve Always for 'photos:read'", "the consent page again"],
     "clickjacking": ["{url}/authorize sent Content-Security-Policy: frame-ancestors 'none'"],
     "pkce_enforced": ["code_verifier does not match", "code_challenge_methods_supported: S256"],
+    "audience_restricted": [
+        "{url}/api/photos answered 401",
+        "issued for {url}/api/calendar",
+        "which its own API took (200)",
+    ],
+    "public_client_pkce": ["error=invalid_request", "a public client, which must use PKCE"],
+    "cors_registered_origins": ["https://evil.example without Access-Control-Allow-Origin"],
 }
 OURS_SWITCHED = {
     "code_replay": ["got an access token of its own (200)"],
@@ -43,6 +50,9 @@ OURS_SWITCHED = {
     "no_throttle": ["no lockout after 12 wrong passwords", "Login failed", "401 invalid_client"],
     "consent_any_scope": ["came straight back with a code", "'photos:read profile'"],
     "framing": ["frame-ancestors *, so a browser shows it in a frame"],
+    "audience_unchecked": ["{url}/api/photos answered 200 to a token for {url}/api/calendar"],
+    "public_client_no_pkce": ["gave its tokens to whoever sent the code with the client_id"],
+    "cors_any_origin": ["Access-Control-Allow-Origin: https://evil.example"],
 }
 
 
