@@ -100,6 +100,7 @@ class Flow(ClosedOnExit):
         token_factory: TokenFactory = secrets.token_urlsafe,
         transcript: Transcript | None = None,
         dpop: bool | DpopKey = False,
+        resource: str | None = None,
     ) -> None:
         self.endpoints = endpoints
         # RFC 9449: the key of this flow's DPoP proofs; None: bearer tokens
@@ -110,6 +111,8 @@ class Flow(ClosedOnExit):
             if dpop
             else None
         )
+        # RFC 8707 Section 2: the API the tokens are for, sent in both requests (None: any)
+        self.resource = resource
         self.application = application
         self.redirect_uri = redirect_uri or (application.redirect_uri if application else None)
         self.scope = scope
@@ -226,6 +229,7 @@ class Flow(ClosedOnExit):
             pkce=self.pkce,
             prompt=prompt,
             max_age=max_age,
+            resource=self.resource,
             token_factory=self.token_factory,
             # RFC 9449 10: bind the code to the flow's DPoP key
             dpop_jkt=self.dpop_key.thumbprint if self.dpop_key else None,
@@ -413,6 +417,7 @@ class Flow(ClosedOnExit):
             redirect_uri=self._request().redirect_uri,
             code_verifier=self.pkce.code_verifier if self.pkce else None,
             auth=auth or self.auth,
+            resource=self.resource,
         )
 
     def exchange_code(

@@ -21,6 +21,8 @@ Module map (where each defence is written down: `switch_table()`):
     audience_injection
                    11 a private_key_jwt assertion made for another server, replayed
     front_channel  12 the request rewritten in the browser, vs PAR
+    audiences      13 a token for one API replayed at another (RFC 8707)
+    browser_apps   14 a public client without PKCE, CORS open to any origin
     registry        @attack_on(switch): each attack names its lab switch where it is defined
     attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
@@ -34,6 +36,8 @@ from __future__ import annotations
 
 from .attacks import ATTACKS, BY_SWITCH, Attack, switch_table
 from .audience_injection import audience_injection
+from .audiences import audience_replay
+from .browser_apps import cors_any_origin, public_client_without_pkce
 from .checklist import CHECKS, ChecklistItem, ChecklistReport, run_checklist
 from .code_injection import intercept_code, pkce_downgrade
 from .code_replay import replay_code
@@ -95,9 +99,11 @@ __all__ = [
     "as_target",
     "attack_on",
     "audience_injection",
+    "audience_replay",
     "callback_csrf",
     "clickjack",
     "consent_upgrade",
+    "cors_any_origin",
     "forge",
     "forged_alg_none",
     "guess_client_secret",
@@ -116,6 +122,7 @@ __all__ = [
     "oauth_as_login",
     "open_redirector",
     "pkce_downgrade",
+    "public_client_without_pkce",
     "referer_sent",
     "referrer_leak",
     "regexp_redirect",

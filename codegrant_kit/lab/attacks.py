@@ -18,6 +18,8 @@ from pathlib import Path
 from ..server.switches import SWITCHES
 from . import (
     audience_injection,
+    audiences,
+    browser_apps,
     code_injection,
     code_replay,
     consent,
@@ -48,6 +50,8 @@ _IN_ORDER = (
     token_theft,
     audience_injection,
     front_channel,
+    audiences,
+    browser_apps,
 )
 FAMILIES = tuple(module.__name__.rpartition(".")[2] for module in _IN_ORDER)
 ATTACKS: tuple[Registered, ...] = tuple(

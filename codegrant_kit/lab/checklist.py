@@ -271,8 +271,6 @@ CHECKS: tuple[Check, ...] = (
         None,
         _pkce_enforced,
     ),
-    # OpenID Connect: what any provider's ID tokens and userinfo must get right
-    *(Check(key, title, section, None, run) for key, title, section, run in OIDC_ITEMS),
     Check(
         "pushed_requests",
         "A pushed request cannot be changed in the browser (PAR)",
@@ -280,6 +278,8 @@ CHECKS: tuple[Check, ...] = (
         None,
         _pushed_requests,
     ),
+    # OpenID Connect: what any provider's ID tokens and userinfo must get right
+    *(Check(key, title, section, None, run) for key, title, section, run in OIDC_ITEMS),
 )
 
 

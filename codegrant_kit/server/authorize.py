@@ -58,6 +58,7 @@ from .par import REQUEST_URI_PREFIX, pushed_requests
 from .params import Params
 from .records import Client
 from .registration import REGEXP_PREFIX
+from .resource_indicators import requested_resource
 from .scopes import default_scope, parse_scope
 from .services import Services
 from .sessions import Session, Sessions
@@ -337,6 +338,7 @@ class AuthorizationEndpoint(LoginAndConsent):
 
     def _validate(self, params: Params, client: Client) -> dict[str, Any]:
         """The rest of the request; errors here go back to the client."""
+        resource = requested_resource(self.config, params)  # RFC 8707 2, before 3.1's rule
         params.check_not_repeated()
         # REQUIRED. Value MUST be set to "code".
         response_type = params.require("response_type")
@@ -359,6 +361,19 @@ class AuthorizationEndpoint(LoginAndConsent):
         method = params.get("code_challenge_method")
         if challenge is None and method is not None:
             raise InvalidRequest("code_challenge_method was sent without a code_challenge.")
+        # RFC 9700 2.1.1: "public clients MUST use PKCE"; LAB public_client_no_pkce
+        public = client.is_public and not self.config.lab("public_client_no_pkce")
+        if challenge is None and (public or self.config.require_pkce):
+            who = (
+                "this application is a public client, which must use"
+                if public
+                else ("this server requires")
+            )
+            raise InvalidRequest(
+                f"Missing 'code_challenge': {who} PKCE. Send "
+                "code_challenge=BASE64URL(SHA256(code_verifier)) and code_challenge_method=S256 "
+                "(RFC 7636 4.3, RFC 9700 2.1.1)."
+            )
         if challenge is not None:
             # RFC 7636 4.3: the method defaults to "plain", which this server refuses
             if method != "S256":
@@ -386,6 +401,7 @@ class AuthorizationEndpoint(LoginAndConsent):
             "nonce": nonce,
             "prompt": " ".join(prompt) or None,
             "max_age": max_age,
+            "resource": resource,
         }
 
 

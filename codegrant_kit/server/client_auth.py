@@ -3,6 +3,7 @@
 RFC 6749 2.3.1: a confidential client sends its client_id and client_secret
 either in an HTTP Basic header (client_secret_basic), each first encoded with
 application/x-www-form-urlencoded, or in the request body (client_secret_post).
+A public client (RFC 6749 2.1) registered "none" and sends its client_id alone.
 
 Each method is a `ClientAuthMethod` in one registry (`CLIENT_AUTH_METHODS`):
 registration accepts the methods in it, the metadata lists them, and
@@ -91,12 +92,14 @@ class SharedSecret(ClientAuthMethod):
     def verify(
         self, config: ServerConfig, client: Client | None, headers: Headers, params: Params
     ) -> bool:
-        # a stand-in secret for unknown clients, so timing tells nothing
-        expected = client.client_secret if client else config.randomness.token(21)
+        # a stand-in secret for unknown clients (and public ones, which have none: an
+        # empty client_secret must not match), so timing tells nothing
+        known = client is not None and not client.is_public
+        expected = client.client_secret if client and known else config.randomness.token(21)
         presented = self.secret(headers, params)
         matches = hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
         # a client that registered keys (private_key_jwt) proves itself with them only
-        return matches and client is not None and not (client.jwks or client.jwks_uri)
+        return matches and known and client is not None and not (client.jwks or client.jwks_uri)
 
 
 CLIENT_AUTH_METHODS: dict[str, ClientAuthMethod] = {}
@@ -199,6 +202,35 @@ class PrivateKeyJwt(ClientAuthMethod):
             raise InvalidClient(f"client_assertion refused: {refused} (RFC 7523 3).")
 
 
+@register_client_auth_method
+class NoAuthentication(ClientAuthMethod):
+    """RFC 6749 2.1, 3.2.1: a public client has no secret and sends only its client_id.
+
+    RFC 7591 2 names this method "none". Only a client that registered it passes: a
+    confidential client's client_id alone proves nothing. PKCE is then the only proof
+    that the app redeeming a code is the one that asked for it (`authorize.py`).
+    """
+
+    method = "none"
+    how = "send only client_id in the body, without a secret or an Authorization header"
+
+    def used_by(self, headers: Headers, params: Params) -> bool:
+        others = ("client_secret", "client_assertion", "client_assertion_type")
+        return (
+            headers.get("authorization") is None
+            and params.get("client_id") is not None
+            and all(params.get(name) is None for name in others)
+        )
+
+    def client_id(self, headers: Headers, params: Params) -> str:
+        return params.get("client_id") or ""
+
+    def verify(
+        self, config: ServerConfig, client: Client | None, headers: Headers, params: Params
+    ) -> bool:
+        return client is not None and client.is_public
+
+
 # fetched JWK Sets are public keys, shared by the servers of one process; the jti of
 # each server's accepted assertions are its own
 JWKS_CACHE = JwksCache(time.time)
@@ -226,11 +258,6 @@ def authenticate_client(
             "use one method (RFC 6749 2.3)."
         )
     if not used:
-        if params.get("client_id") is not None:
-            raise InvalidClient(
-                "client_secret is missing: this server's clients are confidential and must "
-                "authenticate (RFC 6749 2.3.1)."
-            )
         raise InvalidClient(NO_AUTHENTICATION)
     [method] = used
     client_id = method.client_id(headers, params)
@@ -252,6 +279,14 @@ def authenticate_client(
         raise
     if not verified or client is None:
         services.throttle.failed(keys)
+        if client is not None and method.method == "none":
+            its = CLIENT_AUTH_METHODS.get(client.token_endpoint_auth_method)
+            raise InvalidClient(
+                "client_secret is missing: this application is confidential (it registered "
+                f"token_endpoint_auth_method {client.token_endpoint_auth_method}) and must "
+                f"authenticate: {its.how if its else 'use that method'} "
+                "(RFC 6749 2.3.1)."
+            )
         raise InvalidClient("Client authentication failed: unknown client or wrong secret.")
     method.remember(services, client, params)
     # RFC 7591 2: token_endpoint_auth_method, the method the client registered; the

@@ -73,6 +73,9 @@ class ServerConfig:
     # RFC 9126 5: accept authorization requests only when pushed first (PAR); a profile
     # (OAuth 2.1, FAPI 2.0) turns it on. Off by default, as in Keycloak and WSO2.
     require_pushed_authorization_requests: bool = False
+    # PKCE (S256) for every client, confidential ones too (OAuth 2.1 4.1.1, RFC 9700 2.1.1
+    # RECOMMENDS it); public clients always need it. A profile switch may turn it on.
+    require_pkce: bool = False
     # Lab switches (see `switches.SWITCHES`): each turns one defence off. None by default.
     lab_switches: frozenset[str] = frozenset()
     randomness: Randomness = field(default_factory=SystemRandomness)

@@ -24,9 +24,11 @@ from .endpoint import Endpoint
 from .grants import GRANTS
 from .id_tokens import ALGORITHMS, ID_TOKEN_CLAIMS
 from .jwt_access_tokens import JWKS_PATH
+from .resource_indicators import PROTECTED_RESOURCES, resource_uri
 from .subjects import SUBJECT_TYPES
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
+PUBLIC = {"Access-Control-Allow-Origin": "*"}
 OPENID_WELL_KNOWN = "/.well-known/openid-configuration"
 PATHS = {
     "authorization_endpoint": "/authorize",
@@ -62,7 +64,8 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         "grant_types_supported": list(GRANTS),
         "token_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
-        "introspection_endpoint_auth_methods_supported": auth_methods,
+        # RFC 7662 2.1: introspection needs authorization; a public client has none
+        "introspection_endpoint_auth_methods_supported": [m for m in auth_methods if m != "none"],
         "code_challenge_methods_supported": ["S256"],
         # RFC 8414 2: the algorithms of private_key_jwt's assertions (RFC 7523), per endpoint
         **{
@@ -71,6 +74,8 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         },
         # RFC 9126 5: pushed requests only, when the server (a profile) requires them
         "require_pushed_authorization_requests": config.require_pushed_authorization_requests,
+        # RFC 9728 4: the APIs it issues tokens for, each a resource= value (RFC 8707)
+        "protected_resources": [resource_uri(config, path) for path in PROTECTED_RESOURCES],
         # RFC 9207 3: the server sends iss in every authorization response
         "authorization_response_iss_parameter_supported": not config.lab("no_iss"),
     }
@@ -114,4 +119,5 @@ class MetadataEndpoint(Endpoint):
     methods = ("GET",)
 
     async def get(self, request: Request) -> Response:
-        return JSONResponse(server_metadata(self.config))
+        # public: a browser app on any origin may read it (no credentials, so "*" is safe)
+        return JSONResponse(server_metadata(self.config), headers=PUBLIC)

@@ -224,9 +224,13 @@ class Store(PendingLogins):
         (`--client` at every start) take the place of the one a database kept.
         """
         mint = self.config.randomness.token
+        if token_endpoint_auth_method == "none":
+            client_secret = ""  # a public client (RFC 6749 2.1) gets no secret: `Client.is_public`
+        else:
+            client_secret = client_secret or mint(CLIENT_SECRET_BYTES)
         client = Client(
             client_id=client_id or mint(CLIENT_ID_BYTES),
-            client_secret=client_secret or mint(CLIENT_SECRET_BYTES),
+            client_secret=client_secret,
             client_name=client_name,
             redirect_uris=tuple(redirect_uris),
             grant_types=tuple(grant_types),
@@ -286,6 +290,11 @@ class Store(PendingLogins):
     def get_client(self, client_id: str) -> Client | None:
         with self.lock:
             return self._clients.get(client_id)
+
+    def clients(self) -> list[Client]:
+        """Every registered client (a copy), for a rule that looks at all (`cors`)."""
+        with self.lock:
+            return list(self._clients.values())
 
     # -- consents -------------------------------------------------------------
 

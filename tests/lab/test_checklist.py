@@ -40,6 +40,13 @@ OURS_HELD = {
     "oidc_iss": ["iss '{url}' is the issuer {url}/.well-known/openid-configuration names"],
     "oidc_userinfo_sub": ["{url}/userinfo answered sub"],
     "oidc_prompt_none": ["error=login_required"],
+    "audience_restricted": [
+        "{url}/api/photos answered 401",
+        "issued for {url}/api/calendar",
+        "which its own API took (200)",
+    ],
+    "public_client_pkce": ["error=invalid_request", "a public client, which must use PKCE"],
+    "cors_registered_origins": ["https://evil.example without Access-Control-Allow-Origin"],
 }
 OURS_SWITCHED = {
     "legacy_assertion_audience": ["made for another server, authenticated the attacker"],
@@ -55,6 +62,9 @@ OURS_SWITCHED = {
     "consent_any_scope": ["came straight back with a code", "'photos:read profile'"],
     "framing": ["frame-ancestors *, so a browser shows it in a frame"],
     "no_dpop": ["the stolen token alone", "the server issued a bearer token"],
+    "audience_unchecked": ["{url}/api/photos answered 200 to a token for {url}/api/calendar"],
+    "public_client_no_pkce": ["gave its tokens to whoever sent the code with the client_id"],
+    "cors_any_origin": ["Access-Control-Allow-Origin: https://evil.example"],
 }
 
 
