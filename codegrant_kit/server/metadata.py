@@ -55,6 +55,10 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
     """The metadata document; every URL is built on the issuer."""
     issuer = config.issuer
     auth_methods = list(CLIENT_AUTH_METHODS)  # one registry for the three endpoints
+    profile = config.profile_rules()
+    if profile is not None:
+        # a profile allows some only (OAuth 2.1 2.4.1, FAPI 2.0 5.3.2.1)
+        auth_methods = [m for m in auth_methods if m in profile.auth_methods]
     metadata: dict[str, Any] = {
         "issuer": issuer,
         **{name: issuer + path for name, path in PATHS.items()},
@@ -90,6 +94,9 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         del metadata["userinfo_endpoint"]
     else:
         metadata |= openid_provider_metadata()
+    if profile is not None:
+        # not a standard member: which profile is on, and what it requires
+        metadata["codegrant_kit_profile"] = profile.as_metadata()
     if config.lab_switches:
         metadata["codegrant_kit_lab_switches"] = sorted(config.lab_switches)
     return metadata

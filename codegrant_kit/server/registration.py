@@ -180,6 +180,13 @@ class RegistrationEndpoint(Endpoint):
                 f"token_endpoint_auth_method {method!r} is not supported; choose "
                 f"{' or '.join(CLIENT_AUTH_METHODS)}."
             )
+        profile = self.config.profile_rules()
+        if profile is not None and method not in profile.auth_methods:
+            # RFC 7591 3.2.2: a value the server does not accept is invalid_client_metadata
+            raise InvalidClientMetadata(
+                f"token_endpoint_auth_method {method} is refused by the {profile.title} "
+                f"(profile {profile.name}): {profile.refused_auth_methods.get(method, '')}."
+            )
         keys = self._keys(metadata, method)
         par = metadata.get("require_pushed_authorization_requests", False)
         if not isinstance(par, bool):
