@@ -101,3 +101,23 @@ def test_a_request_uri_cannot_be_pushed() -> None:
         par_request(endpoints, {"request_uri": "urn:x"})
     with pytest.raises(ClientError, match="no pushed_authorization_request_endpoint"):
         par_request(Endpoints("https://a", "https://a/authorize", "https://a/token"), {})
+
+
+def test_the_flow_with_both_defences_on(ours: BackgroundServer) -> None:
+    key = new_key()
+    registered = httpx.post(
+        ours.url + "/register",
+        json={
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks": public_jwks(key),
+            "require_pushed_authorization_requests": True,
+        },
+    ).json()
+    application = Application(registered["client_id"], None, (REDIRECT_URI,))
+    with Flow.discover(ours.url, application=application, scope="PRODUCTION") as flow:
+        flow.par, flow.client_key = True, key
+        flow.authorize()
+        run(flow)  # the page is opened after a push, without asking
+        assert flow.pushed is not None
+        assert flow.exchange_code().access_token
