@@ -9,7 +9,7 @@ import httpx
 import pytest
 from conftest import REDIRECT_URI
 
-from codegrant_kit.client import Application, ClientError, Flow
+from codegrant_kit.client import Application, ClientError, Flow, discover, register_client
 from codegrant_kit.client.client_assertion import (
     ASSERTION_TYPE,
     assertion_steps,
@@ -35,17 +35,14 @@ def run(flow: Flow) -> None:
 
 def test_par_with_private_key_jwt_step_by_step(ours: BackgroundServer) -> None:
     key = new_key()
-    registered = httpx.post(
-        ours.url + "/register",
-        json={
-            "redirect_uris": [REDIRECT_URI],
-            "token_endpoint_auth_method": "private_key_jwt",
-            "jwks": public_jwks(key),
-        },
-    ).json()
-    application = Application(
-        registered["client_id"], None, (REDIRECT_URI,), token_endpoint_auth_method="private_key_jwt"
+    application = register_client(
+        discover(ours.url),
+        client_name="PAR and private_key_jwt",
+        redirect_uris=[REDIRECT_URI],
+        token_endpoint_auth_method="private_key_jwt",
+        jwks=public_jwks(key),
     )
+    assert application.token_endpoint_auth_method == "private_key_jwt"
     with Flow.discover(ours.url, application=application, scope="PRODUCTION") as flow:
         steps = assertion_steps(key, application.client_id, flow.endpoints.issuer)
         assert steps.header == {
