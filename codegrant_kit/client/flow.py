@@ -142,6 +142,10 @@ class Flow(ClosedOnExit):
         # RFC 9126: the pushed request and the URL the browser opens for it
         self.pushed: PushedRequest | None = None
         self._pushed_url: str | None = None
+        # the defences a flow may turn on: push every request first (PAR), and sign a
+        # private_key_jwt assertion with this key instead of sending the secret
+        self.par = False
+        self.client_key: PrivateKey | None = None
 
     @classmethod
     def discover(
@@ -327,6 +331,8 @@ class Flow(ClosedOnExit):
         return self._pushed_url or self._request().url
 
     def open_authorization_page(self) -> Page:
+        if self.par and self.pushed is None:
+            self.push_authorization_request(client_key=self.client_key)
         return self.browser.open(self.open_url())
 
     def login(self, username: str, password: str) -> Page:
@@ -425,6 +431,8 @@ class Flow(ClosedOnExit):
     ) -> TokenResponse:
         """Send the token request and keep the tokens: `request` if given (one from
         :meth:`token_request`, read before sending), else a new one."""
+        if request is None and self.client_key is not None and auth is None:
+            request = self.assertion_token_request(self.client_key)
         if request is None:
             request = self.token_request(auth=auth)
         self.tokens = self._explained(

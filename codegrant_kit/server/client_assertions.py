@@ -47,7 +47,7 @@ SIGNING_ALGS = ("RS256", "PS256", "ES256")
 # draft-ietf-oauth-rfc7523bis-11 Section 4: the JWT type of a client assertion
 ASSERTION_TYP = "client-authentication+jwt"
 MAX_ASSERTION_CHARS = 16_384  # an RS512 assertion with an 8192-bit key fits
-MAX_LIFETIME = 600  # seconds: exp at most this far ahead, so a jti is kept no longer
+MAX_LIFETIME = 600  # seconds an assertion is taken after its iat (or, without iat, before its exp)
 CLOCK_SKEW = 30  # seconds a client's clock may run ahead or behind
 MAX_JWKS_BYTES = 64 * 1024  # a JWK Set of a few keys is 1-3 KiB
 MAX_JWKS_KEYS = 10
@@ -242,6 +242,13 @@ class JtiCache:
         return len(self._expiry)
 
 
+def replay_window_end(claims: Mapping[str, Any]) -> float:
+    """Until when an accepted assertion's jti must be kept: past it, iat or exp refuses it."""
+    exp = float(claims["exp"]) + CLOCK_SKEW
+    iat = claims.get("iat")
+    return exp if iat is None else min(exp, float(iat) + MAX_LIFETIME + CLOCK_SKEW)
+
+
 def accepted_audiences(config: ServerConfig) -> tuple[str, ...]:
     """The aud values that name this server: its issuer only, or (LAB) the old ones too."""
     from .metadata import PATHS  # metadata lists the auth methods: imported late
@@ -329,10 +336,20 @@ def check_assertion(
         raise InvalidClient("client_assertion has no exp (a number of seconds since 1970).")
     if exp <= now - CLOCK_SKEW:
         raise InvalidClient("client_assertion has expired (its exp is past): make a new one.")
-    if exp > now + MAX_LIFETIME + CLOCK_SKEW:
+    iat = claims.get("iat")
+    if iat is not None and (not isinstance(iat, (int, float)) or isinstance(iat, bool)):
+        raise InvalidClient("client_assertion's iat must be a number of seconds since 1970.")
+    # RFC 7523 3 item 6: the server MAY reject JWTs with an iat unreasonably far in the
+    # past; with one, its jti is kept MAX_LIFETIME only, whatever the exp (Authlib's is an
+    # hour ahead), and an older assertion is refused, so a forgotten jti cannot come back
+    if iat is not None and not now - MAX_LIFETIME - CLOCK_SKEW <= iat <= now + CLOCK_SKEW:
         raise InvalidClient(
-            f"client_assertion's exp is more than {MAX_LIFETIME} s ahead: a short-lived "
-            "assertion (a minute) is enough, and its jti need not be kept for long."
+            f"client_assertion's iat is not within the last {MAX_LIFETIME} s: make a new one."
+        )
+    if iat is None and exp > now + MAX_LIFETIME + CLOCK_SKEW:
+        raise InvalidClient(
+            f"client_assertion has no iat and an exp more than {MAX_LIFETIME} s ahead: send "
+            "iat, or a short-lived assertion (a minute is enough)."
         )
     nbf = claims.get("nbf")
     # RFC 7523 3 item 5: a nbf in the future means not yet

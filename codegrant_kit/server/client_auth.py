@@ -23,7 +23,14 @@ from weakref import WeakKeyDictionary
 
 from starlette.requests import Request
 
-from .client_assertions import ASSERTION_TYPE, JtiCache, JwksCache, check_assertion, read_assertion
+from .client_assertions import (
+    ASSERTION_TYPE,
+    JtiCache,
+    JwksCache,
+    check_assertion,
+    read_assertion,
+    replay_window_end,
+)
 from .config import ServerConfig
 from .errors import InvalidClient, InvalidRequest, TooManyAttempts
 from .httpio import basic_credentials, client_address, read_form
@@ -185,6 +192,8 @@ class PrivateKeyJwt(ClientAuthMethod):
     def verify(
         self, config: ServerConfig, client: Client | None, headers: Headers, params: Params
     ) -> bool:
+        # no secret to guess here: the signature needs the client's private key, so an
+        # unknown client_id may be answered at once (client ids are public anyway)
         if client is None or not (client.jwks or client.jwks_uri):
             return False
         jwks = json.loads(client.jwks) if client.jwks else JWKS_CACHE.get(client.jwks_uri or "")
@@ -197,7 +206,7 @@ class PrivateKeyJwt(ClientAuthMethod):
         if jtis is None:
             jtis = JTI_CACHES[services] = JtiCache(services.config.clock)
         # RFC 7523 3 item 7: the server MAY ensure a JWT is not replayed, by its jti
-        refused = jtis.add(client.client_id, claims["jti"], float(claims["exp"]))
+        refused = jtis.add(client.client_id, claims["jti"], replay_window_end(claims))
         if refused is not None:
             raise InvalidClient(f"client_assertion refused: {refused} (RFC 7523 3).")
 

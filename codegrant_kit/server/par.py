@@ -32,7 +32,7 @@ from starlette.responses import Response
 from .client_auth import authenticated_form
 from .endpoint import Endpoint
 from .errors import FatalAuthorizationError, InvalidRequest, OAuthError, RateLimited
-from .httpio import json_error, json_response, rate_limited
+from .httpio import client_address, json_error, json_response, rate_limited
 from .params import Params
 from .services import Services
 
@@ -40,12 +40,16 @@ REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"  # RFC 9126 2.2
 # RFC 9126 2.2: "a relatively short lifetime": long enough for a redirect, not a login
 LIFETIME = 60
 MAX_PER_CLIENT = 100  # pushed and not yet used: one client fills its own share only
+# one address may register 100 clients (max_clients_per_address): it gets a tenth of
+# the whole, so filling MAX_PUSHED takes ten addresses
+MAX_PER_ADDRESS = 1_000
 MAX_PUSHED = 10_000
 
 
 @dataclass(frozen=True)
 class Pushed:
     client_id: str
+    address: str  # where it was pushed from, for MAX_PER_ADDRESS
     pairs: tuple[tuple[str, str], ...]  # the pushed parameters, as sent
     expires_at: float
 
@@ -57,9 +61,12 @@ class PushedRequests:
         self.clock = clock
         self._pushed: dict[str, Pushed] = {}
         self._per_client: dict[str, int] = {}
+        self._per_address: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def add(self, request_uri: str, client_id: str, pairs: list[tuple[str, str]]) -> None:
+    def add(
+        self, request_uri: str, client_id: str, address: str, pairs: list[tuple[str, str]]
+    ) -> None:
         with self._lock:
             now = self.clock()
             self._forget(now)
@@ -69,10 +76,17 @@ class PushedRequests:
                     f"or wait {LIFETIME} s for them to expire (RFC 9126 2.3).",
                     LIFETIME,
                 )
+            if self._per_address.get(address, 0) >= MAX_PER_ADDRESS:
+                raise RateLimited(
+                    f"Your address has {MAX_PER_ADDRESS} pushed requests not used yet; wait "
+                    f"{LIFETIME} s for them to expire (RFC 9126 2.3).",
+                    LIFETIME,
+                )
             if len(self._pushed) >= MAX_PUSHED:
                 raise RateLimited("Too many pushed requests now; try again soon.", LIFETIME)
-            self._pushed[request_uri] = Pushed(client_id, tuple(pairs), now + LIFETIME)
+            self._pushed[request_uri] = Pushed(client_id, address, tuple(pairs), now + LIFETIME)
             self._per_client[client_id] = self._per_client.get(client_id, 0) + 1
+            self._per_address[address] = self._per_address.get(address, 0) + 1
 
     def take(self, request_uri: str, client_id: str) -> Pushed | None:
         """The request, removed: it works once (RFC 9126 4). None if unknown, used or expired.
@@ -90,9 +104,13 @@ class PushedRequests:
 
     def _drop(self, request_uri: str) -> None:
         pushed = self._pushed.pop(request_uri)
-        self._per_client[pushed.client_id] -= 1
-        if not self._per_client[pushed.client_id]:
-            del self._per_client[pushed.client_id]
+        for counts, key in (
+            (self._per_client, pushed.client_id),
+            (self._per_address, pushed.address),
+        ):
+            counts[key] -= 1
+            if not counts[key]:
+                del counts[key]
 
     def _forget(self, now: float) -> None:
         # insertion order is expiry order: every request lives LIFETIME
@@ -152,7 +170,8 @@ class PushedAuthorizationEndpoint(Endpoint):
             # RFC 9126 2.2: a reference the client cannot guess or choose
             request_uri = REQUEST_URI_PREFIX + self.config.randomness.token(32)
             pairs = [(k, v) for k, v in params.as_dict().items() if k not in CREDENTIALS]
-            pushed_requests(self.services).add(request_uri, client.client_id, pairs)
+            address = client_address(request)
+            pushed_requests(self.services).add(request_uri, client.client_id, address, pairs)
         except OAuthError as exc:
             return json_error(exc)
         # RFC 9126 2.2: 201 Created with request_uri and expires_in

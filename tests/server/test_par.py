@@ -214,3 +214,20 @@ def test_one_client_cannot_fill_the_server(server: InProcess, monkeypatch) -> No
     pushed(server, other)  # the others still push
     server.clock.advance(par.LIFETIME + 1)
     pushed(server, server.client)  # and the first again, once its requests expired
+
+
+def test_one_address_cannot_fill_the_server(server: InProcess, monkeypatch) -> None:
+    monkeypatch.setattr(par, "MAX_PER_ADDRESS", 4)
+    clients = [server.add_client() for _ in range(3)]
+    for client in clients[:2]:
+        pushed(server, client)
+        pushed(server, client)
+    body = assert_json_error(push(server, clients[2]), status=429)
+    assert "Your address" in body["error_description"]
+    elsewhere = token_request(
+        server.browser("192.0.2.7"),
+        clients[2],
+        {"response_type": "code", "redirect_uri": REDIRECT_URI, "scope": "photos:read"},
+        path="/par",
+    )
+    assert elsewhere.status_code == 201, elsewhere.text

@@ -200,3 +200,19 @@ def test_a_restart_keeps_the_keys(tmp_path, key: ECKey) -> None:
         assert json.loads(kept.jwks or "")["keys"][0]["x"] == key.as_dict(private=False)["x"]
     finally:
         again.close()
+
+
+def test_an_hour_long_assertion_is_taken_once_and_not_after_its_iat_window(
+    server: InProcess, key: ECKey
+) -> None:
+    client = jwt_client(server, key)
+    now = int(server.clock.now)
+    signed = assertion(server, client, key, exp=now + 3600)  # Authlib's default lifetime
+    form = {"token": "x", **assertion_form(signed)}
+    assert server.browser().post("/introspect", data=form).status_code == 200
+    server.clock.advance(700)  # its jti is forgotten now; its iat refuses it instead
+    body = assert_json_error(server.browser().post("/introspect", data=form), "invalid_client")
+    assert "iat is not within the last 600 s" in body["error_description"]
+    no_iat = assertion(server, client, key, iat=None, exp=int(server.clock.now) + 3600)
+    response = server.browser().post("/introspect", data={"token": "x", **assertion_form(no_iat)})
+    assert "no iat" in assert_json_error(response, "invalid_client")["error_description"]
