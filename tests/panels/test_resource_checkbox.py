@@ -31,3 +31,24 @@ def test_the_checkbox_sends_resource_and_the_other_api_refuses_the_token(panels:
     assert "issued for " + url + "/api/calendar" in api.model.error
     # the transcript shows the challenge that names the API's metadata (RFC 9728 5.1)
     assert 'resource_metadata="' in api.model.exchange
+
+
+def test_a_public_client_registers_without_a_secret_and_sends_its_client_id_alone(
+    panels: Panels,
+) -> None:
+    panels.start()
+    panels.portal._public.value = True
+    panels.register()
+    assert panels.portal.model.consumer_secret == ""
+    assert panels.state.application is not None
+    assert panels.state.application.token_endpoint_auth_method == "none"
+    panels.sign_in()
+    panels.login.buttons["Approve Once"].click()
+    panels.redirect._check.click()
+    token = panels.token.model
+    assert token.header == ""  # no Authorization: Basic
+    assert f"client_id={token.client_id}" in token.body and "client_secret" not in token.body
+    assert "code_verifier=" in token.body  # PKCE, the only proof a public client has
+    panels.token._send.click()
+    assert token.error == ""
+    assert token.raw_response.startswith("HTTP/1.1 200 OK")
