@@ -452,11 +452,11 @@ def test_the_purge_reads_an_index_in_new_and_older_files(tmp_path):
     new, old = tmp_path / "new.db", tmp_path / "old.db"
     for path in (new, old):
         Store(config(path, Clock())).close()
-    # a file made before the indexes, the address column and OpenID Connect's existed
+    # a file made before the indexes, the address column, OpenID Connect's and RFC 8707's existed
     with sqlite3.connect(old) as db:
         for table in ("pending", "codes", "tokens", "grants"):
             db.execute(f"DROP INDEX {table}_by_expiry")
-        for column in ("address", "nonce", "prompt", "max_age", "auth_time"):
+        for column in ("address", "nonce", "prompt", "max_age", "auth_time", "resource"):
             db.execute(f"ALTER TABLE pending DROP COLUMN {column}")
         db.execute(
             "INSERT INTO pending VALUES ('p1', 'csrf', 'b', 'c', ?, 1, '[]', 'xyz', NULL, "
