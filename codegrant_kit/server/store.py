@@ -216,6 +216,9 @@ class Store(PendingLogins):
     ) -> Client:
         """Store a client. Rules on the metadata live in `registration`.
 
+        `token_endpoint_auth_method="none"` makes a public client (`Client.is_public`,
+        RFC 6749 2.1): its client_secret is "" whatever is passed, it authenticates with
+        its client_id alone, and must use PKCE.
         `registered_from` is the address that registered it, counted against
         `config.max_clients_per_address`. `replace` lets a preloaded client
         (`--client` at every start) take the place of the one a database kept.
