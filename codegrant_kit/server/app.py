@@ -46,6 +46,9 @@ from .resource_indicators import PROTECTED_RESOURCES, ProtectedResourceMetadataE
 from .resource_indicators import WELL_KNOWN as RESOURCE_WELL_KNOWN
 from .revocation import RevocationEndpoint
 from .signing_keys import SigningKeys
+from .spa import PATH as SPA_PATH
+from .spa import TYPES as SPA_FILES
+from .spa import SpaEndpoint
 from .store import Store
 from .subjects import Subjects
 from .switches import SWITCHES
@@ -164,6 +167,12 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
     routes += [
         Route(RESOURCE_WELL_KNOWN + path, resource_metadata, methods=["GET"])
         for path in PROTECTED_RESOURCES
+    ]
+    # a browser app, served by the kit (`spa`): a public client with PKCE and CORS
+    spa = SpaEndpoint(config, store, services).handle
+    routes += [
+        Route(SPA_PATH + ("" if name == "index.html" else name), spa, methods=["GET"])
+        for name in SPA_FILES
     ]
     if publishes_keys(config):
         # OIDC Discovery 3 jwks_uri: the keys of ID tokens and JWT access tokens

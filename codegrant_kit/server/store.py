@@ -219,17 +219,22 @@ class Store(PendingLogins):
     ) -> Client:
         """Store a client. Rules on the metadata live in `registration`.
 
+        `token_endpoint_auth_method="none"` makes a public client (`Client.is_public`,
+        RFC 6749 2.1): its client_secret is "" whatever is passed, it authenticates with
+        its client_id alone, and must use PKCE.
         `registered_from` is the address that registered it, counted against
         `config.max_clients_per_address`. `replace` lets a preloaded client
         (`--client` at every start) take the place of the one a database kept.
         """
         mint = self.config.randomness.token
+        # the id first, then the secret: seeded tutorials keep their keys
+        client_id = client_id or mint(CLIENT_ID_BYTES)
         if token_endpoint_auth_method == "none":
             client_secret = ""  # a public client (RFC 6749 2.1) gets no secret: `Client.is_public`
         else:
             client_secret = client_secret or mint(CLIENT_SECRET_BYTES)
         client = Client(
-            client_id=client_id or mint(CLIENT_ID_BYTES),
+            client_id=client_id,
             client_secret=client_secret,
             client_name=client_name,
             redirect_uris=tuple(redirect_uris),

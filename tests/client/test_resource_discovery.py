@@ -64,6 +64,9 @@ def test_a_public_client_gets_a_token_for_that_api_alone(server):
             flow.call_api(server.url + "/api/photos")
         assert refused.value.status == 401
         assert "issued for " + api.resource in str(refused.value.error_description)
+        # the flow's transcript proves why: the token was asked for the calendar
+        cause = refused.value.explanation.likely_cause
+        assert cause.startswith(f"This access token was asked for resource={api.resource}")
 
 
 def test_a_public_client_without_pkce_is_refused(server):
