@@ -27,6 +27,7 @@ Module map (where each defence is written down: `switch_table()`):
     attacks         all of them, the switch each one needs, and the table of switches
     checklist       every defence checked live against any server
     oidc_checks     the checklist's OpenID Connect items, for any OpenID Provider
+    profile_probes  what a server requires of every client (its profile: OAuth 2.1, FAPI 2.0)
 
 The switches themselves are declared once, in `codegrant_kit.server.switches`.
 The exercises of the tutorial are in `codegrant_kit.exercises`.
@@ -62,6 +63,7 @@ from .oidc import (
     oauth_as_login,
     signed_in,
 )
+from .profile_probes import Probe, probe_requirements
 from .redirect_uri import open_redirector, regexp_redirect
 from .registry import attack_on
 from .result import AttackResult, Unsupported
@@ -93,6 +95,7 @@ __all__ = [
     "LabServer",
     "MaliciousServer",
     "NaiveRefusal",
+    "Probe",
     "SignIn",
     "Target",
     "Unsupported",
@@ -122,6 +125,7 @@ __all__ = [
     "oauth_as_login",
     "open_redirector",
     "pkce_downgrade",
+    "probe_requirements",
     "public_client_without_pkce",
     "referer_sent",
     "referrer_leak",
