@@ -273,7 +273,7 @@ def authenticate_client(
     # a profile (OAuth 2.1 2.4.1, FAPI 2.0 5.3.2.1) allows some methods only
     if profile is not None and method.method not in profile.auth_methods:
         raise InvalidClient(
-            f"This server runs the {profile.title} (profile {profile.name}), which refuses "
+            f"This server runs the profile {profile.name} ({profile.title}), which refuses "
             f"{method.method}: {profile.refused_auth_methods.get(method.method, 'not allowed')}."
         )
     client_id = method.client_id(headers, params)

@@ -184,8 +184,8 @@ class RegistrationEndpoint(Endpoint):
         if profile is not None and method not in profile.auth_methods:
             # RFC 7591 3.2.2: a value the server does not accept is invalid_client_metadata
             raise InvalidClientMetadata(
-                f"token_endpoint_auth_method {method} is refused by the {profile.title} "
-                f"(profile {profile.name}): {profile.refused_auth_methods.get(method, '')}."
+                f"token_endpoint_auth_method {method} is refused by the profile {profile.name} "
+                f"({profile.title}): {profile.refused_auth_methods.get(method, '')}."
             )
         keys = self._keys(metadata, method)
         par = metadata.get("require_pushed_authorization_requests", False)

@@ -70,7 +70,7 @@ class TokenEndpoint(Endpoint):
         # 5.2: a server that requires DPoP MUST reject a token request without the header
         if not proofs and profile is not None and profile.dpop:
             raise InvalidDpopProof(
-                f"This server runs the {profile.title} (profile {profile.name}), which "
+                f"This server runs the profile {profile.name} ({profile.title}), which "
                 "issues sender-constrained tokens only: send a DPoP header with a proof "
                 "signed by your key (RFC 9449 4, 5); a bearer token is not issued."
             )

@@ -287,7 +287,8 @@ def test_a_profile_refuses_client_secret_post_saying_why(servers, profile):
     assert answer.status_code == 401
     body = answer.json()
     assert body["error"] == "invalid_client"
-    assert f"(profile {profile}), which refuses client_secret_post" in body["error_description"]
+    assert f"the profile {profile} (" in body["error_description"]
+    assert "which refuses client_secret_post" in body["error_description"]
     expected = "client_secret_basic" if profile == "oauth2.1" else "private_key_jwt"
     assert expected in body["error_description"]
 
@@ -321,7 +322,7 @@ def test_registering_client_secret_post(servers, profile):
     else:
         assert answer.status_code == 400
         assert answer.json()["error"] == "invalid_client_metadata"
-        assert f"(profile {profile})" in answer.json()["error_description"]
+        assert f"refused by the profile {profile} (" in answer.json()["error_description"]
 
 
 def test_fapi2_refuses_public_clients_at_registration(servers):
