@@ -74,6 +74,8 @@ class ChecklistItem:
 class ChecklistReport:
     issuer: str
     items: tuple[ChecklistItem, ...]
+    # the profile the server says it runs (its metadata's codegrant_kit_profile), if any
+    profile: str | None = None
 
     def _keys(self, status: Status) -> tuple[str, ...]:
         return tuple(item.key for item in self.items if item.status == status)
@@ -95,7 +97,8 @@ class ChecklistReport:
         return f"{len(self.passed)} passed, {len(self.failed)} failed, {len(self.skipped)} skipped"
 
     def __str__(self) -> str:
-        lines = [f"RFC 9700 checklist for {self.issuer}: {self.summary}"]
+        on = f" (profile {self.profile})" if self.profile else ""
+        lines = [f"RFC 9700 checklist for {self.issuer}{on}: {self.summary}"]
         lines += [
             f"  {item.status.upper():4}  {item.title} ({item.section}): {item.reason}"
             for item in self.items
@@ -105,7 +108,8 @@ class ChecklistReport:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        return f"<p><b>{escape(self.issuer)}</b>: {escape(self.summary)}</p>" + report_table(
+        on = f" (profile {escape(self.profile)})" if self.profile else ""
+        return f"<p><b>{escape(self.issuer)}</b>{on}: {escape(self.summary)}</p>" + report_table(
             self.items
         )
 
@@ -344,4 +348,6 @@ def run_checklist(
     if unknown:
         raise KeyError(f"No check {unknown[0]!r}; the checks are {', '.join(keys)}.")
     items = tuple(run_check(check, target) for check in CHECKS if check.key in wanted)
-    return ChecklistReport(target.issuer, items)
+    profile = target.endpoints().metadata.get("codegrant_kit_profile")
+    name = profile.get("name") if isinstance(profile, dict) else None
+    return ChecklistReport(target.issuer, items, name if isinstance(name, str) else None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codegrant_kit.lab import LabServer, probe_requirements
+from codegrant_kit.lab import LabServer, probe_requirements, run_checklist
 
 REQUIRED = {
     None: {},
@@ -34,3 +34,13 @@ def test_the_answers_say_why():
     assert "invalid_dpop_proof" in answers["sender-constrained tokens (DPoP)"]
     assert "Pushed authorization request required" in answers["pushed authorization requests (PAR)"]
     assert "invalid_client_metadata" in answers["no client_secret_post"]
+
+
+def test_the_checklist_says_which_profile_the_server_runs():
+    with LabServer(profile="oauth2.1") as lab:
+        report = run_checklist(lab, only=["pkce_enforced"])
+    assert report.profile == "oauth2.1"
+    assert str(report).startswith(f"RFC 9700 checklist for {lab.url} (profile oauth2.1): ")
+    assert "(profile oauth2.1)" in report._repr_html_()
+    with LabServer() as lab:
+        assert run_checklist(lab, only=["pkce_enforced"]).profile is None
