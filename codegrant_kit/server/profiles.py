@@ -60,7 +60,8 @@ class Profile:
         }
 
 
-# Redirect URI and code rules every profile keeps on; both already hold in the kit.
+# Lab switches both profiles forbid: each turns off a rule both require (exact redirect
+# URIs, PKCE, single-use codes, no tokens in URLs), which the kit holds by default.
 _EXACT_REDIRECTS = frozenset({"regexp_redirect_uris", "open_redirect"})
 _BASELINE_SWITCHES = _EXACT_REDIRECTS | {
     "pkce_downgrade",
