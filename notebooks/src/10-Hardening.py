@@ -301,8 +301,8 @@ for server in (safe, oauth21, fapi2):
 # FAPI is the same: profiles `fapi-2-security-profile` and `fapi-2-message-signing`, to
 # link to clients by policy ([FAPI
 # support](https://forge.libre.sh/libre.sh/keycloak-scim/blame/commit/8bbae59b608b9c0277ebdae9fbe756fc90856c2d/docs/guides/securing-apps/partials/oidc/fapi-support.adoc),
-# the Keycloak documentation's source). Its DPoP guide says where DPoP pays: public
-# clients, browser apps, high-security APIs ([Securing applications with
+# a copy of the Keycloak documentation's source). Its DPoP guide says where DPoP pays:
+# public clients, browser apps, high-security APIs ([Securing applications with
 # DPoP](https://www.keycloak.org/securing-apps/dpop)).
 #
 # **WSO2 Identity Server 7.** DPoP is chosen per application: in the application's
