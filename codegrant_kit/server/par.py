@@ -155,6 +155,14 @@ class PushedAuthorizationEndpoint(Endpoint):
             # exception, and it MUST NOT be provided"
             if "request_uri" in params:
                 raise InvalidRequest("A pushed request must not hold request_uri (RFC 9126 2.1).")
+            profile = self.config.profile_rules()
+            # FAPI 2.0 5.3.2.2: "shall require the redirect_uri parameter in pushed
+            # authorization requests" (RFC 9126 leaves it optional, as RFC 6749 does)
+            if profile is not None and profile.par and params.get("redirect_uri") is None:
+                raise InvalidRequest(
+                    f"This server runs the profile {profile.name} ({profile.title}), which "
+                    "requires redirect_uri in every pushed request: send the one registered."
+                )
             if params.get("client_id") is None:
                 params = Params([*params.as_dict().items(), ("client_id", client.client_id)])
             # RFC 9126 2.1: the client_id is the authenticated client's

@@ -110,6 +110,7 @@ FAPI_2_0 = Profile(
     requirements=(
         Requirement("pushed authorization requests (PAR) only", "FAPI 2.0 5.3.2.2 items 2-4"),
         Requirement("PKCE with S256", "FAPI 2.0 5.3.2.2 item 5"),
+        Requirement("redirect_uri in every pushed request", "FAPI 2.0 5.3.2.2 item 6"),
         Requirement(
             "sender-constrained access tokens: a DPoP proof on every token request",
             "FAPI 2.0 5.3.2.1 items 4, 5 (the kit: DPoP, not MTLS)",
@@ -155,7 +156,6 @@ FAPI_2_0 = Profile(
         # (RFC 9700 4.14.2), which this clause discourages for confidential clients
         "5.3.2.1 item 9, a retried refresh with the previous refresh token: refused, "
         "as the kit rotates refresh tokens and detects their reuse",
-        "5.3.2.2 item 6, redirect_uri in every pushed request: optional, as RFC 9126",
         "5.3.2.2 item 11, redirects with 303: the kit answers 302, never 307 (item 10)",
         "5.4 (cryptography): PS256 and EdDSA; the kit takes ES256 and RS256 keys of "
         "2048 bits or more, and never none",

@@ -360,3 +360,19 @@ def test_a_profile_cannot_run_beside_a_lab_switch_that_turns_its_defence_off(pro
 
 def test_a_profile_runs_beside_a_lab_switch_it_does_not_touch():
     assert ServerConfig(profile="oauth2.1", lab_switches=frozenset({"no_dpop"})).lab("no_dpop")
+
+
+@pytest.mark.parametrize("profile", [None, "fapi2"])
+def test_a_pushed_request_without_redirect_uri(servers, profile):
+    # FAPI 2.0 5.3.2.2: "shall require the redirect_uri parameter in pushed authorization
+    # requests"; RFC 9126 leaves it optional (one registered URI is then the one)
+    server = servers[profile]
+    client_id, key = key_client(server)
+    query = authorization_query(client_id, redirect_uri=None)
+    with http(server) as client:
+        answer = client.post("/par", data={**query, **assertion_of(server, client_id, key)})
+    if profile is None:
+        assert answer.status_code == 201, answer.text
+    else:
+        assert answer.status_code == 400
+        assert "requires redirect_uri in every pushed request" in answer.json()["error_description"]
