@@ -179,6 +179,17 @@ print(steps.claims)
 print("\n".join(steps.explained))
 
 # %% [markdown]
+# On the wire: the token request carries the assertion in place of a secret, and no
+# `Authorization` header at all (RFC 7523 2.2):
+
+# %%
+signed_flow = target.flow(signed_app)
+signed_flow.client_key = client_key
+signed_flow.run_front_channel("alice", "sunshine", scope="photos:read")
+print(signed_flow.exchange_code().token_type)
+print(signed_flow.transcript.last.raw_request())
+
+# %% [markdown]
 # **The attack**: RFC 7523 let a server take its token endpoint URL as the `aud`. A
 # client that talks to two servers, one of them mallory's, signs an assertion for
 # mallory's server with the `aud` her metadata names: the honest server's token
