@@ -25,6 +25,7 @@ from .runner import (
 from .server.config import ServerConfig
 from .server.passwords import SCHEMES
 from .server.persistence import PersistenceError
+from .server.profiles import PROFILES
 from .server.rate_limit import DEFAULT_RATE_LIMITS, RateLimit
 from .server.switches import SWITCHES
 from .tls import WILDCARD_HOSTS, TlsError, trust_instructions
@@ -228,6 +229,13 @@ def parser() -> argparse.ArgumentParser:
         help="turn ONE defence off to show an attack (repeatable; never for real use): "
         + ", ".join(sorted(SWITCHES)),
     )
+    serve.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        help="turn the optional defences into requirements for every client: oauth2.1 "
+        "(PKCE S256 for all, no client_secret_post) or fapi2 (the FAPI 2.0 Security "
+        "Profile: PAR, PKCE S256, DPoP, private_key_jwt only, 60 s codes)",
+    )
     serve.add_argument("--log-level", default="warning", choices=("debug", "info", "warning"))
 
     classroom = serve.add_argument_group("a classroom server")
@@ -304,6 +312,7 @@ def options_of(args: argparse.Namespace, users: dict[str, str]) -> ServeOptions:
     settings["access_token_format"] = args.access_token_format
     settings["dpop_nonce"] = args.dpop_nonce
     settings["lab_switches"] = frozenset(args.lab)
+    settings["profile"] = args.profile
     if args.scope:
         settings["scopes"] = tuple(args.scope)
     if args.db:
@@ -361,6 +370,9 @@ def serve(args: argparse.Namespace) -> int:
 
     def ready() -> None:
         print(f"codegrant-kit authorization server listening, issuer {issuer}", flush=True)
+        profile = app.state.config.profile_rules()
+        if profile is not None:
+            print(f"{profile.summary()}.", flush=True)
         if app.state.tls is not None:
             print(trust_instructions(app.state.tls, issuer), flush=True)
         if kid is not None:

@@ -307,6 +307,9 @@ class BackgroundServer(ClosedOnExit):
         """In a notebook a log line goes nowhere: print the defences turned off into the cell."""
         for warning in loud_warnings(self.config, randomness=False):
             print(f"codegrant-kit: {warning}", file=sys.stderr, flush=True)
+        profile = self.config.profile_rules()
+        if profile is not None:  # not a warning: what this server requires of clients
+            print(f"codegrant-kit: {profile.summary()}.", file=sys.stderr, flush=True)
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
@@ -315,6 +318,8 @@ class BackgroundServer(ClosedOnExit):
             warnings.append("PREDICTABLE randomness: tutorials only")
         if self.config.password_hash == "fast":
             warnings.append("FAST password hashing: load tests only")
+        if self.config.profile is not None:
+            warnings.append(f"PROFILE {self.config.profile}")
         if self.config.lab_switches:
             warnings.append("LAB SWITCHES ON: " + ", ".join(sorted(self.config.lab_switches)))
         loud = "".join(f" [{w}]" for w in warnings)

@@ -102,6 +102,12 @@ from .presets import (
 )
 from .redirect import AuthorizationResponse, explain_redirect, parse_redirect
 from .registration import Application, register_client, registration_request
+from .resource_metadata import (
+    ProtectedResource,
+    fetch_resource_metadata,
+    find_protected_resource,
+    resource_metadata_from_challenge,
+)
 from .token import (
     AuthMethod,
     Introspection,
@@ -167,6 +173,7 @@ __all__ = [
     "ParameterNote",
     "PkcePair",
     "Preset",
+    "ProtectedResource",
     "RedirectUriMismatch",
     "StateMismatch",
     "StepOutOfOrder",
@@ -193,7 +200,9 @@ __all__ = [
     "explain_error",
     "explain_redirect",
     "fetch_jwks",
+    "fetch_resource_metadata",
     "fetch_userinfo",
+    "find_protected_resource",
     "form_urlencode",
     "har_text",
     "introspect",
@@ -216,6 +225,7 @@ __all__ = [
     "refresh_request",
     "register_client",
     "registration_request",
+    "resource_metadata_from_challenge",
     "revocation_request",
     "revoke",
     "s256",

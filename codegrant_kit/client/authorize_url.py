@@ -133,6 +133,8 @@ class AuthorizationRequest:
     prompt: str | None = None
     max_age: int | None = None  # seconds since the user last signed in, at most
     dpop_jkt: str | None = None  # RFC 9449 10: the code is for this DPoP key only
+    # RFC 8707 Section 2: the API the token is for (its resource identifier, an absolute URI)
+    resource: str | None = None
 
     @classmethod
     def build(
@@ -147,6 +149,7 @@ class AuthorizationRequest:
         nonce: str | None = None,
         prompt: str | None = None,
         max_age: int | None = None,
+        resource: str | None = None,
         token_factory: TokenFactory = secrets.token_urlsafe,
         dpop_jkt: str | None = None,
     ) -> AuthorizationRequest:
@@ -166,6 +169,7 @@ class AuthorizationRequest:
             prompt=prompt,
             max_age=max_age,
             dpop_jkt=dpop_jkt,
+            resource=resource,
         )
 
     @classmethod
@@ -193,6 +197,7 @@ class AuthorizationRequest:
             prompt=params.get("prompt"),
             max_age=int(max_age) if max_age is not None else None,
             dpop_jkt=params.get("dpop_jkt"),
+            resource=params.get("resource"),
         )
 
     def params(self) -> list[tuple[str, str]]:
@@ -208,6 +213,7 @@ class AuthorizationRequest:
             ("prompt", self.prompt),
             ("max_age", None if self.max_age is None else str(self.max_age)),
             ("dpop_jkt", self.dpop_jkt),
+            ("resource", self.resource),
         )
         pairs.extend((name, value) for name, value in optional if value is not None)
         return pairs
@@ -257,6 +263,11 @@ class AuthorizationRequest:
                 "the longest time since the user signed in that the client accepts; the ID "
                 "token's auth_time says when it was",
                 "OpenID Connect Core 3.1.2.1",
+            ),
+            "resource": (
+                "the API the access token is for: the server makes it that API's token "
+                "alone (its audience), so another API refuses it",
+                "RFC 8707 Section 2",
             ),
             "code_challenge": (
                 "SHA-256 of the secret code_verifier; proves later that the same "

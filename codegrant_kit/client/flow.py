@@ -53,9 +53,10 @@ import httpx
 
 from ._http import ClosedOnExit, Verify
 from .authorize_url import AuthorizationRequest, PkcePair, TokenFactory
-from .basic_auth import Credentials
+from .basic_auth import BasicAuthSteps, Credentials, credentials_of
 from .browser import Browser, ConsentChoice, Page
 from .choices import pick
+from .client_assertion import PrivateKey, assertion_fields, client_assertion
 from .discovery import Endpoints, asks_openid, discover, fetch_jwks
 from .dpop import DpopKey
 from .errors import BrowserError, DiscoveryError, OAuthResponseError, StepOutOfOrder
@@ -63,6 +64,7 @@ from .exchange import Exchange
 from .history import History, explain_bare_refusal, explain_denial, explain_in_flow
 from .id_token import CLOCK_SKEW, IdTokenCheck, check_id_token
 from .jws import ALGORITHMS
+from .par import PushedRequest, par_authorization_url, push_authorization_request
 from .redirect import AuthorizationResponse, parse_redirect
 from .registration import Application, register_client
 from .token import (
@@ -98,6 +100,7 @@ class Flow(ClosedOnExit):
         token_factory: TokenFactory = secrets.token_urlsafe,
         transcript: Transcript | None = None,
         dpop: bool | DpopKey = False,
+        resource: str | None = None,
     ) -> None:
         self.endpoints = endpoints
         # RFC 9449: the key of this flow's DPoP proofs; None: bearer tokens
@@ -108,6 +111,8 @@ class Flow(ClosedOnExit):
             if dpop
             else None
         )
+        # RFC 8707 Section 2: the API the tokens are for, sent in both requests (None: any)
+        self.resource = resource
         self.application = application
         self.redirect_uri = redirect_uri or (application.redirect_uri if application else None)
         self.scope = scope
@@ -134,6 +139,13 @@ class Flow(ClosedOnExit):
         # the claims of the code's ID token, once valid: a refreshed one must match (Core 12.2)
         self.signed_in: dict[str, Any] | None = None
         self._refreshed = False  # the tokens came from a refresh, not from the code
+        # RFC 9126: the pushed request and the URL the browser opens for it
+        self.pushed: PushedRequest | None = None
+        self._pushed_url: str | None = None
+        # the defences a flow may turn on: push every request first (PAR), and sign a
+        # private_key_jwt assertion with this key instead of sending the secret
+        self.par = False
+        self.client_key: PrivateKey | None = None
 
     @classmethod
     def discover(
@@ -221,12 +233,14 @@ class Flow(ClosedOnExit):
             pkce=self.pkce,
             prompt=prompt,
             max_age=max_age,
+            resource=self.resource,
             token_factory=self.token_factory,
             # RFC 9449 10: bind the code to the flow's DPoP key
             dpop_jkt=self.dpop_key.thumbprint if self.dpop_key else None,
         )
         self.authorization_response = None
         self.consent_answer = self.consent_refused = None
+        self.pushed = self._pushed_url = None
         self.browser.stop_at = self.redirect_uri
         return self.authorization_request
 
@@ -241,6 +255,7 @@ class Flow(ClosedOnExit):
         self.authorization_request = request
         self.pkce = pkce
         self.authorization_response = None
+        self.pushed = self._pushed_url = None
         self.consent_answer = self.consent_refused = None
         if request.redirect_uri is not None:
             self.redirect_uri = request.redirect_uri
@@ -249,8 +264,76 @@ class Flow(ClosedOnExit):
 
     # (B) the user-agent: login and consent
 
+    def push_authorization_request(
+        self, *, client_key: PrivateKey | None = None, kid: str = "client-key-1"
+    ) -> PushedRequest:
+        """Push the authorization request first (RFC 9126); the browser then opens only
+        ``client_id`` and the ``request_uri`` the server answered.
+
+        The client authenticates with a private_key_jwt assertion signed by
+        ``client_key`` (aud: the issuer), else with its secret in a Basic header.
+        """
+        request = self._request()
+        application = self._application()
+        params = dict(request.params())
+        if client_key is not None:
+            assertion = client_assertion(
+                client_key, application.client_id, self.endpoints.issuer, kid=kid
+            )
+            pushed = push_authorization_request(
+                self.endpoints, params, http=self.http, extra=assertion_fields(assertion)
+            )
+        else:
+            client_id, secret = credentials_of(application)
+            if secret is None:
+                raise StepOutOfOrder(
+                    "The application has no client_secret: give client_key to push the "
+                    "request with a private_key_jwt assertion."
+                )
+            headers = dict([BasicAuthSteps(client_id, secret).header])
+            pushed = push_authorization_request(
+                self.endpoints, params, http=self.http, headers=headers
+            )
+        self.pushed = pushed
+        self._pushed_url = par_authorization_url(
+            self.endpoints, application.client_id, pushed.request_uri
+        )
+        return pushed
+
+    def assertion_token_request(
+        self, client_key: PrivateKey, *, kid: str = "client-key-1"
+    ) -> httpx.Request:
+        """The token request with a private_key_jwt assertion (RFC 7523 2.2), to send
+        with :meth:`exchange_code`; aud is the issuer (draft-ietf-oauth-rfc7523bis 4)."""
+        response = self.authorization_response
+        if response is None or response.code is None:
+            raise StepOutOfOrder("There is no authorization code yet: receive_redirect().")
+        client_id = self._application().client_id
+        form = {
+            "grant_type": "authorization_code",
+            "code": response.code,
+            "redirect_uri": self._request().redirect_uri or "",
+            **({"code_verifier": self.pkce.code_verifier} if self.pkce else {}),
+            **assertion_fields(
+                client_assertion(client_key, client_id, self.endpoints.issuer, kid=kid)
+            ),
+        }
+        return httpx.Request(
+            "POST",
+            self.endpoints.token_endpoint,
+            headers={"Accept": "application/json"},
+            data={k: v for k, v in form.items() if v},
+        )
+
+    def open_url(self) -> str:
+        """The URL the browser opens: the pushed request's (client_id and request_uri,
+        RFC 9126 4) once pushed, else the whole authorization request."""
+        return self._pushed_url or self._request().url
+
     def open_authorization_page(self) -> Page:
-        return self.browser.open(self._request().url)
+        if self.par and self.pushed is None:
+            self.push_authorization_request(client_key=self.client_key)
+        return self.browser.open(self.open_url())
 
     def login(self, username: str, password: str) -> Page:
         return self.browser.login(username, password)
@@ -340,6 +423,7 @@ class Flow(ClosedOnExit):
             redirect_uri=self._request().redirect_uri,
             code_verifier=self.pkce.code_verifier if self.pkce else None,
             auth=auth or self.auth,
+            resource=self.resource,
         )
 
     def exchange_code(
@@ -347,6 +431,8 @@ class Flow(ClosedOnExit):
     ) -> TokenResponse:
         """Send the token request and keep the tokens: `request` if given (one from
         :meth:`token_request`, read before sending), else a new one."""
+        if request is None and self.client_key is not None and auth is None:
+            request = self.assertion_token_request(self.client_key)
         if request is None:
             request = self.token_request(auth=auth)
         self.tokens = self._explained(

@@ -43,6 +43,8 @@ class History:
     revoked: dict[str, int] = field(default_factory=dict)  # token: exchange number
     rotated: dict[str, int] = field(default_factory=dict)  # refresh token: exchange number
     replaced: dict[str, int] = field(default_factory=dict)  # access token: the refresh after it
+    # access token: the resource its token request named (RFC 8707 2), its one API
+    resources: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -111,6 +113,8 @@ class History:
                 self.replaced.setdefault(earlier, number)
             grant.access_tokens.append(access)
             self.issued[access] = (wall, expires_in if isinstance(expires_in, int) else None)
+            if form.get("resource"):
+                self.resources[access] = form["resource"]
         if isinstance(refresh, str):
             if grant_type == "refresh_token" and refresh != form.get("refresh_token"):
                 self.rotated[form.get("refresh_token", "")] = number
@@ -211,6 +215,18 @@ def explain_in_flow(
     sent = sent_token(request)
     if sent is None:
         return explanation
+    resource = history.resources.get(sent[1]) if sent[0] == "access_token" else None
+    called = str(request.url).split("?")[0]
+    if resource is not None and called != resource and not called.startswith(resource + "/"):
+        # RFC 8707 2: the token was asked for one API; another may refuse it (RFC 9068 4)
+        return replace(
+            explanation,
+            likely_cause=(
+                f"This access token was asked for resource={resource} (RFC 8707 2), and "
+                f"{called} is another API, which refuses a token issued for another."
+            ),
+            fix=f"Ask for a token with resource={called}, or call {resource} with this one.",
+        )
     cause = likely_cause(history, *sent, now=now)
     if cause is None:
         return explanation

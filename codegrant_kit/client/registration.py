@@ -99,8 +99,13 @@ def registration_request(
     scope: str | None = None,
     token_endpoint_auth_method: str = "client_secret_basic",
     initial_access_token: str | None = None,
+    jwks: Mapping[str, Any] | None = None,
 ) -> httpx.Request:
-    """The registration POST, built but not sent."""
+    """The registration POST, built but not sent.
+
+    ``jwks`` is the public key set of a private_key_jwt client (RFC 7591 2), e.g.
+    ``client_assertion.public_jwks(key)``.
+    """
     if endpoints.registration_endpoint is None:
         raise ClientError(
             "This server lists no registration_endpoint: register the application in "
@@ -116,6 +121,8 @@ def registration_request(
     }
     if scope is not None:
         metadata["scope"] = scope
+    if jwks is not None:
+        metadata["jwks"] = dict(jwks)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if initial_access_token is not None:
         # RFC 7591 Section 3: an initial access token, sent as a Bearer token.
@@ -140,6 +147,7 @@ def register_client(
     auth: httpx.Auth | None = None,
     http: httpx.Client | None = None,
     verify: Verify = True,
+    jwks: Mapping[str, Any] | None = None,
 ) -> Application:
     """Register an application and return its keys.
 
@@ -154,6 +162,7 @@ def register_client(
         scope=scope,
         token_endpoint_auth_method=token_endpoint_auth_method,
         initial_access_token=initial_access_token,
+        jwks=jwks,
     )
     response = send(request, http, verify, auth=auth)
     # RFC 7591 Section 3.2.1: success is 201 Created (some servers answer 200).

@@ -189,8 +189,13 @@ def token_request(
     redirect_uri: str | None,
     code_verifier: str | None = None,
     auth: AuthMethod = "client_secret_basic",
+    resource: str | None = None,
 ) -> httpx.Request:
-    """The authorization code exchange (RFC 6749 Section 4.1.3), built but not sent."""
+    """The authorization code exchange (RFC 6749 Section 4.1.3), built but not sent.
+
+    `resource` (RFC 8707 Section 2) asks for a token for that API alone; a public
+    client passes ``auth="none"`` and its ``code_verifier`` (RFC 7636), no secret.
+    """
     form = [("grant_type", "authorization_code"), ("code", code)]
     if redirect_uri is not None:
         # RFC 6749 Section 4.1.3: REQUIRED if it was in the authorization request,
@@ -199,6 +204,9 @@ def token_request(
     if code_verifier is not None:
         # RFC 7636 Section 4.5: the verifier whose challenge went out in the request.
         form.append(("code_verifier", code_verifier))
+    if resource is not None:
+        # RFC 8707 Section 2: the token's audience, one the authorization request allowed
+        form.append(("resource", resource))
     return client_authenticated_request(_token_url(endpoints), client, form, auth=auth)
 
 
@@ -299,8 +307,9 @@ def exchange_code(
     auth: AuthMethod = "client_secret_basic",
     http: httpx.Client | None = None,
     verify: Verify = True,
+    resource: str | None = None,
 ) -> TokenResponse:
-    """Exchange an authorization code for tokens (RFC 6749 Section 4.1.3)."""
+    """Exchange an authorization code for tokens (RFC 6749 Section 4.1.3; RFC 8707 2)."""
     request = token_request(
         endpoints,
         client,
@@ -308,6 +317,7 @@ def exchange_code(
         redirect_uri=redirect_uri,
         code_verifier=code_verifier,
         auth=auth,
+        resource=resource,
     )
     return send_token_request(request, http=http, verify=verify)
 

@@ -17,10 +17,14 @@ from pathlib import Path
 
 from ..server.switches import SWITCHES
 from . import (
+    audience_injection,
+    audiences,
+    browser_apps,
     code_injection,
     code_replay,
     consent,
     csrf,
+    front_channel,
     guessing,
     leaks,
     mix_up,
@@ -31,8 +35,8 @@ from . import (
 from .registry import REGISTERED, Attack, Registered
 
 # The modules that hold the attacks, in the order the tutorials (07-Security-Lab,
-# 09-OpenID-Connect for oidc, then DPoP's token_theft) tell them; importing one
-# registers its attacks.
+# 09-OpenID-Connect for oidc, then 10-Hardening for DPoP's token_theft, private_key_jwt's
+# audience_injection and PAR's front_channel) tell them; importing one registers its attacks.
 _IN_ORDER = (
     code_replay,
     redirect_uri,
@@ -44,6 +48,10 @@ _IN_ORDER = (
     consent,
     oidc,
     token_theft,
+    audience_injection,
+    front_channel,
+    audiences,
+    browser_apps,
 )
 FAMILIES = tuple(module.__name__.rpartition(".")[2] for module in _IN_ORDER)
 ATTACKS: tuple[Registered, ...] = tuple(

@@ -36,6 +36,7 @@ from ..server.switches import SWITCHES
 from .attacks import BY_SWITCH
 from .code_injection import intercept_code
 from .code_replay import replay_code
+from .front_channel import tamper_front_channel
 from .guessing import guess_client_secret, guess_password
 from .oidc_checks import OIDC_ITEMS
 from .registry import known_switch
@@ -73,6 +74,8 @@ class ChecklistItem:
 class ChecklistReport:
     issuer: str
     items: tuple[ChecklistItem, ...]
+    # the profile the server says it runs (its metadata's codegrant_kit_profile), if any
+    profile: str | None = None
 
     def _keys(self, status: Status) -> tuple[str, ...]:
         return tuple(item.key for item in self.items if item.status == status)
@@ -94,7 +97,8 @@ class ChecklistReport:
         return f"{len(self.passed)} passed, {len(self.failed)} failed, {len(self.skipped)} skipped"
 
     def __str__(self) -> str:
-        lines = [f"RFC 9700 checklist for {self.issuer}: {self.summary}"]
+        on = f" (profile {self.profile})" if self.profile else ""
+        lines = [f"RFC 9700 checklist for {self.issuer}{on}: {self.summary}"]
         lines += [
             f"  {item.status.upper():4}  {item.title} ({item.section}): {item.reason}"
             for item in self.items
@@ -104,7 +108,8 @@ class ChecklistReport:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        return f"<p><b>{escape(self.issuer)}</b>: {escape(self.summary)}</p>" + report_table(
+        on = f" (profile {escape(self.profile)})" if self.profile else ""
+        return f"<p><b>{escape(self.issuer)}</b>{on}: {escape(self.summary)}</p>" + report_table(
             self.items
         )
 
@@ -239,6 +244,24 @@ def _guessing(target: Target) -> Outcome:
     return ("pass" if login_locked and client_locked else "fail"), f"{login_note}; {client_note}."
 
 
+def _pushed_requests(target: Target) -> Outcome:
+    metadata = target.endpoints().metadata
+    if not metadata.get("pushed_authorization_request_endpoint"):
+        return "fail", (
+            "The server lists no pushed_authorization_request_endpoint: every authorization "
+            "request travels whole in the browser's URL, where an extension can rewrite its "
+            "scope or redirect_uri (RFC 9126 1)."
+        )
+    result = tamper_front_channel(target, par=True)
+    required = metadata.get("require_pushed_authorization_requests") is True
+    also = (
+        " The server takes pushed requests only (require_pushed_authorization_requests)."
+        if required
+        else " It still takes requests that were not pushed: only a client that pushes is safe."
+    )
+    return ("fail" if result.succeeded else "pass"), result.reason + also
+
+
 # One item per lab switch, as the switch declares it, then those no switch turns off.
 CHECKS: tuple[Check, ...] = (
     *(
@@ -251,6 +274,13 @@ CHECKS: tuple[Check, ...] = (
         "RFC 9700 2.1.1, 4.5.3.1",
         None,
         _pkce_enforced,
+    ),
+    Check(
+        "pushed_requests",
+        "A pushed request cannot be changed in the browser (PAR)",
+        "RFC 9126 1, 4",
+        None,
+        _pushed_requests,
     ),
     # OpenID Connect: what any provider's ID tokens and userinfo must get right
     *(Check(key, title, section, None, run) for key, title, section, run in OIDC_ITEMS),
@@ -318,4 +348,6 @@ def run_checklist(
     if unknown:
         raise KeyError(f"No check {unknown[0]!r}; the checks are {', '.join(keys)}.")
     items = tuple(run_check(check, target) for check in CHECKS if check.key in wanted)
-    return ChecklistReport(target.issuer, items)
+    profile = target.endpoints().metadata.get("codegrant_kit_profile")
+    name = profile.get("name") if isinstance(profile, dict) else None
+    return ChecklistReport(target.issuer, items, name if isinstance(name, str) else None)

@@ -27,6 +27,7 @@ from .checklist import ChecklistModel, ChecklistPanel
 from .id_token_panel import IdTokenModel, IdTokenPanel
 from .jwt_panel import JwtModel, JwtPanel
 from .login_panel import LoginModel, LoginPanel
+from .par_panel import PushedRequestModel, PushedRequestPanel
 from .portal import PortalModel, PortalPanel
 from .redirect_panel import RedirectModel, RedirectPanel
 from .server_panel import ServerModel, ServerPanel
@@ -52,6 +53,8 @@ __all__ = [
     "LoginPanel",
     "PortalModel",
     "PortalPanel",
+    "PushedRequestModel",
+    "PushedRequestPanel",
     "RedirectModel",
     "RedirectPanel",
     "ServerModel",

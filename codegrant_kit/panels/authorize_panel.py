@@ -53,6 +53,9 @@ class AuthorizeModel(StepModel):
     state = Unicode("")  # the wire name: RFC 6749 Section 4.1.1
     nonce = Unicode("")  # OpenID Connect Core 3.1.2.1: made once the scope asks for openid
     pkce = Bool(True)
+    # RFC 8707: ask for a token for one API (off: a token for every API of the server)
+    audience = Bool(False)
+    resource = Unicode("")  # the API's identifier; the server's first protected_resources
     code_verifier = Unicode("")
     code_challenge = Unicode("")
     scope_options: List[str] = List(Unicode(), default_value=[DEFAULT_SCOPE])
@@ -78,6 +81,9 @@ class AuthorizeModel(StepModel):
             self.scope_options = list(endpoints.scopes_supported)
             self.scope = listed_scope(self.scope, endpoints.scopes_supported)
         self.authorization_endpoint = endpoints.authorization_endpoint if endpoints else ""
+        listed = endpoints.metadata.get("protected_resources") if endpoints else None
+        if not self.resource and isinstance(listed, list) and listed:
+            self.resource = str(listed[0])  # RFC 9728 4
 
     def _on_application(self, _change: object = None) -> None:
         application = self.shared.application
@@ -101,7 +107,16 @@ class AuthorizeModel(StepModel):
         self.code_challenge = pair.code_challenge if pair else ""
         self._build()
 
-    @observe("authorization_endpoint", "client_id", "scope", "redirect_uri", "state", "nonce")
+    @observe(
+        "authorization_endpoint",
+        "client_id",
+        "scope",
+        "redirect_uri",
+        "state",
+        "nonce",
+        "audience",
+        "resource",
+    )
     def _build(self, _change: object = None) -> None:
         if not self.authorization_endpoint:
             self.url, self.notes = "", []
@@ -124,12 +139,15 @@ class AuthorizeModel(StepModel):
             code_challenge=pair.code_challenge if pair else None,
             code_challenge_method=pair.code_challenge_method if pair else None,
             nonce=self.nonce if openid else None,
+            resource=self.resource.strip() or None if self.audience else None,
         )
         self.url = request.url
         self.notes = [tuple(note) for note in request.explain()]
         self.warning = callback_warning(self.redirect_uri, self.shared.callback_page_url())
         self.status = "" if self.client_id else f"No client_id yet: generate keys in {Step.PORTAL}."
         if self.shared.flow is not None:
+            # RFC 8707 2: the token request repeats the resource
+            self.shared.flow.resource = request.resource
             self.attempt(lambda: self.shared.use_request(request, pair))
 
 
@@ -187,6 +205,10 @@ class AuthorizePanel(StepPanel):
         self._state = text("state")
         self._new_state = button("New state", self.model.new_state, icon="refresh")
         self._pkce = widgets.Checkbox(description="PKCE (S256, RFC 7636)", indent=False)
+        self._audience = widgets.Checkbox(
+            description="A token for one API only (resource=, RFC 8707)", indent=False
+        )
+        self._resource = text("resource")
         self._url = html_of(self.model, "url", _url_html)
         self._links = [
             widgets.link((self.model, "client_id"), (self._client_id, "value")),
@@ -195,6 +217,13 @@ class AuthorizePanel(StepPanel):
             widgets.link((self.model, "redirect_uri"), (self._redirect_uri, "value")),
             widgets.link((self.model, "state"), (self._state, "value")),
             widgets.link((self.model, "pkce"), (self._pkce, "value")),
+            widgets.link((self.model, "audience"), (self._audience, "value")),
+            widgets.link((self.model, "resource"), (self._resource, "value")),
+            widgets.dlink(
+                (self.model, "audience"),
+                (self._resource.layout, "display"),
+                lambda on: "" if on else "none",
+            ),
         ]
         super().__init__(
             children=[
@@ -208,6 +237,8 @@ class AuthorizePanel(StepPanel):
                 self._redirect_uri,
                 widgets.HBox([self._state, self._new_state]),
                 self._pkce,
+                self._audience,
+                self._resource,
                 html_of(
                     self.model,
                     "code_verifier",

@@ -69,6 +69,8 @@ class PortalModel(StepModel):
     code_grant = Bool(False)
     code_grant_enabled = Bool(False)  # only once a callback URL is entered
     refresh_grant = Bool(True)
+    # RFC 6749 2.1: a browser or native app, which cannot keep a secret
+    public_client = Bool(False)
     consumer_key = Unicode("")
     consumer_secret = Unicode("")
     kit_callback = Unicode("")  # the kit's callback page, when the kit's server runs
@@ -130,6 +132,7 @@ class PortalModel(StepModel):
                 self.application_name.strip(),
                 redirect_uri=self.callback_url.strip(),
                 grant_types=self.grant_types,
+                public=self.public_client,
             )
         )
         if application is None:
@@ -167,6 +170,10 @@ class PortalPanel(StepPanel):
         self._seed_callback = button(f"The guide's {SEED_CALLBACK}", self.model.use_seed_callback)
         self._code = widgets.Checkbox(description="Code", indent=False)
         self._refresh = widgets.Checkbox(description="Refresh Token", indent=False)
+        self._public = widgets.Checkbox(
+            description="Public client: no secret (token_endpoint_auth_method none), PKCE",
+            indent=False,
+        )
         self._generate = button("GENERATE KEYS", self.model.generate_keys, button_style="primary")
         self._key = text("Consumer Key")
         self._secret = text("Consumer Secret")
@@ -176,6 +183,7 @@ class PortalPanel(StepPanel):
             widgets.link((self.model, "callback_url"), (self._callback, "value")),
             guarded_link(self.model, "code_grant", self._code),
             widgets.link((self.model, "refresh_grant"), (self._refresh, "value")),
+            widgets.link((self.model, "public_client"), (self._public, "value")),
             widgets.dlink(
                 (self.model, "code_grant_enabled"), (self._code, "disabled"), lambda on: not on
             ),
@@ -198,6 +206,7 @@ class PortalPanel(StepPanel):
                     lambda w: _html.message("warning", w),
                 ),
                 widgets.HBox([widgets.Label("Grant types:"), self._code, self._refresh]),
+                self._public,
                 self._generate,
                 message_box(self.model),
                 self._key,

@@ -259,13 +259,22 @@ class FlowState(HasTraits):
         redirect_uri: str | None,
         grant_types: Sequence[str],
         scope: str | None = None,
+        public: bool = False,
     ) -> Application:
-        """The Developer Portal's GENERATE KEYS: RFC 7591 registration."""
-        return self._step(
-            lambda flow: flow.register(
+        """The Developer Portal's GENERATE KEYS: RFC 7591 registration.
+
+        `public`: a public client (token_endpoint_auth_method "none", RFC 6749 2.1): no
+        secret, its client_id alone at the token endpoint, PKCE required.
+        """
+
+        def register(flow: Flow) -> Application:
+            if public or flow.auth == "none":
+                flow.auth = "none" if public else "client_secret_basic"
+            return flow.register(
                 client_name, redirect_uri=redirect_uri, grant_types=grant_types, scope=scope
             )
-        )
+
+        return self._step(register)
 
     def use_application(self, application: Application) -> None:
         """Keys copied from a portal by hand (a server without RFC 7591 registration)."""

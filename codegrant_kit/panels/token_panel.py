@@ -67,6 +67,9 @@ class TokenModel(StepModel):
 
     @property
     def auth(self) -> AuthMethod:
+        application = self.shared.application
+        if application is not None and application.token_endpoint_auth_method == "none":
+            return "none"  # a public client: its client_id alone (RFC 6749 3.2.1)
         return "client_secret_post" if self.credentials_in_body else "client_secret_basic"
 
     def _on_application(self, _change: object = None) -> None:
@@ -86,7 +89,8 @@ class TokenModel(StepModel):
         steps = BasicAuthSteps(self.client_id, self.client_secret)
         self.encoded_id, self.encoded_secret = steps.encoded_id, steps.encoded_secret
         self.joined, self.base64 = steps.joined, steps.base64
-        self.header = "" if self.credentials_in_body else f"Authorization: {steps.header_value}"
+        basic = self.auth == "client_secret_basic"
+        self.header = f"Authorization: {steps.header_value}" if basic else ""
         self._request = None
         self.body = self.raw_request = ""
         self.dpop_steps = []

@@ -21,6 +21,7 @@ from .client_callback import (
     ReceivedRedirects,
 )
 from .config import ServerConfig
+from .cors import Cors
 from .dashboard import DashboardEndpoint
 from .errors import ServerError
 from .forwarded_prefix import ForwardedPrefix
@@ -38,11 +39,16 @@ from .metadata import (
     server_metadata,
 )
 from .pages import render
+from .par import PushedAuthorizationEndpoint
 from .registration import RegistrationEndpoint
-from .resource import PATH as PHOTOS_PATH
-from .resource import PhotosEndpoint
+from .resource import CalendarEndpoint, PhotosEndpoint
+from .resource_indicators import PROTECTED_RESOURCES, ProtectedResourceMetadataEndpoint
+from .resource_indicators import WELL_KNOWN as RESOURCE_WELL_KNOWN
 from .revocation import RevocationEndpoint
 from .signing_keys import SigningKeys
+from .spa import PATH as SPA_PATH
+from .spa import TYPES as SPA_FILES
+from .spa import SpaEndpoint
 from .store import Store
 from .subjects import Subjects
 from .switches import SWITCHES
@@ -51,6 +57,7 @@ from .userinfo import UserinfoEndpoint
 
 log = logging.getLogger("codegrant_kit.server")
 ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+WITH_CORS = [*ANY, "OPTIONS"]  # a CORS preflight is an OPTIONS request
 
 
 def loud_warnings(config: ServerConfig, *, randomness: bool = True) -> list[str]:
@@ -122,7 +129,10 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
             AuthorizationEndpoint(config, store, services).handle,
             methods=ANY,
         ),
-        Route(PATHS["token_endpoint"], token_endpoint.handle, methods=ANY),
+        # CORS for browser apps, from the origins each client registered (`cors`)
+        Route(
+            PATHS["token_endpoint"], Cors(store, token_endpoint.handle).handle, methods=WITH_CORS
+        ),
         Route(
             PATHS["registration_endpoint"],
             RegistrationEndpoint(config, store, services).handle,
@@ -135,16 +145,34 @@ def create_app(config: ServerConfig | None = None, store: Store | None = None) -
         ),
         Route(
             PATHS["revocation_endpoint"],
-            RevocationEndpoint(config, store, services).handle,
-            methods=ANY,
+            Cors(store, RevocationEndpoint(config, store, services).handle).handle,
+            methods=WITH_CORS,
         ),
         Route(
             PATHS["userinfo_endpoint"],
             UserinfoEndpoint(config, store, services, subjects=subjects).handle,
             methods=ANY,
         ),
-        Route(PHOTOS_PATH, PhotosEndpoint(config, store, services).handle, methods=["GET"]),
+        Route(
+            PATHS["pushed_authorization_request_endpoint"],
+            PushedAuthorizationEndpoint(config, store, services).handle,
+            methods=ANY,
+        ),
+        Route("/api/photos", PhotosEndpoint(config, store, services).handle, methods=["GET"]),
+        Route("/api/calendar", CalendarEndpoint(config, store, services).handle, methods=["GET"]),
         Route("/dashboard", DashboardEndpoint(config, store, services).handle, methods=["GET"]),
+    ]
+    # RFC 9728 3.1: each API's metadata, the well-known path inserted before the API's
+    resource_metadata = ProtectedResourceMetadataEndpoint(config, store, services).handle
+    routes += [
+        Route(RESOURCE_WELL_KNOWN + path, resource_metadata, methods=["GET"])
+        for path in PROTECTED_RESOURCES
+    ]
+    # a browser app, served by the kit (`spa`): a public client with PKCE and CORS
+    spa = SpaEndpoint(config, store, services).handle
+    routes += [
+        Route(SPA_PATH + ("" if name == "index.html" else name), spa, methods=["GET"])
+        for name in SPA_FILES
     ]
     if publishes_keys(config):
         # OIDC Discovery 3 jwks_uri: the keys of ID tokens and JWT access tokens

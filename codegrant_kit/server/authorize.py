@@ -54,9 +54,11 @@ from .errors import (
 )
 from .httpio import client_address, rate_limited
 from .pages import error_page
+from .par import REQUEST_URI_PREFIX, pushed_requests
 from .params import Params
 from .records import Client
 from .registration import REGEXP_PREFIX
+from .resource_indicators import requested_resource
 from .scopes import default_scope, parse_scope
 from .services import Services
 from .sessions import Session, Sessions
@@ -110,8 +112,18 @@ class AuthorizationEndpoint(LoginAndConsent):
 
     async def start(self, request: Request) -> Response:
         try:
-            params = Params.parse(request.scope["query_string"])
+            params, pushed = self._pushed(Params.parse(request.scope["query_string"]))
             client, redirect_uri = self._trusted_client(params)
+            # RFC 9126 5, 6: the server or this client accepts pushed requests only
+            required = self.config.require_pushed_authorization_requests
+            if not pushed and (required or client.require_pushed_authorization_requests):
+                raise FatalAuthorizationError(
+                    "Pushed authorization request required",
+                    "This server takes this application's authorization requests only when "
+                    "pushed first: the application POSTs them to the "
+                    "pushed_authorization_request_endpoint and sends the browser here with "
+                    "client_id and the request_uri it got back (RFC 9126 4, 5).",
+                )
         except UnregisteredRedirectUri as exc:
             if self.config.lab("open_redirect"):
                 # LAB: bounce the browser to whatever URI it was given
@@ -184,6 +196,23 @@ class AuthorizationEndpoint(LoginAndConsent):
                 secure=self.config.issuer.startswith("https:"),
             )
         return response
+
+    def _pushed(self, params: Params) -> tuple[Params, bool]:
+        """The pushed request a request_uri stands for (RFC 9126 4), or the request as sent."""
+        request_uri = params.get("request_uri")
+        if request_uri is None or not request_uri.startswith(REQUEST_URI_PREFIX):
+            return params, False
+        pushed = pushed_requests(self.services).take(request_uri, params.get("client_id") or "")
+        if pushed is None:
+            raise FatalAuthorizationError(
+                "Unknown request_uri",
+                "This request_uri is unknown, was used already, belongs to another "
+                "application, or has expired: each one works once, for the client_id that "
+                "pushed it, within its expires_in (RFC 9126 2.2, 4). The application should "
+                "push its request again.",
+            )
+        # RFC 9126 4, RFC 9101 5: parameters beside request_uri are ignored
+        return Params(list(pushed.pairs)), True
 
     def _session(self, browser: str | None, fields: dict[str, Any]) -> Session | None:
         """The browser's sign-in, if this request may use it instead of the login page."""
@@ -309,6 +338,7 @@ class AuthorizationEndpoint(LoginAndConsent):
 
     def _validate(self, params: Params, client: Client) -> dict[str, Any]:
         """The rest of the request; errors here go back to the client."""
+        resource = requested_resource(self.config, params)  # RFC 8707 2, before 3.1's rule
         params.check_not_repeated()
         # REQUIRED. Value MUST be set to "code".
         response_type = params.require("response_type")
@@ -331,6 +361,19 @@ class AuthorizationEndpoint(LoginAndConsent):
         method = params.get("code_challenge_method")
         if challenge is None and method is not None:
             raise InvalidRequest("code_challenge_method was sent without a code_challenge.")
+        # RFC 9700 2.1.1: "public clients MUST use PKCE"; LAB public_client_no_pkce
+        public = client.is_public and not self.config.lab("public_client_no_pkce")
+        if challenge is None and (public or self.config.require_pkce):
+            who = (
+                "this application is a public client, which must use"
+                if public
+                else ("this server requires")
+            )
+            raise InvalidRequest(
+                f"Missing 'code_challenge': {who} PKCE. Send "
+                "code_challenge=BASE64URL(SHA256(code_verifier)) and code_challenge_method=S256 "
+                "(RFC 7636 4.3, RFC 9700 2.1.1)."
+            )
         if challenge is not None:
             # RFC 7636 4.3: the method defaults to "plain", which this server refuses
             if method != "S256":
@@ -358,6 +401,7 @@ class AuthorizationEndpoint(LoginAndConsent):
             "nonce": nonce,
             "prompt": " ".join(prompt) or None,
             "max_age": max_age,
+            "resource": resource,
         }
 
 

@@ -55,6 +55,7 @@ def issue_code(store: Store, pending: PendingAuthorization) -> AuthorizationCode
         nonce=pending.nonce,
         auth_time=pending.auth_time,
         dpop_jkt=pending.dpop_jkt,
+        resource=pending.resource,  # RFC 8707 2
     )
     store.add_code(code)
     return code

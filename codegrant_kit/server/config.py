@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .passwords import SCHEMES, HashScheme
+from .profiles import Profile, check_profile
 from .randomness import Randomness, SystemRandomness
 from .rate_limit import DEFAULT_RATE_LIMITS, RateLimit
 from .switches import check_switches
@@ -70,14 +71,32 @@ class ServerConfig:
     # RFC 9449 8, 9: DPoP proofs must carry a nonce the server sent (`dpop`); off as in
     # Keycloak: a client then needs no extra round trip, and iat bounds a proof's life
     dpop_nonce: bool = False
+    # RFC 9126 5: accept authorization requests only when pushed first (PAR); a profile
+    # (OAuth 2.1, FAPI 2.0) turns it on. Off by default, as in Keycloak and WSO2.
+    require_pushed_authorization_requests: bool = False
+    # PKCE (S256) for every client, confidential ones too (OAuth 2.1 4.1.1, RFC 9700 2.1.1
+    # RECOMMENDS it); public clients always need it. A profile switch may turn it on.
+    require_pkce: bool = False
     # Lab switches (see `switches.SWITCHES`): each turns one defence off. None by default.
     lab_switches: frozenset[str] = frozenset()
+    # A profile (`profiles.PROFILES`: "oauth2.1", "fapi2") turns optional defences into
+    # requirements: it sets require_pkce, require_pushed_authorization_requests and a
+    # shorter code_lifetime here, and never turns a setting off. None by default.
+    profile: str | None = None
     randomness: Randomness = field(default_factory=SystemRandomness)
     clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         self.issuer = self.issuer.rstrip("/")
         self.lab_switches = check_switches(frozenset(self.lab_switches))
+        rules = check_profile(self.profile, self.lab_switches)
+        if rules is not None:
+            self.require_pkce = self.require_pkce or rules.pkce
+            self.require_pushed_authorization_requests = (
+                self.require_pushed_authorization_requests or rules.par
+            )
+            if rules.code_lifetime is not None:
+                self.code_lifetime = min(self.code_lifetime, rules.code_lifetime)
         if self.password_hash not in SCHEMES:
             raise ValueError(
                 f"No password hash is named {self.password_hash!r}; use one of "
@@ -93,6 +112,10 @@ class ServerConfig:
                 f"No rate limit is named {unknown[0]!r}; the limits are: "
                 f"{', '.join(DEFAULT_RATE_LIMITS)}."
             )
+
+    def profile_rules(self) -> Profile | None:
+        """The profile this server runs, with its rules; None without one."""
+        return check_profile(self.profile, self.lab_switches)
 
     def lab(self, name: str) -> bool:
         """Is the lab switch `name` on, that is, is its defence off?"""

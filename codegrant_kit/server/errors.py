@@ -153,6 +153,12 @@ class UseDpopNonce(OAuthError):
         self.nonce = nonce
 
 
+class InvalidTarget(OAuthError):
+    """RFC 8707 2: the resource is invalid, unknown, or not one this client may ask for."""
+
+    error = "invalid_target"
+
+
 class InvalidRedirectUri(OAuthError):
     error = "invalid_redirect_uri"
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from .client_auth import authenticated_form
 from .endpoint import Endpoint
-from .errors import OAuthError
+from .errors import InvalidClient, OAuthError
 from .httpio import json_error, json_response
 
 
@@ -20,6 +20,12 @@ class IntrospectionEndpoint(Endpoint):
         try:
             # RFC 7662 2.1: the endpoint MUST require some form of authorization
             params, client = await authenticated_form(request, self.store, self.services)
+            # RFC 7662 2.1: a client_id alone (a public client) is no authorization
+            if client.is_public:
+                raise InvalidClient(
+                    "A public client cannot introspect tokens: the endpoint requires "
+                    "authorization, and a client_id alone proves nothing (RFC 7662 2.1)."
+                )
             # REQUIRED. The string value of the token.
             value = params.require("token")
         except OAuthError as exc:
@@ -47,4 +53,7 @@ class IntrospectionEndpoint(Endpoint):
             body["token_type"] = "Bearer" if token.jkt is None else "DPoP"
         if token.jkt is not None:
             body["cnf"] = {"jkt": token.jkt}
+        if token.resource is not None:
+            # RFC 7662 2.2 aud; RFC 8707 2: the resource the token is for
+            body["aud"] = token.resource
         return json_response(body)

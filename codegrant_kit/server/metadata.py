@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from .authentication_request import PROMPTS
 from .claims import CLAIMS_BY_SCOPE
+from .client_assertions import SIGNING_ALGS
 from .client_auth import CLIENT_AUTH_METHODS
 from .config import ServerConfig
 from .dpop import ALGORITHMS as DPOP_ALGORITHMS
@@ -23,9 +24,11 @@ from .endpoint import Endpoint
 from .grants import GRANTS
 from .id_tokens import ALGORITHMS, ID_TOKEN_CLAIMS
 from .jwt_access_tokens import JWKS_PATH
+from .resource_indicators import PROTECTED_RESOURCES, resource_uri
 from .subjects import SUBJECT_TYPES
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
+PUBLIC = {"Access-Control-Allow-Origin": "*"}
 OPENID_WELL_KNOWN = "/.well-known/openid-configuration"
 PATHS = {
     "authorization_endpoint": "/authorize",
@@ -34,6 +37,7 @@ PATHS = {
     "revocation_endpoint": "/revoke",
     "introspection_endpoint": "/introspect",
     "userinfo_endpoint": "/userinfo",
+    "pushed_authorization_request_endpoint": "/par",  # RFC 9126 5
 }
 
 
@@ -51,6 +55,10 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
     """The metadata document; every URL is built on the issuer."""
     issuer = config.issuer
     auth_methods = list(CLIENT_AUTH_METHODS)  # one registry for the three endpoints
+    profile = config.profile_rules()
+    if profile is not None:
+        # a profile allows some only (OAuth 2.1 2.4.1, FAPI 2.0 5.3.2.1)
+        auth_methods = [m for m in auth_methods if m in profile.auth_methods]
     metadata: dict[str, Any] = {
         "issuer": issuer,
         **{name: issuer + path for name, path in PATHS.items()},
@@ -60,8 +68,18 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         "grant_types_supported": list(GRANTS),
         "token_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
-        "introspection_endpoint_auth_methods_supported": auth_methods,
+        # RFC 7662 2.1: introspection needs authorization; a public client has none
+        "introspection_endpoint_auth_methods_supported": [m for m in auth_methods if m != "none"],
         "code_challenge_methods_supported": ["S256"],
+        # RFC 8414 2: the algorithms of private_key_jwt's assertions (RFC 7523), per endpoint
+        **{
+            f"{endpoint}_endpoint_auth_signing_alg_values_supported": list(SIGNING_ALGS)
+            for endpoint in ("token", "revocation", "introspection")
+        },
+        # RFC 9126 5: pushed requests only, when the server (a profile) requires them
+        "require_pushed_authorization_requests": config.require_pushed_authorization_requests,
+        # RFC 9728 4: the APIs it issues tokens for, each a resource= value (RFC 8707)
+        "protected_resources": [resource_uri(config, path) for path in PROTECTED_RESOURCES],
         # RFC 9207 3: the server sends iss in every authorization response
         "authorization_response_iss_parameter_supported": not config.lab("no_iss"),
     }
@@ -76,6 +94,9 @@ def server_metadata(config: ServerConfig) -> dict[str, Any]:
         del metadata["userinfo_endpoint"]
     else:
         metadata |= openid_provider_metadata()
+    if profile is not None:
+        # not a standard member: which profile is on, and what it requires
+        metadata["codegrant_kit_profile"] = profile.as_metadata()
     if config.lab_switches:
         metadata["codegrant_kit_lab_switches"] = sorted(config.lab_switches)
     return metadata
@@ -105,4 +126,5 @@ class MetadataEndpoint(Endpoint):
     methods = ("GET",)
 
     async def get(self, request: Request) -> Response:
-        return JSONResponse(server_metadata(self.config))
+        # public: a browser app on any origin may read it (no credentials, so "*" is safe)
+        return JSONResponse(server_metadata(self.config), headers=PUBLIC)

@@ -60,6 +60,7 @@ def render(
         root=request.scope.get("root_path", ""),
         issuer=config.issuer,
         lab=tuple(SWITCHES[name] for name in sorted(config.lab_switches)),
+        profile=config.profile_rules(),
     )
     # the same as ENV.get_template(template).render(**context), from page_cache
     html = page_cache.render(ENV, template, context)

@@ -69,8 +69,9 @@ def restore(cls: Callable[..., T], row: dict[str, Any], *, sets: bool = False) -
     values = {name: value for name, value in row.items() if name in names}
     for name in JSON_COLUMNS & names:
         values[name] = (frozenset if sets else tuple)(json.loads(values[name]))
-    if "redirect_uri_given" in values:
-        values["redirect_uri_given"] = bool(values["redirect_uri_given"])
+    for flag in ("redirect_uri_given", "require_pushed_authorization_requests"):
+        if flag in values:
+            values[flag] = bool(values[flag])
     return cls(**values)
 
 

@@ -6,6 +6,7 @@ memory and a `backend` writes them through; neither adds rules to them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,20 +24,47 @@ class Client:
     token_endpoint_auth_method: str
     scope: tuple[str, ...]
     client_id_issued_at: int
+    # private_key_jwt (RFC 7591 2): the client's public keys, a JWK Set as JSON text, or
+    # where to fetch them
+    jwks: str | None = None
+    jwks_uri: str | None = None
+    # RFC 9126 6: this client's authorization requests must be pushed first
+    require_pushed_authorization_requests: bool = False
+
+    @property
+    def is_public(self) -> bool:
+        """A public client (RFC 6749 2.1): it registered token_endpoint_auth_method "none".
+
+        It has no secret (client_secret is ""), sends only its client_id at the token
+        endpoint (RFC 6749 3.2.1), and must use PKCE (RFC 9700 2.1.1). A browser app or
+        a native app is one; DPoP binds its refresh tokens to a key instead of a secret.
+        """
+        return self.token_endpoint_auth_method == "none"
 
     def metadata(self) -> dict[str, Any]:
-        """The client information response of RFC 7591 3.2.1."""
+        """The client information response of RFC 7591 3.2.1 (no secret for a public client)."""
+        secret: dict[str, Any] = {}
+        if not self.is_public:
+            # RFC 7591 3.2.1: client_secret_expires_at REQUIRED with a secret; 0: never
+            secret = {"client_secret": self.client_secret, "client_secret_expires_at": 0}
         return {
             "client_id": self.client_id,
-            "client_secret": self.client_secret,
+            **secret,
             "client_id_issued_at": self.client_id_issued_at,
-            "client_secret_expires_at": 0,  # RFC 7591 3.2.1: 0 means it never expires
             "client_name": self.client_name,
             "redirect_uris": list(self.redirect_uris),
             "grant_types": list(self.grant_types),
             "response_types": list(self.response_types),
             "token_endpoint_auth_method": self.token_endpoint_auth_method,
             "scope": " ".join(self.scope),
+            **({"jwks": json.loads(self.jwks)} if self.jwks else {}),
+            **({"jwks_uri": self.jwks_uri} if self.jwks_uri else {}),
+            # RFC 9126 6: false when left out, so said only when true
+            **(
+                {"require_pushed_authorization_requests": True}
+                if self.require_pushed_authorization_requests
+                else {}
+            ),
         }
 
 
@@ -70,6 +98,7 @@ class PendingAuthorization:
     max_age: int | None = None
     auth_time: float | None = None  # when the user signed in (OIDC Core 2 auth_time)
     dpop_jkt: str | None = None  # RFC 9449 10: the code is for this DPoP key only
+    resource: str | None = None  # RFC 8707 2: the API the token is for; None: every API
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +116,7 @@ class AuthorizationCode:
     nonce: str | None = None  # OIDC Core 3.1.2.1: bound to the code, for the ID token
     auth_time: float | None = None  # when the user signed in (OIDC Core 2)
     dpop_jkt: str | None = None  # RFC 9449 10: redeemable only with a proof of this key
+    resource: str | None = None  # RFC 8707 2: the API the authorization request named
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +131,8 @@ class Token:
     grant_id: str
     auth_time: float | None = None  # of the sign-in it comes from: refreshed ID tokens keep it
     jkt: str | None = None  # RFC 9449 6: bound to the DPoP key of this thumbprint (RFC 7638)
+    # RFC 8707 2: the API (resource identifier) it is for, its audience; None: every API
+    resource: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

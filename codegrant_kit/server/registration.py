@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .client_assertions import check_jwks, check_jwks_uri
 from .client_auth import CLIENT_AUTH_METHODS
 from .endpoint import Endpoint
 from .errors import InvalidClientMetadata, InvalidRedirectUri, OAuthError
@@ -179,6 +180,19 @@ class RegistrationEndpoint(Endpoint):
                 f"token_endpoint_auth_method {method!r} is not supported; choose "
                 f"{' or '.join(CLIENT_AUTH_METHODS)}."
             )
+        profile = self.config.profile_rules()
+        if profile is not None and method not in profile.auth_methods:
+            # RFC 7591 3.2.2: a value the server does not accept is invalid_client_metadata
+            raise InvalidClientMetadata(
+                f"token_endpoint_auth_method {method} is refused by the profile {profile.name} "
+                f"({profile.title}): {profile.refused_auth_methods.get(method, '')}."
+            )
+        keys = self._keys(metadata, method)
+        par = metadata.get("require_pushed_authorization_requests", False)
+        if not isinstance(par, bool):
+            raise InvalidClientMetadata(
+                "require_pushed_authorization_requests must be true or false (RFC 9126 6)."
+            )
         client_name = _string(metadata, "client_name", "Application").strip() or "Application"
         if len(client_name) > 200:
             raise InvalidClientMetadata("client_name may be 200 characters at most.")
@@ -193,4 +207,23 @@ class RegistrationEndpoint(Endpoint):
             "grant_types": grant_types,
             "token_endpoint_auth_method": method,
             "scope": scope,
+            "require_pushed_authorization_requests": par,
+            **keys,
         }
+
+    def _keys(self, metadata: dict[str, Any], method: str) -> dict[str, str]:
+        """jwks or jwks_uri, the public keys of a private_key_jwt client (RFC 7591 2)."""
+        jwks, jwks_uri = metadata.get("jwks"), metadata.get("jwks_uri")
+        # RFC 7591 2: "The jwks_uri and jwks parameters MUST NOT both be present"
+        if jwks is not None and jwks_uri is not None:
+            raise InvalidClientMetadata("Send jwks or jwks_uri, not both (RFC 7591 2).")
+        if method == "private_key_jwt" and jwks is None and jwks_uri is None:
+            raise InvalidClientMetadata(
+                "token_endpoint_auth_method private_key_jwt needs the client's public keys: "
+                "send jwks (a JWK Set) or jwks_uri (where to fetch it) (RFC 7591 2)."
+            )
+        if jwks is not None:
+            return {"jwks": check_jwks(jwks)}
+        if jwks_uri is not None:
+            return {"jwks_uri": check_jwks_uri(jwks_uri)}
+        return {}

@@ -1,4 +1,5 @@
-"""The protected resource: the sample app's "Import Photos" API (RFC 6750; RFC 9449 7).
+"""The protected resources: the sample app's "Import Photos" API, and a calendar (RFC 6750;
+RFC 9449 7).
 
 GET /api/photos
 Authorization: Bearer <access_token>
@@ -9,6 +10,10 @@ by the key the token is bound to (`dpop`); the same token sent as Bearer is refu
 GET /api/photos
 Authorization: DPoP <access_token>
 DPoP: <proof: htm GET, htu .../api/photos, iat, jti, ath>
+
+Each refuses a token issued for another API (RFC 8707, `resource_indicators`), and
+its 401 says where its metadata is (RFC 9728 5.1), so a client that knows only the
+API finds the authorization server.
 """
 
 from __future__ import annotations
@@ -25,10 +30,9 @@ from .endpoint import Endpoint
 from .errors import InvalidDpopProof, InvalidRequest, InvalidToken, OAuthError, UseDpopNonce
 from .httpio import NO_STORE
 from .records import Token
+from .resource_indicators import check_audience, metadata_url
 from .services import Services
 from .store import Store
-
-PATH = "/api/photos"
 
 PHOTO_TITLES = ("Sunrise over the lake", "Tea fields in the hills", "The old lighthouse")
 
@@ -40,10 +44,16 @@ def photos_of(username: str) -> list[dict[str, object]]:
     ]
 
 
-def bearer_challenge(error: OAuthError, realm: str = "codegrant-kit") -> str:
+def bearer_challenge(
+    error: OAuthError, realm: str = "codegrant-kit", resource_metadata: str | None = None
+) -> str:
     # RFC 6750 3: WWW-Authenticate: Bearer realm="...", error="...", error_description="..."
     description = error.description.replace("\\", "").replace('"', "'")
-    return f'Bearer realm="{realm}", error="{error.error}", error_description="{description}"'
+    challenge = f'Bearer realm="{realm}", error="{error.error}", error_description="{description}"'
+    if resource_metadata is not None:
+        # RFC 9728 5.1: where the API's metadata, and so its authorization server, is
+        challenge += f', resource_metadata="{resource_metadata}"'
+    return challenge
 
 
 def dpop_challenge(error: OAuthError) -> str:
@@ -117,6 +127,7 @@ def dpop_bound_token(
 
 class PhotosEndpoint(Endpoint):
     methods = ("GET",)
+    path = "/api/photos"  # its resource identifier is the issuer followed by it (RFC 8707 2)
 
     async def get(self, request: Request) -> Response:
         headers = dict(NO_STORE)
@@ -125,16 +136,21 @@ class PhotosEndpoint(Endpoint):
             headers["DPoP-Nonce"] = self.services.dpop.nonce()
         try:
             token = self.authenticate(request)
+            check_audience(self.config, token, self.path)  # RFC 8707, RFC 9068 4
         except DpopRefusal as refusal:
             return refusal.response(headers)
         except OAuthError as exc:
-            headers["WWW-Authenticate"] = bearer_challenge(exc)
+            headers["WWW-Authenticate"] = bearer_challenge(
+                exc, resource_metadata=metadata_url(self.config, self.path)
+            )
             status = exc.status_code if isinstance(exc, InvalidToken) else 400
             return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
         self.store.note_api_call(token)
         # a user's photos are theirs: no shared cache may keep them (RFC 9111 5.2.2.5)
-        body = {"user": token.username, "photos": photos_of(token.username)}
-        return JSONResponse(body, headers=headers)
+        return JSONResponse(self.body(token), headers=headers)
+
+    def body(self, token: Token) -> dict[str, object]:
+        return {"user": token.username, "photos": photos_of(token.username)}
 
     def authenticate(self, request: Request) -> Token:
         query_token = request.query_params.get("access_token")
@@ -149,15 +165,18 @@ class PhotosEndpoint(Endpoint):
         else:
             header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
+        # RFC 9110 5.5: spaces and tabs around a field value are not part of it (str.strip()
+        # would drop a no-break space too, and accept a token that is not this one)
+        value = value.strip(" \t")
         if scheme.lower() == "dpop":
-            uris = (self.config.issuer + PATH, str(request.url))
-            return dpop_bound_token(self.store, self.services, request, value.strip(), uris)
+            uris = (self.config.issuer + self.path, str(request.url))
+            return dpop_bound_token(self.store, self.services, request, value, uris)
         # The kit's contract answers error="invalid_token" also when no token was sent,
         # so a learner always sees why; RFC 6750 3.1 only says SHOULD NOT here.
-        if scheme.lower() != "bearer" or not value.strip():
+        if scheme.lower() != "bearer" or not value:
             raise InvalidToken("No bearer access token was sent (RFC 6750 2.1).")
-        token = self.store.active_token(value.strip())
-        if token is None and looks_like_id_token(value.strip()):
+        token = self.store.active_token(value)
+        if token is None and looks_like_id_token(value):
             # OIDC Core 2: the ID token's aud is the client; it grants nothing at an API
             raise InvalidToken(
                 "This looks like an ID token (a JWT whose typ is JWT): it tells the client "
@@ -185,3 +204,13 @@ def looks_like_id_token(value: str) -> bool:
     except (ValueError, binascii.Error, RecursionError):
         return False
     return isinstance(header, dict) and header.get("typ") == "JWT"
+
+
+class CalendarEndpoint(PhotosEndpoint):
+    """A second API on the same server (GET /api/calendar): a token for it is not for photos."""
+
+    path = "/api/calendar"
+
+    def body(self, token: Token) -> dict[str, object]:
+        events = [{"date": "2026-06-21", "title": "Midsummer photo walk"}]
+        return {"user": token.username, "events": events}

@@ -113,6 +113,14 @@ ADDITIONS = (
     ("pending", "dpop_jkt", "TEXT"),
     ("codes", "dpop_jkt", "TEXT"),
     ("tokens", "jkt", "TEXT"),
+    # private_key_jwt (RFC 7591 2) and PAR (RFC 9126 6): the client's keys, its PAR rule
+    ("clients", "jwks", "TEXT"),
+    ("clients", "jwks_uri", "TEXT"),
+    ("clients", "require_pushed_authorization_requests", "INTEGER NOT NULL DEFAULT 0"),
+    # RFC 8707 2: the resource a request named, a code and a token are bound to
+    ("pending", "resource", "TEXT"),
+    ("codes", "resource", "TEXT"),
+    ("tokens", "resource", "TEXT"),
 )
 # The purge deletes by expires_at every second: without an index, each delete reads
 # the whole table.

@@ -213,17 +213,29 @@ class Store(PendingLogins):
         client_secret: str | None = None,
         registered_from: str | None = None,
         replace: bool = False,
+        jwks: str | None = None,
+        jwks_uri: str | None = None,
+        require_pushed_authorization_requests: bool = False,
     ) -> Client:
         """Store a client. Rules on the metadata live in `registration`.
 
+        `token_endpoint_auth_method="none"` makes a public client (`Client.is_public`,
+        RFC 6749 2.1): its client_secret is "" whatever is passed, it authenticates with
+        its client_id alone, and must use PKCE.
         `registered_from` is the address that registered it, counted against
         `config.max_clients_per_address`. `replace` lets a preloaded client
         (`--client` at every start) take the place of the one a database kept.
         """
         mint = self.config.randomness.token
+        # the id first, then the secret: seeded tutorials keep their keys
+        client_id = client_id or mint(CLIENT_ID_BYTES)
+        if token_endpoint_auth_method == "none":
+            client_secret = ""  # a public client (RFC 6749 2.1) gets no secret: `Client.is_public`
+        else:
+            client_secret = client_secret or mint(CLIENT_SECRET_BYTES)
         client = Client(
-            client_id=client_id or mint(CLIENT_ID_BYTES),
-            client_secret=client_secret or mint(CLIENT_SECRET_BYTES),
+            client_id=client_id,
+            client_secret=client_secret,
             client_name=client_name,
             redirect_uris=tuple(redirect_uris),
             grant_types=tuple(grant_types),
@@ -231,6 +243,9 @@ class Store(PendingLogins):
             token_endpoint_auth_method=token_endpoint_auth_method,
             scope=tuple(scope) if scope is not None else self.config.scopes,
             client_id_issued_at=int(self.now()),
+            jwks=jwks,
+            jwks_uri=jwks_uri,
+            require_pushed_authorization_requests=require_pushed_authorization_requests,
         )
         lifetime = self.config.unused_client_lifetime
         # what to do when full: reuse, wait for unused ones to go, or raise the cap
@@ -280,6 +295,11 @@ class Store(PendingLogins):
     def get_client(self, client_id: str) -> Client | None:
         with self.lock:
             return self._clients.get(client_id)
+
+    def clients(self) -> list[Client]:
+        """Every registered client (a copy), for a rule that looks at all (`cors`)."""
+        with self.lock:
+            return list(self._clients.values())
 
     # -- consents -------------------------------------------------------------
 

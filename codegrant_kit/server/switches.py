@@ -129,6 +129,40 @@ SWITCHES: dict[str, LabSwitch] = {
             "sender_constrained_tokens",
             "DPoP binds access tokens to the client's key",
         ),
+        LabSwitch(
+            "legacy_assertion_audience",
+            "accepting only the issuer identifier, one string, as a client assertion's aud "
+            "(the audience rule of draft-ietf-oauth-rfc7523bis, Section 4)",
+            "audience injection: an assertion made for another server, with this server's "
+            "token or PAR endpoint URL as aud, replayed here as the client",
+            ("RFC 7523 3", "RFC 8414 2"),
+            "assertion_audience_is_issuer",
+            "A client assertion's aud must be the issuer",
+        ),
+        LabSwitch(
+            "audience_unchecked",
+            "each API's check that a token was issued for it (its resource, the token's aud)",
+            "a token for one API replayed at another",
+            ("RFC 8707 2", "RFC 9700 2.3"),
+            "audience_restricted",
+            "An API refuses a token issued for another API",
+        ),
+        LabSwitch(
+            "public_client_no_pkce",
+            "PKCE required of public clients, which have no secret",
+            "a public client's intercepted code redeemed by whoever holds it",
+            ("RFC 9700 2.1.1", "RFC 7636 1"),
+            "public_client_pkce",
+            "A public client must use PKCE",
+        ),
+        LabSwitch(
+            "cors_any_origin",
+            "CORS at the token endpoint only for the origins a client registered",
+            "a page on any other origin reading token responses in the user's browser",
+            ("RFC 6454 3",),  # the same-origin policy; draft-ietf-oauth-browser-based-apps 6.3
+            "cors_registered_origins",
+            "The token endpoint allows CORS only from the client's own origin",
+        ),
     )
 }
 

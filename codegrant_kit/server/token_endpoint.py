@@ -13,7 +13,7 @@ from starlette.responses import Response
 from .client_auth import authenticated_form
 from .config import ServerConfig
 from .endpoint import Endpoint
-from .errors import OAuthError, UnsupportedGrantType
+from .errors import InvalidDpopProof, OAuthError, UnsupportedGrantType
 from .grants import GRANTS
 from .grants.base import Signer
 from .httpio import json_error, json_response, rate_limited
@@ -65,6 +65,15 @@ class TokenEndpoint(Endpoint):
     def dpop_key(self, request: Request) -> str | None:
         """The thumbprint of the key of the request's DPoP proof (RFC 9449 5); None without."""
         proofs = request.headers.getlist("dpop")
+        profile = self.config.profile_rules()
+        # FAPI 2.0 5.3.2.1: "shall only issue sender-constrained access tokens"; RFC 9449
+        # 5.2: a server that requires DPoP MUST reject a token request without the header
+        if not proofs and profile is not None and profile.dpop:
+            raise InvalidDpopProof(
+                f"This server runs the profile {profile.name} ({profile.title}), which "
+                "issues sender-constrained tokens only: send a DPoP header with a proof "
+                "signed by your key (RFC 9449 4, 5); a bearer token is not issued."
+            )
         # LAB no_dpop: the server ignores DPoP, as one that does not know it (RFC 9449 5)
         if not proofs or self.config.lab("no_dpop"):
             return None

@@ -125,3 +125,6 @@ print(token_exchange.raw_request(headers=["Host", "Authorization", "Content-Type
 # - **07** runs attacks on the flow, each one stopped by its defence.
 # - **08** answers the questions learners ask most, live: redirect URI mismatches,
 #   `invalid_grant`, Basic headers, refresh in two tabs, state and PKCE, token storage.
+# - **09** adds OpenID Connect: the ID token, nonce, userinfo, and the attacks on them.
+# - **10** hardens the flow: DPoP, PAR, private_key_jwt, resource indicators, public
+#   clients, each attack with its defence off and on; the OAuth 2.1 and FAPI 2.0 profiles.

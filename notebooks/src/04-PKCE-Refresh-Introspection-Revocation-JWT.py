@@ -36,8 +36,8 @@ app = flow.register("Photo printer")
 # code to every user, so any secret inside it is known to anyone who looks. A public
 # client sends only its `client_id` (`token_endpoint_auth_method` `none`), and the
 # server cannot tell it from an impostor by credentials. This kit's server registers
-# confidential clients only: every application gets a secret, and registering one
-# without is refused.
+# both: an application that asks for `none` gets no `client_secret`, and must then use
+# PKCE, its only proof (RFC 9700 2.1.1).
 
 # %%
 from codegrant_kit.client import attempt, register_client

@@ -452,11 +452,12 @@ def test_the_purge_reads_an_index_in_new_and_older_files(tmp_path):
     new, old = tmp_path / "new.db", tmp_path / "old.db"
     for path in (new, old):
         Store(config(path, Clock())).close()
-    # a file made before the indexes, the address column, OpenID Connect and DPoP existed
+    # a file made before the indexes, the address column, OIDC, DPoP and RFC 8707 existed
     with sqlite3.connect(old) as db:
         for table in ("pending", "codes", "tokens", "grants"):
             db.execute(f"DROP INDEX {table}_by_expiry")
-        for column in ("address", "nonce", "prompt", "max_age", "auth_time", "dpop_jkt"):
+        columns = ("address", "nonce", "prompt", "max_age", "auth_time", "dpop_jkt", "resource")
+        for column in columns:
             db.execute(f"ALTER TABLE pending DROP COLUMN {column}")
         db.execute(
             "INSERT INTO pending VALUES ('p1', 'csrf', 'b', 'c', ?, 1, '[]', 'xyz', NULL, "

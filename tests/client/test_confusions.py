@@ -227,8 +227,10 @@ def test_a_public_clients_token_request_is_refused_before_its_code_is_looked_at(
             )
         )
         assert str(public) == (
-            "401 invalid_client: client_secret is missing: this server's clients are "
-            "confidential and must authenticate (RFC 6749 2.3.1)."
+            "401 invalid_client: client_secret is missing: this application is confidential "
+            "(it registered token_endpoint_auth_method client_secret_basic) and must "
+            "authenticate: send client_id and client_secret in an Authorization: Basic "
+            "header, not in the body (RFC 6749 2.3.1)."
         )
         assert attempt(flow.exchange_code).ok
 

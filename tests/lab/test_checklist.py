@@ -18,6 +18,8 @@ from .conftest import LabFactory
 # Our server, every defence on and each switch off: what each reason must hold of its run.
 # {url} is the server's issuer.
 OURS_HELD = {
+    "pushed_requests": ["ignored (RFC 9126 4)", "still takes requests that were not pushed"],
+    "assertion_audience_is_issuer": ["was answered 401 invalid_client", "must be the issuer"],
     "single_use_codes": ["was answered 400 invalid_grant", "now inactive: the theft shows"],
     "exact_redirect_uri": ["redirect_uri=https://client.example.com.evil.test/cb", "400"],
     "no_open_redirect": ["redirect_uri=https://attacker.example/phish", "400 Bad Request"],
@@ -38,8 +40,16 @@ OURS_HELD = {
     "oidc_iss": ["iss '{url}' is the issuer {url}/.well-known/openid-configuration names"],
     "oidc_userinfo_sub": ["{url}/userinfo answered sub"],
     "oidc_prompt_none": ["error=login_required"],
+    "audience_restricted": [
+        "{url}/api/photos answered 401",
+        "issued for {url}/api/calendar",
+        "which its own API took (200)",
+    ],
+    "public_client_pkce": ["error=invalid_request", "a public client, which must use PKCE"],
+    "cors_registered_origins": ["https://evil.example without Access-Control-Allow-Origin"],
 }
 OURS_SWITCHED = {
+    "legacy_assertion_audience": ["made for another server, authenticated the attacker"],
     "code_replay": ["got an access token of its own (200)"],
     "regexp_redirect_uris": ["was accepted", "to the attacker's host: https://client.example.com"],
     "open_redirect": ["a redirect to the attacker's site: https://attacker.example/phish?"],
@@ -52,6 +62,9 @@ OURS_SWITCHED = {
     "consent_any_scope": ["came straight back with a code", "'photos:read profile'"],
     "framing": ["frame-ancestors *, so a browser shows it in a frame"],
     "no_dpop": ["the stolen token alone", "the server issued a bearer token"],
+    "audience_unchecked": ["{url}/api/photos answered 200 to a token for {url}/api/calendar"],
+    "public_client_no_pkce": ["gave its tokens to whoever sent the code with the client_id"],
+    "cors_any_origin": ["Access-Control-Allow-Origin: https://evil.example"],
 }
 
 

@@ -213,3 +213,23 @@ def test_the_classroom_options_are_in_the_help(capsys):
         "--max-connections-per-address",
     ):  # fmt: skip
         assert option in text
+
+
+@pytest.mark.parametrize("profile", ["oauth2.1", "fapi2"])
+def test_serve_with_a_profile_says_what_it_requires_in_one_line(profile):
+    with serving("--port", "0", "--password-hash", "fast", "--profile", profile) as (process, url):
+        assert process.stdout is not None
+        line = process.stdout.readline()  # printed with the first, so already read in
+        with httpx.Client(base_url=url, timeout=10) as http:
+            metadata = http.get("/.well-known/oauth-authorization-server").json()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    assert line.startswith(f"PROFILE {profile} (") and " requires: " in line
+    assert "PKCE with S256" in line and line.count("\n") == 1
+    assert metadata["codegrant_kit_profile"]["name"] == profile
+
+
+def test_serve_refuses_a_profile_beside_a_lab_switch_that_undoes_it():
+    done = failed_start("--port", "0", "--profile", "fapi2", "--lab", "no_dpop")
+    assert done.returncode == 1
+    assert "The profile fapi2 requires the defence that the lab switch no_dpop" in done.stderr

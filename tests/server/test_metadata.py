@@ -28,6 +28,8 @@ def test_metadata_fields(browser):
     assert sorted(metadata["token_endpoint_auth_methods_supported"]) == [
         "client_secret_basic",
         "client_secret_post",
+        "none",  # public clients (RFC 8414 2, RFC 7591 2)
+        "private_key_jwt",
     ]
     assert metadata["authorization_response_iss_parameter_supported"] is True
     # OIDC Discovery 3: jwks_uri is REQUIRED, and ID tokens are signed with opaque access tokens too

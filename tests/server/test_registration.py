@@ -119,7 +119,7 @@ def test_unparsable_redirect_uri_is_a_400(browser, uri):
         ({"grant_types": ["refresh_token"]}, "invalid_client_metadata"),
         ({"grant_types": "authorization_code"}, "invalid_client_metadata"),
         ({"response_types": ["token"]}, "invalid_client_metadata"),
-        ({"token_endpoint_auth_method": "none"}, "invalid_client_metadata"),
+        ({"token_endpoint_auth_method": "tls_client_auth"}, "invalid_client_metadata"),
         ({"token_endpoint_auth_method": "private_key_jwt"}, "invalid_client_metadata"),
         ({"scope": "PRODUCTION admin"}, "invalid_client_metadata"),
         ({"scope": 5}, "invalid_client_metadata"),

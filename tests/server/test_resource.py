@@ -114,3 +114,18 @@ def test_a_jwt_access_token_header_is_not_an_id_tokens():
     # RFC 9068 2.1: typ at+jwt
     assert not looks_like_id_token("eyJ0eXAiOiJhdCtqd3QifQ.e30.c2ln")
     assert looks_like_id_token("eyJ0eXAiOiJKV1QifQ.e30.c2ln")
+
+
+@pytest.mark.parametrize("after", [b"\xa0", b"\x85", b"\x1c", b"\x0b"])
+def test_a_token_followed_by_unicode_white_space_is_not_that_token(server, browser, after):
+    # RFC 9110 5.5: only spaces and tabs around a field value are not part of it; header
+    # bytes read as Latin-1 make 0xA0 a no-break space, which str.strip() would drop
+    issued = tokens(browser, server.client)
+    headers = {"Authorization": b"Bearer " + issued["access_token"].encode() + after}
+    assert_invalid_token(browser.get("/api/photos", headers=headers))
+
+
+def test_spaces_and_tabs_around_the_token_are_not_part_of_it(server, browser):
+    issued = tokens(browser, server.client)
+    headers = {"Authorization": "Bearer \t" + issued["access_token"] + " \t"}
+    assert browser.get("/api/photos", headers=headers).status_code == 200

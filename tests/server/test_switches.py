@@ -9,10 +9,12 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from joserfc.jwk import ECKey
 
 from codegrant_kit.server import ServerConfig
 from codegrant_kit.server.switches import SWITCHES
 
+from .assertion_helpers import assertion, assertion_form, jwt_client
 from .dpop_helpers import Key
 from .helpers import (
     REDIRECT_URI,
@@ -122,11 +124,44 @@ def no_dpop(kit: InProcess) -> bool:
     return body["token_type"] == "DPoP" and replay.status_code == 401
 
 
+def legacy_assertion_audience(kit: InProcess) -> bool:
+    key = ECKey.generate_key("P-256")
+    client = jwt_client(kit, key)
+    aud = kit.config.issuer + "/token"  # RFC 7523 3's token endpoint URL
+    signed = assertion(kit, client, key, aud=aud)
+    response = kit.browser().post("/introspect", data={"token": "x", **assertion_form(signed)})
+    return response.status_code == 401
+
+
+def audience_unchecked(kit: InProcess) -> bool:
+    browser = kit.browser()
+    calendar = kit.config.issuer + "/api/calendar"
+    access_token = tokens(browser, kit.client, resource=calendar)["access_token"]
+    headers = {"Authorization": f"Bearer {access_token}"}
+    assert browser.get("/api/calendar", headers=headers).status_code == 200
+    return browser.get("/api/photos", headers=headers).status_code == 401
+
+
+def public_client_no_pkce(kit: InProcess) -> bool:
+    public = kit.add_client(token_endpoint_auth_method="none")
+    response = authorize(kit.browser(), public)
+    return response.status_code == 302 and "error=invalid_request" in response.headers["location"]
+
+
+def cors_any_origin(kit: InProcess) -> bool:
+    public = kit.add_client(token_endpoint_auth_method="none")
+    body = {"grant_type": "authorization_code", "code": "x", "client_id": public.client_id}
+    answer = kit.browser().post("/token", data=body, headers={"Origin": "https://evil.example"})
+    return "access-control-allow-origin" not in answer.headers
+
+
 DEFENCES: dict[str, Callable[[InProcess], bool]] = {
     check.__name__: check
     for check in (
         code_replay, open_redirect, regexp_redirect_uris, login_csrf, pkce_downgrade, no_iss,
         referrer_leak, token_in_query, no_throttle, consent_any_scope, framing, no_dpop,
+        legacy_assertion_audience,
+        audience_unchecked, public_client_no_pkce, cors_any_origin,
     )
 }  # fmt: skip
 

@@ -21,6 +21,7 @@ from .. import pkce
 from ..errors import InvalidGrant, InvalidRequest
 from ..params import Params
 from ..records import AuthorizationCode, Client
+from ..resource_indicators import narrowed_resource
 from ..store import Store
 from .base import Grant, TokenResponse, register_grant
 
@@ -110,7 +111,12 @@ class AuthorizationCodeGrant(Grant):
                     "code_verifier does not match the code_challenge (RFC 7636 4.6)."
                 )
 
-        code = redeem_code(self.store, value, check)
+        def check_resource(code: AuthorizationCode) -> None:
+            check(code)
+            resources.append(narrowed_resource(self.config, params, code.resource))
+
+        resources: list[str | None] = []
+        code = redeem_code(self.store, value, check_resource)
         refresh_scope = code.scope if "refresh_token" in client.grant_types else None
         # OIDC Core 3.1.3.3: with openid in the scope, an ID token with the code's nonce;
         # a replayed code never gets here (redeem_code), so it never gets a second one
@@ -122,4 +128,6 @@ class AuthorizationCodeGrant(Grant):
             refresh_scope,
             auth_time=code.auth_time,
             nonce=code.nonce,
+            resource=resources[0],  # RFC 8707 2: the token's audience
+            granted_resource=code.resource,
         )

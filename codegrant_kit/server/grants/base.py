@@ -96,9 +96,18 @@ class Grant(ABC):
             )
 
     def encoder(
-        self, client_id: str, username: str, scope: tuple[str, ...], jkt: str | None = None
+        self,
+        client_id: str,
+        username: str,
+        scope: tuple[str, ...],
+        resource: str | None = None,
+        jkt: str | None = None,
     ) -> Encoder | None:
-        """How the access token is written: opaque, or a signed JWT (RFC 9068)."""
+        """How the access token is written: opaque, or a signed JWT (RFC 9068).
+
+        Its `aud` is the resource it is for (RFC 8707 2, RFC 9068 3), else every API;
+        its `cnf.jkt` the DPoP key it is bound to (RFC 9449 6.1), if any.
+        """
         signer = self.signer
         if signer is None:
             return None
@@ -108,7 +117,7 @@ class Grant(ABC):
             return signer.sign(
                 access_token_claims(
                     issuer=config.issuer,
-                    audience=config.issuer + "/api",
+                    audience=resource or config.issuer + "/api",
                     username=username,
                     client_id=client_id,
                     scope=scope,
@@ -131,6 +140,8 @@ class Grant(ABC):
         *,
         auth_time: float | None = None,
         nonce: str | None = None,
+        resource: str | None = None,
+        granted_resource: str | None = None,
     ) -> TokenResponse:
         """The tokens, and an ID token when the scope holds openid (OIDC Core 3.1.3.3).
 
@@ -149,10 +160,12 @@ class Grant(ABC):
             scope=scope,
             grant_id=grant_id,
             refresh_scope=refresh_scope,
-            encode_access=self.encoder(client.client_id, username, scope, self.dpop_jkt),
+            encode_access=self.encoder(client.client_id, username, scope, resource, self.dpop_jkt),
             auth_time=auth_time,
             jkt=self.dpop_jkt,
             refresh_jkt=self.dpop_jkt if public else None,
+            resource=resource,
+            granted_resource=granted_resource,
         )
         id_token = None
         # OIDC Core 3.1.2.1: "If the openid scope value is not present, the behavior is
@@ -181,6 +194,8 @@ def issue_tokens(
     auth_time: float | None = None,
     jkt: str | None = None,
     refresh_jkt: str | None = None,
+    resource: str | None = None,
+    granted_resource: str | None = None,
 ) -> tuple[Token, Token | None]:
     """An access token, and a refresh token unless refresh_scope is None.
 
@@ -188,6 +203,8 @@ def issue_tokens(
 
     `encode_access(jti, iat, exp)` turns the random value into the token's
     final form (a signed JWT); without it the token is the random value.
+    `resource` is the access token's audience, `granted_resource` the refresh
+    token's: what the authorization request named (RFC 8707 2.2).
     """
     config = store.config
     now = store.now()
@@ -206,6 +223,7 @@ def issue_tokens(
         grant_id,
         auth_time,
         jkt,
+        resource,  # RFC 8707 2: its audience
     )
     refresh = None
     if refresh_scope is not None:
@@ -220,6 +238,7 @@ def issue_tokens(
             grant_id,
             auth_time,
             refresh_jkt,
+            granted_resource,  # RFC 8707 2.2: the grant's; a refresh may narrow it to one API
         )
     with store.lock:
         if not store.add_tokens(grant_id, [t for t in (access, refresh) if t is not None]):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from ..errors import InvalidGrant
 from ..params import Params
 from ..records import Client, Token
+from ..resource_indicators import narrowed_resource
 from ..scopes import parse_scope
 from ..store import Store
 from .base import Grant, TokenResponse, register_grant
@@ -68,10 +69,23 @@ class RefreshTokenGrant(Grant):
             # RFC 6749 6: the scope MUST NOT include any scope not originally granted
             return parse_scope(params.get("scope"), old.scope, old.scope)
 
-        old = rotate_refresh_token(self.store, value, client.client_id, check=narrowed)
+        def check(old: Token) -> None:
+            narrowed(old)
+            # RFC 8707 2.2: a refresh request may name one resource of the grant, no other
+            resources.append(narrowed_resource(self.config, params, old.resource))
+
+        resources: list[str | None] = []
+        old = rotate_refresh_token(self.store, value, client.client_id, check=check)
         # RFC 6749 6: a new refresh token keeps the scope of the one it replaces.
         # OIDC Core 12.2: with openid still in the scope, a new ID token of the same
         # sign-in (its auth_time) and no nonce
         return self.issue(
-            client, old.username, narrowed(old), old.grant_id, old.scope, auth_time=old.auth_time
+            client,
+            old.username,
+            narrowed(old),
+            old.grant_id,
+            old.scope,
+            auth_time=old.auth_time,
+            resource=resources[0],
+            granted_resource=old.resource,
         )

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 
@@ -50,6 +50,16 @@ server.listen(0, '127.0.0.1', () => {
           }
         : { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
+      // RFC 8707: one API, https://photos.example/api; any other resource= is invalid_target
+      resourceIndicators: {
+        enabled: true,
+        getResourceServerInfo: async (ctx, resourceIndicator) => {
+          if (resourceIndicator !== 'https://photos.example/api') {
+            throw new errors.InvalidTarget();
+          }
+          return { scope: 'photos:read', audience: resourceIndicator, accessTokenFormat: 'jwt' };
+        },
+      },
     },
   });
   // its start-up warnings (development keys, devInteractions) go to stderr
