@@ -170,9 +170,7 @@ def assertion_steps(
     return AssertionSteps(header, claims, signing_input, signature, explained)
 
 
-def client_assertion(
-    key: PrivateKey, client_id: str, audience: str, **options: Any
-) -> str:
+def client_assertion(key: PrivateKey, client_id: str, audience: str, **options: Any) -> str:
     """A signed client assertion, in one call (see `assertion_steps`)."""
     return assertion_steps(key, client_id, audience, **options).assertion
 

@@ -83,8 +83,7 @@ def check_jwks(value: object) -> str:
         # RFC 7518 3.3: 2048 bits at least; past 8192 (or a huge e) each verification
         # costs the server seconds of CPU that one client would choose
         if isinstance(usable, rsa.RSAPublicKey) and not (
-            MIN_RSA_BITS <= usable.key_size <= MAX_RSA_BITS
-            and usable.public_numbers().e < 2**32
+            MIN_RSA_BITS <= usable.key_size <= MAX_RSA_BITS and usable.public_numbers().e < 2**32
         ):
             raise InvalidClientMetadata(
                 f"An RSA key in jwks must have {MIN_RSA_BITS} to {MAX_RSA_BITS} bits and a "
