@@ -206,7 +206,9 @@ class AuthorizePanel(StepPanel):
         self._new_state = button("New state", self.model.new_state, icon="refresh")
         self._pkce = widgets.Checkbox(description="PKCE (S256, RFC 7636)", indent=False)
         self._audience = widgets.Checkbox(
-            description="A token for one API only (resource=, RFC 8707)", indent=False
+            description="A token for one API only (resource=, RFC 8707)",
+            indent=False,
+            layout=widgets.Layout(width="95%"),
         )
         self._resource = text("resource")
         self._url = html_of(self.model, "url", _url_html)

@@ -175,10 +175,14 @@ class PushedRequestPanel(PanelView):
     ) -> None:
         self.model = model or PushedRequestModel(state)
         self._par = widgets.Checkbox(
-            description="Push the request first (PAR, RFC 9126)", indent=False
+            description="Push the request first (PAR, RFC 9126)",
+            indent=False,
+            layout=widgets.Layout(width="95%"),
         )
         self._jwt = widgets.Checkbox(
-            description="Authenticate with private_key_jwt (RFC 7523)", indent=False
+            description="Authenticate with private_key_jwt (RFC 7523)",
+            indent=False,
+            layout=widgets.Layout(width="95%"),
         )
         self._links = [
             widgets.link((self.model, "par"), (self._par, "value")),

@@ -173,6 +173,7 @@ class PortalPanel(StepPanel):
         self._public = widgets.Checkbox(
             description="Public client: no secret (token_endpoint_auth_method none), PKCE",
             indent=False,
+            layout=widgets.Layout(width="95%"),
         )
         self._generate = button("GENERATE KEYS", self.model.generate_keys, button_style="primary")
         self._key = text("Consumer Key")
