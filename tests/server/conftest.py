@@ -8,6 +8,7 @@ import pytest
 from codegrant_kit.runner import BackgroundServer, start_server, stop_server
 
 from .helpers import REDIRECT_URI, InProcess
+from .oidc_helpers import serving
 
 # The server of the integration tests: always these arguments, so that
 # `start_server` hands back the running server instead of starting another.
@@ -55,3 +56,17 @@ def _live_module() -> Iterator[None]:
 def live(_live_module: None) -> BackgroundServer:
     """The module's server on a real socket (started again if a test replaced it)."""
     return start_server(**LIVE)
+
+
+# The OpenID Connect tests (test_oidc_*.py): one OpenID Provider a module, and a
+# client of it; a module that needs another server (a lab clock) defines its own op.
+@pytest.fixture(scope="module")
+def op() -> Iterator[BackgroundServer]:
+    with serving() as server:
+        yield server
+
+
+@pytest.fixture
+def http(op: BackgroundServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=op.url, timeout=10) as client:
+        yield client

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import httpx
 import pytest
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
-from codegrant_kit.runner import BackgroundServer
-
 from .helpers import REDIRECT_URI, authorize, redeem, redirect_params, sign_in, submit
-from .oidc_helpers import register, serving
+from .oidc_helpers import register
 
 CLAIMS = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash"}
 CLAIMS |= {"name", "preferred_username", "email", "email_verified"}
-
-
-@pytest.fixture(scope="module")
-def op() -> Iterator[BackgroundServer]:
-    with serving() as server:
-        yield server
-
-
-@pytest.fixture
-def http(op: BackgroundServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=op.url, timeout=10) as client:
-        yield client
 
 
 def test_both_well_known_documents_are_the_same_openid_provider_metadata(op, http):

@@ -7,30 +7,16 @@ signature against the published JWKS, then every claim.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from authlib.oidc.core.util import create_half_hash
 
-from codegrant_kit.runner import BackgroundServer
 from codegrant_kit.server.grants import GRANTS, register_grant
 
 from .helpers import CHALLENGE, VERIFIER, introspect, redeem, token_request
 from .oidc_helpers import code_of, header_of, register, serving, token_response, verified_claims
 from .test_extending import ClientCredentialsGrant
-
-
-@pytest.fixture(scope="module")
-def op() -> Iterator[BackgroundServer]:
-    with serving() as server:
-        yield server
-
-
-@pytest.fixture
-def http(op: BackgroundServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=op.url, timeout=10) as client:
-        yield client
 
 
 def test_openid_in_the_scope_gets_a_signed_id_token_with_every_claim(op, http):

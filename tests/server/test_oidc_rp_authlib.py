@@ -9,7 +9,6 @@ then the client calls userinfo. None of the kit's code checks anything here.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -20,7 +19,6 @@ from joserfc.errors import JoseError as JoserfcError
 from codegrant_kit.runner import BackgroundServer
 
 from .helpers import REDIRECT_URI, sign_in, submit
-from .oidc_helpers import serving
 
 with warnings.catch_warnings():
     # Authlib warns on import that it prefers the httpx2 fork; httpx is what we test with
@@ -34,12 +32,6 @@ with warnings.catch_warnings():
 
 # Authlib checks claims with joserfc underneath, and raises either's errors
 REFUSED = (JoseError, JoserfcError)
-
-
-@pytest.fixture(scope="module")
-def op() -> Iterator[BackgroundServer]:
-    with serving() as server:
-        yield server
 
 
 def discover(issuer: str) -> OpenIDProviderMetadata:

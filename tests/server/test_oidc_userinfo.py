@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from codegrant_kit.runner import BackgroundServer
-
 from .helpers import FORM, token_request
-from .oidc_helpers import code_of, register, serving, token_response, verified_claims
-
-
-@pytest.fixture(scope="module")
-def op() -> Iterator[BackgroundServer]:
-    with serving() as server:
-        yield server
-
-
-@pytest.fixture
-def http(op: BackgroundServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=op.url, timeout=10) as client:
-        yield client
+from .oidc_helpers import code_of, register, token_response, verified_claims
 
 
 def tokens_for(http: httpx.Client, scope: str, username: str = "alice") -> dict[str, str]:
