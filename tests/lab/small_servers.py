@@ -28,7 +28,7 @@ import hmac
 import html
 import secrets
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -37,6 +37,12 @@ from starlette.routing import Route
 
 from codegrant_kit.runner import BackgroundServer, bind_socket, issuer_for
 from codegrant_kit.server import ServerConfig, Store
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The urlencoded body, read with the standard library: Starlette's request.form()
+    needs python-multipart, which the kit does not depend on."""
+    return dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
 
 
 @dataclass
@@ -189,7 +195,7 @@ class SmallServer(BackgroundServer):
         return self._page(request.query_params.get("sid", ""))
 
     async def _login(self, request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         sid = str(form.get("sid", ""))
         pending = self._pending.get(sid)
         if pending is None:
@@ -224,7 +230,7 @@ class SmallServer(BackgroundServer):
         return HTMLResponse(body, headers=self._headers())
 
     async def _consent(self, request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         sid = str(form.get("sid", ""))
         pending = self._pending.get(sid)
         if pending is None or not pending.user:
@@ -250,7 +256,7 @@ class SmallServer(BackgroundServer):
         return self._redirect(f"{redirect_uri}?{urlencode(params)}")
 
     async def _token(self, request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
         client_id, _, secret = (
             base64.b64decode(encoded).decode().partition(":") if scheme == "Basic" else ("", "", "")
