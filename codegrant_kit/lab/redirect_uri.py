@@ -41,9 +41,13 @@ def regexp_redirect(target: TargetLike) -> AttackResult:
     try:
         app = t.register(redirect_uris=[LOOSE_PATTERN])
         registered = f"registering the callback {LOOSE_PATTERN} was accepted"
-    except (OAuthResponseError, Unsupported) as exc:
-        why = refused(exc) if isinstance(exc, OAuthResponseError) else str(exc)
-        registered = f"registering the callback {LOOSE_PATTERN} was refused ({why})"
+    except OAuthResponseError as exc:
+        registered = f"registering the callback {LOOSE_PATTERN} was refused ({refused(exc)})"
+        app = t.register()
+        registered += f", so the client uses {app.redirect_uri} exactly"
+    except Unsupported as exc:
+        # no registration endpoint: nothing was refused, the pattern could not be tried
+        registered = f"registering the callback {LOOSE_PATTERN} could not be tried ({exc})"
         app = t.register()
         registered += f", so the client uses {app.redirect_uri} exactly"
     steps.append(f"the developer tries it: {registered}")

@@ -40,10 +40,14 @@ OpenID Connect (the oidc_ items; both do it):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from codegrant_kit.client import Flow
+from codegrant_kit.client import Application, Flow
 from codegrant_kit.lab import ChecklistReport, run_checklist
+from codegrant_kit.lab.redirect_uri import regexp_redirect
+from codegrant_kit.lab.scenario import Account, as_target
 
 from .fixtures import ThirdPartyServer
 
@@ -185,3 +189,25 @@ def test_access_denied_without_scope_is_no_deny_click(node_oidc_server: ThirdPar
 def test_its_cancel_is_explained_as_the_refusal_it_is(node_oidc_server: ThirdPartyServer) -> None:
     cause = _denied(node_oidc_server, "openid", "deny")
     assert cause == "The user clicked '[ Cancel ]' on the consent page, which refuses."
+
+
+def test_a_server_without_registration_is_not_said_to_refuse_the_pattern(dot_server) -> None:
+    # DOT has no registration endpoint: the loose pattern was never refused, it could
+    # not be tried, and the attack runs on the fixture's own client
+    application = Application.manual(
+        dot_server.client_id, dot_server.client_secret, dot_server.redirect_uri
+    )
+    account = Account(dot_server.username, dot_server.password)
+    target = replace(
+        as_target(dot_server.issuer),
+        victim=account,
+        attacker=account,
+        application=application,
+        redirect_uri=dot_server.redirect_uri,
+        scope=dot_server.scope,
+    )
+    result = regexp_redirect(target)
+    [tried] = [step for step in result.steps if step.startswith("the developer tries it")]
+    assert "could not be tried" in tried and "refused" not in tried
+    assert f"the client uses {dot_server.redirect_uri} exactly" in tried
+    assert not result.succeeded
