@@ -9,8 +9,9 @@ Every value is escaped: tokens, server messages and URLs are data, not markup.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["ok", "error", "info", "warning", "aside"]
 
@@ -120,3 +121,16 @@ def link(url: str, text: str) -> str:
         f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer" '
         f'style="color:#0b5cad;text-decoration:underline">{esc(text)}</a>'
     )
+
+
+def json_block(name: str, value: dict[str, Any]) -> str:
+    """A decoded JSON part (a JWT's header or claims, a userinfo answer) under its name."""
+    return f"<b>{esc(name)}</b>{pre(json.dumps(value, indent=2))}" if value else ""
+
+
+def verdict(word: str) -> str:
+    """A check's verdict in large type: green for valid, red otherwise; none when empty."""
+    if not word:
+        return ""
+    colour = "#1a6e1a" if word == "valid" else "#a40000"
+    return f"<div style='font-size:1.3em;color:{colour}'><b>{word.upper()}</b></div>"

@@ -12,7 +12,6 @@ in, and its ``sub`` must be the ID token's (Core 5.3.2).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import ipywidgets as widgets
@@ -125,17 +124,6 @@ class IdTokenModel(StepModel):
             )
 
 
-def _json_html(name: str, value: dict[str, Any]) -> str:
-    return f"<b>{_html.esc(name)}</b>{_html.pre(json.dumps(value, indent=2))}" if value else ""
-
-
-def _verdict_html(verdict: str) -> str:
-    if not verdict:
-        return ""
-    colour = "#1a6e1a" if verdict == "valid" else "#a40000"
-    return f"<div style='font-size:1.3em;color:{colour}'><b>{verdict.upper()}</b></div>"
-
-
 def _rows_html(rows: list[Any]) -> str:
     return _html.table(
         ("step", "value", "rule", "where the rule is"),
@@ -178,12 +166,12 @@ class IdTokenPanel(StepPanel):
                         f"<b>nonce sent</b> <code>{_html.esc(nonce)}</code>" if nonce else ""
                     ),
                 ),
-                html_of(self.model, "header", lambda value: _json_html("Header", value)),
-                html_of(self.model, "claims", lambda value: _json_html("Claims", value)),
+                html_of(self.model, "header", lambda value: _html.json_block("Header", value)),
+                html_of(self.model, "claims", lambda value: _html.json_block("Claims", value)),
                 widgets.HBox([self._check, self._tamper, self._userinfo]),
-                html_of(self.model, "verdict", _verdict_html),
+                html_of(self.model, "verdict", _html.verdict),
                 html_of(self.model, "rows", _rows_html),
                 message_box(self.model),
-                html_of(self.model, "userinfo", lambda value: _json_html("Userinfo", value)),
+                html_of(self.model, "userinfo", lambda value: _html.json_block("Userinfo", value)),
             ]
         )

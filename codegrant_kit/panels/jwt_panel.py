@@ -9,7 +9,6 @@ with the server's public key, says the server wrote them and nobody changed them
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import ipywidgets as widgets
@@ -92,17 +91,6 @@ class JwtModel(StepModel):
         self.token = tamper(self.token, claim, value)
 
 
-def _json_html(name: str, value: dict[str, Any]) -> str:
-    return f"<b>{_html.esc(name)}</b>{_html.pre(json.dumps(value, indent=2))}" if value else ""
-
-
-def _verdict_html(verdict: str) -> str:
-    if not verdict:
-        return ""
-    colour = "#1a6e1a" if verdict == "valid" else "#a40000"
-    return f"<div style='font-size:1.3em;color:{colour}'><b>{verdict.upper()}</b></div>"
-
-
 class JwtPanel(PanelView):
     """The token; header and claims; exp/iat as dates; Verify; Tamper."""
 
@@ -126,15 +114,15 @@ class JwtPanel(PanelView):
                     "who wrote them.",
                 ),
                 self._token,
-                html_of(self.model, "header", lambda value: _json_html("Header", value)),
-                html_of(self.model, "claims", lambda value: _json_html("Claims", value)),
+                html_of(self.model, "header", lambda value: _html.json_block("Header", value)),
+                html_of(self.model, "claims", lambda value: _html.json_block("Claims", value)),
                 html_of(
                     self.model,
                     "dates",
                     lambda rows: _html.table(("claim", "seconds since 1970", "date (UTC)"), rows),
                 ),
                 widgets.HBox([self._verify, self._tamper]),
-                html_of(self.model, "verdict", _verdict_html),
+                html_of(self.model, "verdict", _html.verdict),
                 message_box(self.model),
             ]
         )
